@@ -1,0 +1,92 @@
+# mod_authz_policy — build, test and demo.
+#
+#   make          build mod_authz_policy.so with apxs
+#   make install  install it and the a2enmod files (conf/authz_policy.*)
+#   make test     install what is missing, build, run every test
+#   make demo     install what is missing, build, start a demo server
+#   make clean
+
+APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
+CC        ?= cc
+WARN       = -Wall -Wextra -Werror
+MODULE_SRC = mod_authz_policy.c deny.c datafile.c userdb.c policy_model.c \
+             negotiate.c escape.c
+HEADERS    = policy.h datafile.h userdb.h policy_model.h negotiate.h escape.h
+# Extra compiler flags, e.g. sanitizers: make EXTRA_CFLAGS=-fsanitize=address
+EXTRA_CFLAGS ?=
+
+# Debian packages the build, the tests and the demo need.
+DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
+               build-essential
+
+.PHONY: all install clean deps test unit-test server-test demo demo-stop
+
+all: mod_authz_policy.so
+
+mod_authz_policy.so: $(MODULE_SRC) $(HEADERS)
+	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps' (as root) first" >&2; exit 1; }
+	@echo "apxs -c $(MODULE_SRC)"
+	@$(APXS) -c -o mod_authz_policy.so \
+	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
+	    $(foreach f,$(filter -fsanitize%,$(EXTRA_CFLAGS)),-Wl,$(f)) \
+	    $(MODULE_SRC) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
+	@# by rename: a running server has the old file mapped
+	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
+	@mv -f mod_authz_policy.so.new mod_authz_policy.so
+
+install: mod_authz_policy.so
+	$(APXS) -i -n authz_policy mod_authz_policy.so
+	install -m 644 conf/authz_policy.load conf/authz_policy.conf \
+	    /etc/apache2/mods-available/
+
+# Installs what is missing from Debian's packages (needs root).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	        || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# --- tests ---------------------------------------------------------------
+
+APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
+APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
+UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
+             t/unit/test_escape
+
+t/unit/test_userdb: t/unit/test_userdb.c userdb.c userdb.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< userdb.c
+t/unit/test_model: t/unit/test_model.c policy_model.c policy_model.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. $(APR_CFLAGS) -o $@ $< policy_model.c $(APR_LIBS)
+t/unit/test_negotiate: t/unit/test_negotiate.c negotiate.c negotiate.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< negotiate.c
+t/unit/test_escape: t/unit/test_escape.c escape.c escape.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< escape.c
+
+unit-test: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
+
+# The Apache::Test suite against a real apache2 on loopback.
+server-test: mod_authz_policy.so
+	cd t && perl TEST -clean >/dev/null 2>&1; \
+	cd t && perl TEST $(TEST_FILES)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-test server-test
+
+# --- demo ----------------------------------------------------------------
+
+demo: deps
+	$(MAKE) all
+	sh conf/demo.sh start
+
+demo-stop:
+	sh conf/demo.sh stop
+
+clean:
+	rm -rf .libs *.o *.lo *.la *.slo mod_authz_policy.so $(UNIT_TESTS)
+	-cd t && perl TEST -clean >/dev/null 2>&1 || true

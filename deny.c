@@ -1,0 +1,317 @@
+/*
+ * deny: the answer to a denied request.
+ *
+ * Called after mod_authz_core (or the authentication phase) has decided
+ * that a request is denied, with the reason this module blames.  It picks
+ * the status (AuthzPolicyDenyStatus), records the reason (environment and
+ * one log line), and prepares headers and body.  Nothing here writes to the
+ * client: the body is handed to ap_die() as a custom response, so
+ * ErrorDocument, mod_headers' "always" headers and every error filter work
+ * as they do for any other error.
+ *
+ * A hidden 404 is only a status: everything this module or the
+ * authentication phase added is taken back, and ap_die() then answers
+ * exactly as it answers a path that does not exist.
+ */
+#include "policy.h"
+#include "escape.h"
+#include "negotiate.h"
+
+#include "http_core.h"
+#include "mod_core.h"     /* ap_response_code_string: the server's ErrorDocument */
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+#define BODY_FILTER "AUTHZ_POLICY_BODY"
+
+/* Stable codes of the SPEC, by reason. */
+static const char *const reason_code[REASON_COUNT] = {
+    "unauthenticated", "insufficient_role", "plan_required",
+    "insufficient_scope", "region_restricted", "ip_blocked", "forbidden"
+};
+
+/* Messages at detail level "reason": they name no configured value. */
+static const char *const reason_message[REASON_COUNT] = {
+    "Authentication is required to access this resource.",
+    "Your account does not have a role that this resource requires.",
+    "Your plan does not include this resource.",
+    "Your access does not include a scope that this resource requires.",
+    "This resource is not available in your region.",
+    "Access from your network is not allowed.",
+    "You are not allowed to access this resource.",
+};
+
+static const char *generic_message(int status)
+{
+    switch (status) {
+    case HTTP_UNAUTHORIZED:
+        return "Authentication is required to access this resource.";
+    case HTTP_UNAVAILABLE_FOR_LEGAL_REASONS:
+        return "This resource is unavailable for legal reasons.";
+    default:
+        return "You are not allowed to access this resource.";
+    }
+}
+
+static const char *comma_list(apr_pool_t *p, const policy_require *req)
+{
+    const char *s = req->values[0];
+    for (unsigned i = 1; i < req->nvalues; i++)
+        s = apr_pstrcat(p, s, ", ", req->values[i], NULL);
+    return s;
+}
+
+/* Level "full": what the deciding check required, never what the user
+ * holds. */
+static const char *full_message(apr_pool_t *p, policy_reason reason,
+                                const policy_require *req)
+{
+    if (!req)
+        return reason_message[reason];
+    const char *list = comma_list(p, req);
+    switch (reason) {
+    case REASON_ROLE:
+        return req->negated
+            ? apr_pstrcat(p, "Holders of these roles may not access this "
+                          "resource: ", list, ".", NULL)
+            : apr_pstrcat(p, "This resource requires one of these roles: ",
+                          list, ".", NULL);
+    case REASON_PLAN:
+        return req->negated
+            ? apr_pstrcat(p, "These plans may not access this resource: ",
+                          list, ".", NULL)
+            : apr_pstrcat(p, "This resource requires the ",
+                          req->lowest_plan ? req->lowest_plan : list,
+                          " plan or a higher one.", NULL);
+    case REASON_SCOPE:
+        return req->negated
+            ? apr_pstrcat(p, "These scopes may not access this resource: ",
+                          list, ".", NULL)
+            : apr_pstrcat(p, "This resource requires one of these scopes: ",
+                          list, ".", NULL);
+    default:
+        return reason_message[reason];
+    }
+}
+
+static const char *html_esc(apr_pool_t *p, const char *s)
+{
+    size_t len = strlen(s);
+    char *d = apr_palloc(p, ESCAPE_HTML_MAX(len));
+    escape_html(d, s, len);
+    return d;
+}
+
+static const char *json_str(apr_pool_t *p, const char *s)
+{
+    size_t len = strlen(s);
+    char *d = apr_palloc(p, ESCAPE_JSON_MAX(len) + 2);
+    d[0] = '"';
+    size_t n = escape_json(d + 1, s, len);
+    d[n + 1] = '"';
+    d[n + 2] = '\0';
+    return d;
+}
+
+static policy_format chosen_format(request_rec *r, const policy_dir_conf *d)
+{
+    if (d->format && d->format != FORMAT_AUTO)
+        return d->format;
+    switch (negotiate_error_format(apr_table_get(r->headers_in, "Accept"))) {
+    case NEGOTIATED_JSON:
+        return FORMAT_JSON;
+    case NEGOTIATED_PROBLEM:
+        return FORMAT_PROBLEM;
+    default:
+        return FORMAT_HTML;
+    }
+}
+
+/* A bearer request denied for its scopes is told which it needs
+ * (RFC 6750 section 3.1).  Scope tokens cannot hold '"' or '\'; any such
+ * byte in a configured value is left out rather than break the header. */
+static void bearer_challenge(request_rec *r, const policy_require *req)
+{
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0 || !req || req->negated)
+        return;
+    char *scopes = apr_pstrdup(r->pool, req->required);
+    for (char *c = scopes; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+            *c = ' ';
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_psprintf(r->pool, "Bearer error=\"insufficient_scope\","
+                                " scope=\"%s\"", scopes));
+}
+
+static void record(request_rec *r, policy_reason reason,
+                   const policy_require *req, int status)
+{
+    /* Subrequests are look-ups (mod_dir, mod_autoindex, SSI): the main
+     * request logs what the client gets. */
+    if (r->main)
+        return;
+    apr_table_t *e = r->subprocess_env;
+    apr_table_setn(e, "AUTHZ_POLICY_REASON", policy_reason_name[reason]);
+    if (req)
+        apr_table_setn(e, "AUTHZ_POLICY_REQUIRED", req->required);
+    apr_table_setn(e, "AUTHZ_POLICY_STATUS",
+                   apr_itoa(r->pool, status));
+    const char *region = apr_table_get(e, "AUTHZ_POLICY_REGION");
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "denied: reason=%s required=\"%s\" user=%s client=%s "
+                  "region=%s status=%d uri=%s",
+                  policy_reason_name[reason],
+                  req ? ap_escape_logitem(r->pool, req->required) : "",
+                  r->user ? ap_escape_logitem(r->pool, r->user) : "-",
+                  r->useragent_ip, region ? region : "-", status,
+                  ap_escape_logitem(r->pool, r->uri));
+}
+
+int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    int status = d->status[reason] ? d->status[reason]
+                 : reason == REASON_ANONYMOUS ? HTTP_UNAUTHORIZED
+                                              : HTTP_FORBIDDEN;
+    const policy_require *req =
+        (reason != REASON_OTHER && reason != REASON_ANONYMOUS) ? rq->vote
+                                                               : NULL;
+
+    /* Only a 401 asks for credentials; the challenge that authentication
+     * or mod_authz_core added goes for any other answer. */
+    if (status != HTTP_UNAUTHORIZED) {
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        apr_table_unset(r->err_headers_out, "Proxy-Authenticate");
+    }
+    record(r, reason, req, status);
+    rq->denial_status = status;
+    rq->body_format = FORMAT_UNSET;
+
+    if (status == HTTP_NOT_FOUND) {
+        /* A real 404 carries no error-notes (a dynamic ErrorDocument
+         * could show them). */
+        apr_table_unset(r->notes, "error-notes");
+        return HTTP_NOT_FOUND;
+    }
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS && d->blocked_by)
+        apr_table_setn(r->err_headers_out, "Link",
+                       apr_pstrcat(r->pool, "<", d->blocked_by,
+                                   ">; rel=\"blocked-by\"", NULL));
+    if (reason == REASON_SCOPE)
+        bearer_challenge(r, req);
+
+    /* Look-ups get the status alone. */
+    if (r->main)
+        return status;
+
+    policy_detail detail = d->detail ? d->detail : DETAIL_REASON;
+    const char *code = detail == DETAIL_NONE
+        ? (status == HTTP_UNAUTHORIZED ? reason_code[REASON_ANONYMOUS]
+                                       : reason_code[REASON_OTHER])
+        : reason_code[reason];
+    const char *message = d->message[reason];
+    if (!message)
+        message = detail == DETAIL_NONE ? generic_message(status)
+                  : detail == DETAIL_FULL ? full_message(r->pool, reason, req)
+                  : reason_message[reason];
+
+    policy_format format = chosen_format(r, d);
+    const char *body;
+    if (format == FORMAT_HTML) {
+        if (d->errordoc[reason]) {
+            ap_custom_response(r, status, d->errordoc[reason]);
+            return status;
+        }
+        if (ap_response_code_string(r, ap_index_of_response(status)))
+            return status;              /* the server's ErrorDocument */
+        const char *title = ap_get_status_line(status);
+        body = apr_pstrcat(r->pool,
+                           "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                           "<title>", title, "</title></head>\n<body>\n<h1>",
+                           title + 4, "</h1>\n<p>", html_esc(r->pool, message),
+                           "</p>\n",
+                           d->documentation
+                           ? apr_pstrcat(r->pool, "<p><a href=\"",
+                                         html_esc(r->pool, d->documentation),
+                                         "\">More information</a></p>\n",
+                                         NULL)
+                           : "",
+                           "</body></html>\n", NULL);
+    }
+    else if (format == FORMAT_JSON) {
+        body = apr_pstrcat(r->pool, "{\"error\": ", json_str(r->pool, code),
+                           ", \"message\": ", json_str(r->pool, message),
+                           d->documentation ? ", \"documentation\": " : "",
+                           d->documentation
+                           ? json_str(r->pool, d->documentation) : "",
+                           "}\n", NULL);
+    }
+    else {
+        body = apr_psprintf(r->pool,
+                            "{\"type\": %s, \"title\": %s, \"status\": %d, "
+                            "\"detail\": %s, \"error\": %s}\n",
+                            json_str(r->pool, d->documentation
+                                     ? d->documentation : "about:blank"),
+                            json_str(r->pool, ap_get_status_line(status) + 4),
+                            status, json_str(r->pool, message),
+                            json_str(r->pool, code));
+    }
+    /* A text custom response: ap_custom_response() marks it as text (our
+     * bodies start with '<' or '{', never with '/'). */
+    ap_custom_response(r, status, body);
+    rq->body_format = format;
+    return status;
+}
+
+/* ap_send_error_response() labels every custom text "text/html;
+ * charset=iso-8859-1"; this filter, in place before the headers go out,
+ * gives our bodies their own type. */
+static apr_status_t body_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq) {
+        switch (rq->body_format) {
+        case FORMAT_JSON:
+            ap_set_content_type(r, "application/json");
+            break;
+        case FORMAT_PROBLEM:
+            ap_set_content_type(r, "application/problem+json");
+            break;
+        case FORMAT_HTML:
+            ap_set_content_type(r, "text/html; charset=utf-8");
+            break;
+        default:
+            break;
+        }
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_error_filter(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->body_format != FORMAT_UNSET
+        && r->status == rq->denial_status)
+        ap_add_output_filter(BODY_FILTER, NULL, r, r->connection);
+}
+
+void policy_deny_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_register_output_filter(BODY_FILTER, body_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+}

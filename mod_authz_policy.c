@@ -1,0 +1,740 @@
+/*
+ * mod_authz_policy: Require providers for roles, plans and scopes, and the
+ * right answer to the client when a request is denied.
+ *
+ * This file holds the module itself: configuration records and directives,
+ * the Require providers, and the hooks.  The decisions live in
+ * policy_model.c, the user file in userdb.c, file reloading in datafile.c
+ * and the shape of a denial (status, headers, body) in deny.c.
+ *
+ * How denials reach us: the providers answer mod_authz_core honestly and
+ * write nothing.  At post_config this module takes over the three hook
+ * chains that can deny a request (access_checker_ex, check_user_id,
+ * auth_checker): it runs each chain exactly as httpd would, and only when
+ * the chain's answer is a denial of a request this module takes part in
+ * does it hand the denial to deny.c.  Everywhere else the answer passes
+ * through untouched, so Apache behaves as without the module.
+ */
+#include "policy.h"
+#include "userdb.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_provider.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+const char *const policy_reason_name[REASON_COUNT] = {
+    "anonymous", "role", "plan", "scope", "region", "iplist", "other"
+};
+
+int policy_reason_parse(const char *name)
+{
+    for (int i = 0; i < REASON_COUNT; i++)
+        if (!strcasecmp(name, policy_reason_name[i]))
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration records                                               */
+
+static void *create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    policy_server_conf *c = apr_pcalloc(p, sizeof *c);
+    c->roles = policy_roles_make(p);
+    return c;
+}
+
+static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    policy_server_conf *base = basev, *add = addv;
+    policy_server_conf *c = apr_pcalloc(p, sizeof *c);
+    c->plans = add->plans_set ? add->plans : base->plans;
+    c->plans_set = add->plans_set || base->plans_set;
+    c->roles = policy_roles_merge(p, base->roles, add->roles);
+    return c;
+}
+
+static void *create_dir_conf(apr_pool_t *p, char *dir)
+{
+    (void)dir;
+    return apr_pcalloc(p, sizeof(policy_dir_conf));
+}
+
+static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    policy_dir_conf *base = basev, *add = addv;
+    policy_dir_conf *c = apr_pcalloc(p, sizeof *c);
+    c->userfile = add->userfile_set ? add->userfile : base->userfile;
+    c->userfile_set = add->userfile_set || base->userfile_set;
+    for (int i = 0; i < REASON_COUNT; i++) {
+        c->status[i] = add->status[i] ? add->status[i] : base->status[i];
+        c->message[i] = add->message[i] ? add->message[i] : base->message[i];
+        c->errordoc[i] = add->errordoc[i] ? add->errordoc[i]
+                                          : base->errordoc[i];
+    }
+    c->format = add->format ? add->format : base->format;
+    c->detail = add->detail ? add->detail : base->detail;
+    c->documentation = add->documentation ? add->documentation
+                                          : base->documentation;
+    c->blocked_by = add->blocked_by ? add->blocked_by : base->blocked_by;
+    c->responds = add->responds || base->responds;
+    return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives                                                          */
+
+static void *load_userdb(const char *buf, apr_size_t len, char *err,
+                         apr_size_t errlen)
+{
+    return userdb_parse(buf, len, err, errlen);
+}
+
+static void free_userdb(void *db)
+{
+    userdb_free(db);
+}
+
+static apr_size_t count_userdb(const void *db)
+{
+    return userdb_count(db);
+}
+
+static const datafile_type userfile_type = {
+    "AuthzPolicyUserFile", load_userdb, free_userdb, count_userdb
+};
+
+static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    policy_dir_conf *d = dirv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyUserFile: invalid path ",
+                           arg, NULL);
+    const char *err = datafile_open(cmd->temp_pool, &userfile_type, path,
+                                    &d->userfile);
+    if (err)
+        return apr_pstrdup(cmd->pool, err);
+    d->userfile_set = 1;
+    return NULL;
+}
+
+static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
+                             char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc =
+        ap_get_module_config(cmd->server->module_config,
+                             &authz_policy_module);
+    if (argc < 1)
+        return "AuthzPolicyPlans needs at least one plan, lowest first";
+    if (sc->plans_set)
+        return "AuthzPolicyPlans is given twice for this server";
+    const char *err = policy_plans_set(cmd->pool, &sc->plans,
+                                       (const char *const *)argv, argc);
+    if (err)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyPlans: ", err, NULL);
+    sc->plans_set = 1;
+    return NULL;
+}
+
+static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
+                                    char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc =
+        ap_get_module_config(cmd->server->module_config,
+                             &authz_policy_module);
+    if (argc < 2)
+        return "AuthzPolicyRoleInherit needs a role and at least one role "
+               "it inherits";
+    for (int i = 1; i < argc; i++) {
+        const char *err = policy_roles_add(cmd->pool, sc->roles, argv[0],
+                                           argv[i]);
+        if (err)
+            return apr_pstrcat(cmd->pool, "AuthzPolicyRoleInherit: ", err,
+                               NULL);
+    }
+    return NULL;
+}
+
+static int reason_status_valid(int reason, int status)
+{
+    if (reason == REASON_ANONYMOUS)
+        return status == 401 || status == 404;
+    return status == 403 || status == 404 || status == 451;
+}
+
+static const char *set_deny_status(cmd_parms *cmd, void *dirv, int argc,
+                                   char *const argv[])
+{
+    policy_dir_conf *d = dirv;
+    if (argc < 1)
+        return "AuthzPolicyDenyStatus needs a status (401, 403, 404 or 451) "
+               "and optionally reasons";
+    char *end;
+    long status = strtol(argv[0], &end, 10);
+    if (*end || (status != 401 && status != 403 && status != 404
+                 && status != 451))
+        return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: '%s' is not "
+                            "401, 403, 404 or 451", argv[0]);
+    if (argc == 1) {
+        int any = 0;
+        for (int i = 0; i < REASON_COUNT; i++)
+            if (reason_status_valid(i, (int)status)) {
+                d->status[i] = (int)status;
+                any = 1;
+            }
+        if (!any)
+            return "AuthzPolicyDenyStatus: no reason takes that status";
+    }
+    for (int a = 1; a < argc; a++) {
+        int reason = policy_reason_parse(argv[a]);
+        if (reason < 0)
+            return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: unknown "
+                                "reason '%s' (anonymous, role, plan, scope, "
+                                "region, iplist or other)", argv[a]);
+        if (!reason_status_valid(reason, (int)status))
+            return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: %ld is "
+                                "not a valid status for reason '%s'%s",
+                                status, argv[a], reason == REASON_ANONYMOUS
+                                ? " (an anonymous client can log in: use 401"
+                                  " or 404)" : " (use 403, 404 or 451)");
+        d->status[reason] = (int)status;
+    }
+    d->responds = 1;
+    return NULL;
+}
+
+static const char *set_error_format(cmd_parms *cmd, void *dirv,
+                                    const char *arg)
+{
+    policy_dir_conf *d = dirv;
+    static const char *const names[] = { "auto", "html", "json", "problem" };
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(arg, names[i])) {
+            d->format = (policy_format)(FORMAT_AUTO + i);
+            d->responds = 1;
+            return NULL;
+        }
+    return apr_psprintf(cmd->pool, "AuthzPolicyErrorFormat: '%s' is not "
+                        "auto, html, json or problem", arg);
+}
+
+static const char *set_error_detail(cmd_parms *cmd, void *dirv,
+                                    const char *arg)
+{
+    policy_dir_conf *d = dirv;
+    static const char *const names[] = { "none", "reason", "full" };
+    for (int i = 0; i < 3; i++)
+        if (!strcasecmp(arg, names[i])) {
+            d->detail = (policy_detail)(DETAIL_NONE + i);
+            d->responds = 1;
+            return NULL;
+        }
+    return apr_psprintf(cmd->pool, "AuthzPolicyErrorDetail: '%s' is not "
+                        "none, reason or full", arg);
+}
+
+static const char *reason_arg(cmd_parms *cmd, const char *directive,
+                              const char *arg, int *reason)
+{
+    *reason = policy_reason_parse(arg);
+    if (*reason < 0)
+        return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (anonymous, "
+                            "role, plan, scope, region, iplist or other)",
+                            directive, arg);
+    return NULL;
+}
+
+static const char *set_message(cmd_parms *cmd, void *dirv, const char *r,
+                               const char *text)
+{
+    policy_dir_conf *d = dirv;
+    int reason;
+    const char *err = reason_arg(cmd, "AuthzPolicyMessage", r, &reason);
+    if (err)
+        return err;
+    d->message[reason] = text;
+    d->responds = 1;
+    return NULL;
+}
+
+static const char *set_errordoc(cmd_parms *cmd, void *dirv, const char *r,
+                                const char *doc)
+{
+    policy_dir_conf *d = dirv;
+    int reason;
+    const char *err = reason_arg(cmd, "AuthzPolicyErrorDocument", r, &reason);
+    if (err)
+        return err;
+    /* A full URL would make ap_die answer 302 and lose the status; the
+     * SPEC keeps the status, so only local paths and text are allowed.
+     * Text is told apart from a path by its first character, as
+     * ErrorDocument does (the quotes are gone after parsing). */
+    if (ap_is_url(doc))
+        return "AuthzPolicyErrorDocument takes a local URL-path or \"text\", "
+               "not a full URL (the response must keep its status)";
+    if (*doc == '\0')
+        return "AuthzPolicyErrorDocument: empty document";
+    d->errordoc[reason] = doc;
+    d->responds = 1;
+    return NULL;
+}
+
+static const char *set_documentation(cmd_parms *cmd, void *dirv,
+                                     const char *url)
+{
+    (void)cmd;
+    policy_dir_conf *d = dirv;
+    d->documentation = url;
+    d->responds = 1;
+    return NULL;
+}
+
+static const char *set_blocked_by(cmd_parms *cmd, void *dirv, const char *url)
+{
+    policy_dir_conf *d = dirv;
+    if (strpbrk(url, "<>\"\r\n"))
+        return apr_pstrcat(cmd->pool, "AuthzPolicyBlockedBy: '", url,
+                           "' is not a valid URL", NULL);
+    d->blocked_by = url;
+    d->responds = 1;
+    return NULL;
+}
+
+#define DIR_CTX (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+
+static const command_rec policy_cmds[] = {
+    AP_INIT_TAKE1("AuthzPolicyUserFile", set_userfile, NULL, DIR_CTX,
+                  "file of users' roles, plan and scopes"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyPlans", set_plans, NULL, RSRC_CONF,
+                      "plans, lowest first"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
+                      RSRC_CONF, "a role and the roles its holders also hold"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyDenyStatus", set_deny_status, NULL, DIR_CTX,
+                      "status (401, 403, 404, 451) [reason ...]"),
+    AP_INIT_TAKE1("AuthzPolicyErrorFormat", set_error_format, NULL, DIR_CTX,
+                  "auto, html, json or problem"),
+    AP_INIT_TAKE1("AuthzPolicyErrorDetail", set_error_detail, NULL, DIR_CTX,
+                  "none, reason or full"),
+    AP_INIT_TAKE2("AuthzPolicyMessage", set_message, NULL, DIR_CTX,
+                  "reason and the message for it"),
+    AP_INIT_TAKE2("AuthzPolicyErrorDocument", set_errordoc, NULL, DIR_CTX,
+                  "reason and a local URL-path or \"text\""),
+    AP_INIT_TAKE1("AuthzPolicyDocumentation", set_documentation, NULL,
+                  DIR_CTX, "URL of documentation for error bodies"),
+    AP_INIT_TAKE1("AuthzPolicyBlockedBy", set_blocked_by, NULL, DIR_CTX,
+                  "URL for the Link: rel=\"blocked-by\" of 451 answers"),
+    { NULL }
+};
+
+/* ------------------------------------------------------------------ */
+/* Per-request record                                                  */
+
+policy_request *policy_request_get(request_rec *r, int create)
+{
+    policy_request *rq = ap_get_module_config(r->request_config,
+                                              &authz_policy_module);
+    if (!rq && create) {
+        rq = apr_pcalloc(r->pool, sizeof *rq);
+        ap_set_module_config(r->request_config, &authz_policy_module, rq);
+    }
+    return rq;
+}
+
+/* The user's attributes, fetched once per request.  NULL on an internal
+ * failure (already logged): the caller answers AUTHZ_GENERAL_ERROR. */
+static const policy_attrs *user_attrs(request_rec *r, policy_request *rq)
+{
+    if (rq->attrs_state)
+        return rq->attrs_state > 0 ? &rq->attrs : NULL;
+    rq->attrs_state = -1;
+    policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                              &authz_policy_module);
+    if (!d->userfile) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "no AuthzPolicyUserFile applies to %s: role, plan and "
+                      "scope checks cannot be made", r->uri);
+        return NULL;
+    }
+    const userdb *db = datafile_acquire(d->userfile, r->pool, r->server);
+    if (!db)
+        return NULL;
+    userdb_user u;
+    if (userdb_lookup(db, r->user, &u)) {
+        rq->attrs.roles = u.roles;
+        rq->attrs.nroles = u.nroles;
+        rq->attrs.scopes = u.scopes;
+        rq->attrs.nscopes = u.nscopes;
+        rq->attrs.plan = u.plan;
+    }
+    rq->attrs_state = 1;
+    return &rq->attrs;
+}
+
+/* ------------------------------------------------------------------ */
+/* Require providers                                                   */
+
+/* Plan lines read before check_config are validated there, once every
+ * AuthzPolicyPlans is known; those in .htaccess are validated at once. */
+typedef struct {
+    policy_require *req;
+    server_rec *server;
+    const char *where;
+} pending_plan;
+
+static apr_array_header_t *pending_plans;   /* NULL once configured */
+
+/* Whether a grant of this line denies: an odd number of `not` and
+ * <RequireNone> between it and the top. */
+static int effective_negation(const cmd_parms *cmd)
+{
+    const ap_directive_t *d = cmd->directive;
+    int neg = 0;
+    if (!d)
+        return 0;
+    if (d->args) {
+        const char *a = d->args;
+        while (apr_isspace(*a))
+            a++;
+        if (!strncasecmp(a, "not", 3) && apr_isspace(a[3]))
+            neg = 1;
+    }
+    for (d = d->parent; d; d = d->parent)
+        if (d->directive && !strcasecmp(d->directive, "<RequireNone"))
+            neg ^= 1;
+    return neg;
+}
+
+static const char *validate_plans(apr_pool_t *p, policy_require *req,
+                                  const policy_server_conf *sc)
+{
+    int lowest = -1;
+    for (unsigned i = 0; i < req->nvalues; i++) {
+        int rank = policy_plan_rank(&sc->plans, req->values[i]);
+        if (rank < 0)
+            return apr_psprintf(p, "Require plan: '%s' is not declared by "
+                                "AuthzPolicyPlans", req->values[i]);
+        if (lowest < 0 || rank < lowest) {
+            lowest = rank;
+            req->lowest_plan = req->values[i];
+        }
+    }
+    return NULL;
+}
+
+static const char *parse_require(cmd_parms *cmd, const char *line,
+                                 const void **parsed, policy_reason reason)
+{
+    apr_array_header_t *vals = apr_array_make(cmd->pool, 4, sizeof(char *));
+    const char *t = line, *w;
+    while (*(w = ap_getword_conf(cmd->pool, &t)))
+        APR_ARRAY_PUSH(vals, const char *) = w;
+    if (vals->nelts == 0)
+        return apr_psprintf(cmd->pool, "needs at least one %s",
+                            policy_reason_name[reason]);
+
+    policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
+    req->reason = reason;
+    req->negated = effective_negation(cmd);
+    req->values = (const char **)vals->elts;
+    req->nvalues = (unsigned)vals->nelts;
+    req->required = apr_array_pstrcat(cmd->pool, vals, ' ');
+    if (req->negated)
+        req->required = apr_pstrcat(cmd->pool, "not ", req->required, NULL);
+
+    if (reason == REASON_PLAN) {
+        policy_server_conf *sc =
+            ap_get_module_config(cmd->server->module_config,
+                                 &authz_policy_module);
+        if (pending_plans) {
+            pending_plan *pp = apr_array_push(pending_plans);
+            pp->req = req;
+            pp->server = cmd->server;
+            pp->where = cmd->directive
+                ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                               cmd->directive->line_num)
+                : "?";
+        }
+        else {
+            const char *err = validate_plans(cmd->pool, req, sc);
+            if (err)
+                return err;
+        }
+    }
+    *parsed = req;
+    return NULL;
+}
+
+/* Records our answer: the last of our checks in a pass whose answer points
+ * to a denial is the one blamed if the request ends up denied. */
+static void vote(policy_request *rq, const policy_require *req, int granted)
+{
+    if (granted == req->negated)
+        rq->vote = req;
+}
+
+static authz_status check_user_attr(request_rec *r, const char *line,
+                                    const void *parsed)
+{
+    (void)line;
+    const policy_require *req = parsed;
+    policy_request *rq = policy_request_get(r, 1);
+    rq->took_part = 1;
+    if (!r->user)
+        return AUTHZ_DENIED_NO_USER;
+    const policy_attrs *a = user_attrs(r, rq);
+    if (!a)
+        return AUTHZ_GENERAL_ERROR;
+
+    int granted = 0;
+    switch (req->reason) {
+    case REASON_ROLE: {
+        policy_server_conf *sc =
+            ap_get_module_config(r->server->module_config,
+                                 &authz_policy_module);
+        granted = policy_roles_grant(sc->roles, a->roles, a->nroles,
+                                     req->values, req->nvalues);
+        break;
+    }
+    case REASON_PLAN: {
+        policy_server_conf *sc =
+            ap_get_module_config(r->server->module_config,
+                                 &authz_policy_module);
+        granted = policy_plans_grant(&sc->plans, a->plan,
+                                     policy_plan_rank(&sc->plans,
+                                                      req->lowest_plan));
+        break;
+    }
+    case REASON_SCOPE:
+        granted = policy_any_shared(a->scopes, a->nscopes, req->values,
+                                    req->nvalues);
+        break;
+    default:
+        break;
+    }
+    vote(rq, req, granted);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s %s: %s",
+                  policy_reason_name[req->reason], req->required,
+                  granted ? "granted" : "denied");
+    return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
+}
+
+#define PROVIDER(name, reason)                                               \
+    static const char *parse_##name(cmd_parms *cmd, const char *line,        \
+                                    const void **parsed)                     \
+    {                                                                        \
+        return parse_require(cmd, line, parsed, reason);                     \
+    }                                                                        \
+    static const authz_provider provider_##name = { check_user_attr,        \
+                                                    parse_##name };
+
+PROVIDER(role, REASON_ROLE)
+PROVIDER(plan, REASON_PLAN)
+PROVIDER(scope, REASON_SCOPE)
+
+/* ------------------------------------------------------------------ */
+/* Taking over the hook chains that deny                               */
+
+typedef int (*phase_fn)(request_rec *r);
+
+/* The layout of every hook's link record (apr_hooks.h). */
+typedef struct {
+    phase_fn fn;
+    const char *name;
+    const char *const *predecessors;
+    const char *const *successors;
+    int order;
+} hook_link;
+
+static apr_array_header_t *chain_access_ex, *chain_check_user, *chain_authz;
+
+/* RUN_FIRST over the saved chain, as httpd's own ap_run_* does. */
+static int run_chain(const apr_array_header_t *chain, request_rec *r)
+{
+    const hook_link *l = (const hook_link *)chain->elts;
+    for (int i = 0; i < chain->nelts; i++) {
+        int rv = l[i].fn(r);
+        if (rv != DECLINED)
+            return rv;
+    }
+    return DECLINED;
+}
+
+static int takes_part(request_rec *r, policy_request *rq)
+{
+    policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                              &authz_policy_module);
+    return (rq && rq->took_part) || d->responds;
+}
+
+static policy_reason blamed(const policy_request *rq)
+{
+    return rq && rq->vote ? rq->vote->reason : REASON_OTHER;
+}
+
+static int phase_access_ex(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq)
+        rq->vote = NULL;             /* a new pass over the Require tree */
+    int rv = run_chain(chain_access_ex, r);
+    if (rv == HTTP_FORBIDDEN) {
+        rq = policy_request_get(r, 0);
+        if (takes_part(r, rq))
+            return policy_deny(r, policy_request_get(r, 1), blamed(rq));
+    }
+    return rv;
+}
+
+static int phase_check_user(request_rec *r)
+{
+    int rv = run_chain(chain_check_user, r);
+    if (rv == HTTP_UNAUTHORIZED) {
+        policy_request *rq = policy_request_get(r, 0);
+        if (takes_part(r, rq))
+            return policy_deny(r, policy_request_get(r, 1),
+                               REASON_ANONYMOUS);
+    }
+    return rv;
+}
+
+static int phase_authz(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq)
+        rq->vote = NULL;
+    int rv = run_chain(chain_authz, r);
+    if (rv == HTTP_FORBIDDEN || rv == HTTP_UNAUTHORIZED) {
+        rq = policy_request_get(r, 0);
+        if (takes_part(r, rq))
+            return policy_deny(r, policy_request_get(r, 1), blamed(rq));
+    }
+    return rv;
+}
+
+/* Leaves our own link alone in the hook array and keeps the others, in
+ * their sorted order, as the chain our link runs. */
+static apr_array_header_t *take_over(apr_pool_t *p, apr_array_header_t *hooks,
+                                     phase_fn ours)
+{
+    apr_array_header_t *saved = apr_array_make(p, hooks ? hooks->nelts : 1,
+                                               sizeof(hook_link));
+    hook_link self = { 0 };
+    hook_link *l = hooks ? (hook_link *)hooks->elts : NULL;
+    for (int i = 0; hooks && i < hooks->nelts; i++) {
+        if (l[i].fn == ours)
+            self = l[i];
+        else
+            *(hook_link *)apr_array_push(saved) = l[i];
+    }
+    if (hooks && self.fn) {
+        hooks->nelts = 1;
+        l[0] = self;
+    }
+    return saved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hooks                                                               */
+
+static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    datafile_registry_init(pconf);
+    pending_plans = apr_array_make(pconf, 8, sizeof(pending_plan));
+    return OK;
+}
+
+static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                               apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    int rc = OK;
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        const char *err = policy_roles_finalize(pconf, sc->roles);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "AuthzPolicyRoleInherit (server %s:%d): %s",
+                         v->server_hostname ? v->server_hostname : "main",
+                         v->port, err);
+            rc = !OK;
+        }
+    }
+    for (int i = 0; pending_plans && i < pending_plans->nelts; i++) {
+        pending_plan *pp = &APR_ARRAY_IDX(pending_plans, i, pending_plan);
+        policy_server_conf *sc =
+            ap_get_module_config(pp->server->module_config,
+                                 &authz_policy_module);
+        const char *err = validate_plans(ptemp, pp->req, sc);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "%s (%s)", err, pp->where);
+            rc = !OK;
+        }
+    }
+    pending_plans = NULL;            /* from now on: validate at once */
+    return rc;
+}
+
+static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    (void)ptemp;
+    (void)s;
+    chain_access_ex = take_over(pconf, ap_hook_get_access_checker_ex(),
+                                phase_access_ex);
+    chain_check_user = take_over(pconf, ap_hook_get_check_user_id(),
+                                 phase_check_user);
+    chain_authz = take_over(pconf, ap_hook_get_auth_checker(), phase_authz);
+    return OK;
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(policy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(policy_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(policy_post_config, NULL, NULL, APR_HOOK_REALLY_LAST);
+
+    ap_hook_check_access_ex(phase_access_ex, NULL, NULL, APR_HOOK_REALLY_FIRST,
+                            AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authn(phase_check_user, NULL, NULL, APR_HOOK_REALLY_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authz(phase_authz, NULL, NULL, APR_HOOK_REALLY_FIRST,
+                        AP_AUTH_INTERNAL_PER_CONF);
+
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "role",
+                              AUTHZ_PROVIDER_VERSION, &provider_role,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "plan",
+                              AUTHZ_PROVIDER_VERSION, &provider_plan,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope",
+                              AUTHZ_PROVIDER_VERSION, &provider_scope,
+                              AP_AUTH_INTERNAL_PER_CONF);
+
+    policy_deny_register(p);
+}
+
+AP_DECLARE_MODULE(authz_policy) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_conf,
+    merge_dir_conf,
+    create_server_conf,
+    merge_server_conf,
+    policy_cmds,
+    register_hooks,
+    AP_MODULE_FLAG_NONE
+};

@@ -1,0 +1,101 @@
+/*
+ * Types shared by the parts of mod_authz_policy that live inside httpd:
+ * configuration records, the per-request record, and the reasons a request
+ * can be denied for.
+ */
+#ifndef AUTHZ_POLICY_H
+#define AUTHZ_POLICY_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "mod_auth.h"
+
+#include "datafile.h"
+#include "policy_model.h"
+
+extern module AP_MODULE_DECLARE_DATA authz_policy_module;
+
+/* Why a request was denied.  The order is the order of the SPEC's table and
+ * of the names in policy_reason_name[]. */
+typedef enum {
+    REASON_ANONYMOUS = 0,
+    REASON_ROLE,
+    REASON_PLAN,
+    REASON_SCOPE,
+    REASON_REGION,
+    REASON_IPLIST,
+    REASON_OTHER,
+    REASON_COUNT
+} policy_reason;
+
+extern const char *const policy_reason_name[REASON_COUNT];
+int policy_reason_parse(const char *name);      /* -1 when unknown */
+
+typedef enum { FORMAT_UNSET = 0, FORMAT_AUTO, FORMAT_HTML, FORMAT_JSON,
+               FORMAT_PROBLEM } policy_format;
+typedef enum { DETAIL_UNSET = 0, DETAIL_NONE, DETAIL_REASON,
+               DETAIL_FULL } policy_detail;
+
+/* One parsed `Require role|plan|scope ...` line. */
+typedef struct {
+    policy_reason reason;
+    int negated;                 /* under an odd number of `not` /
+                                    <RequireNone>: a grant denies */
+    const char **values;
+    unsigned nvalues;
+    const char *required;        /* what it requires, for the environment
+                                    and the "full" detail level */
+    const char *lowest_plan;     /* plan lines: the lowest listed plan */
+} policy_require;
+
+typedef struct {
+    policy_plans plans;
+    int plans_set;
+    policy_roles *roles;         /* inheritance edges and, after
+                                    check_config, their closure */
+} policy_server_conf;
+
+typedef struct {
+    datafile *userfile;
+    int userfile_set;
+
+    /* how denials are answered; 0 / NULL = inherit */
+    int status[REASON_COUNT];
+    policy_format format;
+    policy_detail detail;
+    const char *message[REASON_COUNT];
+    const char *errordoc[REASON_COUNT];
+    const char *documentation;
+    const char *blocked_by;
+    int responds;                /* a response directive is in effect */
+} policy_dir_conf;
+
+/* A user's attributes for one request, fetched at most once. */
+typedef struct {
+    const char *const *roles;
+    unsigned nroles;
+    const char *const *scopes;
+    unsigned nscopes;
+    const char *plan;
+} policy_attrs;
+
+/* What this module knows about one request. */
+typedef struct {
+    int took_part;               /* one of our providers was evaluated */
+    const policy_require *vote;  /* our last check, in the current pass,
+                                    whose answer pointed to a denial */
+    int attrs_state;             /* 0 not fetched, 1 fetched, -1 failed */
+    policy_attrs attrs;
+    policy_format body_format;   /* the body we asked ap_die to send */
+    int denial_status;
+} policy_request;
+
+policy_request *policy_request_get(request_rec *r, int create);
+
+/* deny.c: turns a denial decided by mod_authz_core or the authentication
+ * phase into the configured answer; returns the status to hand on. */
+int policy_deny(request_rec *r, policy_request *rq, policy_reason reason);
+/* deny.c: the error filter that gives our bodies their Content-Type. */
+void policy_deny_register(apr_pool_t *p);
+
+#endif

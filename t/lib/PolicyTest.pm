@@ -1,0 +1,88 @@
+package PolicyTest;
+# Helpers for the .t files: requests as a given user, raw responses, and
+# reading what the server logged.
+use strict;
+use warnings;
+use Apache::Test ();
+use Apache::TestRequest ();
+use Apache::TestUtil ();
+use IO::Socket::INET ();
+use Time::HiRes qw(sleep time);
+use PolicyTest::Setup ();
+use Exporter 'import';
+
+our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
+                 error_log_size access_log_line wait_for t_path
+                 write_file var_path);
+
+our $T = $PolicyTest::Setup::T;
+
+sub t_path   { "$T/$_[0]" }
+sub var_path { "$PolicyTest::Setup::VAR/$_[0]" }
+sub write_file { PolicyTest::Setup::write_file(@_) }
+
+# req(METHOD, URL, user => NAME, password => PW, headers...)
+# A user without a password gets the suite's password.
+sub req {
+    my ($method, $url, %o) = @_;
+    my @auth;
+    if (defined(my $user = delete $o{user})) {
+        my $pw = delete $o{password};
+        @auth = (username => $user,
+                 password => defined $pw ? $pw : $PolicyTest::Setup::PASSWORD);
+    }
+    no strict 'refs';
+    return &{"Apache::TestRequest::$method"}($url, @auth, %o);
+}
+
+# The exact bytes the server answers to a request we write ourselves.
+sub raw_request {
+    my ($text) = @_;
+    my $config = Apache::Test::config();
+    my $hostport = Apache::TestRequest::hostport($config);
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 10)
+        or die "connect $hostport: $!";
+    $text =~ s/\r?\n/\r\n/g;
+    print $sock $text;
+    local $/;
+    my $resp = <$sock>;
+    close $sock;
+    return $resp;
+}
+
+sub error_log_size { -s t_path('logs/error_log') || 0 }
+
+# What the error log gained since offset.
+sub error_log_since {
+    my ($offset) = @_;
+    open my $fh, '<', t_path('logs/error_log') or return '';
+    seek $fh, $offset, 0;
+    local $/;
+    my $s = <$fh>;
+    return defined $s ? $s : '';
+}
+
+# Polls cond for up to secs seconds; returns its last value.
+sub wait_for {
+    my ($secs, $cond) = @_;
+    my $end = time + $secs;
+    my $v;
+    while (1) {
+        $v = $cond->();
+        return $v if $v || time > $end;
+        sleep 0.2;
+    }
+}
+
+# The policy_log line for a unique request tag (query string).
+sub access_log_line {
+    my ($tag) = @_;
+    return wait_for(5, sub {
+        open my $fh, '<', t_path('logs/policy_log') or return undef;
+        my ($line) = grep { index($_, $tag) >= 0 } <$fh>;
+        chomp $line if defined $line;
+        $line;
+    });
+}
+
+1;

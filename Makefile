@@ -70,9 +70,8 @@ unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
 
 # The Apache::Test suite against a real apache2 on loopback.
-server-test: mod_authz_policy.so
-	cd t && perl TEST -clean >/dev/null 2>&1; \
-	cd t && perl TEST $(TEST_FILES)
+server-test: mod_authz_policy.so $(UNIT_TESTS)
+	cd t && { perl TEST -clean >/dev/null 2>&1; perl TEST $(TEST_FILES); }
 
 test: deps
 	$(MAKE) all

@@ -1,10 +1,17 @@
 /*
- * datafile: load-once, reload-on-change data files with reference-counted
- * snapshots.  See datafile.h for the contract.
+ * datafile: load-once, reload-on-change data files shared by every
+ * process.  See datafile.h for the contract.
+ *
+ * An image file is a 64-byte header (which source version it was parsed
+ * from) followed by the image.  It is only ever replaced by rename, so a
+ * process that maps it never sees it change.  Next to it, "<name>.lock"
+ * elects the one process that parses a changed source, and "<name>.bad"
+ * names a source version that failed, so that nobody parses it again.
  */
 #include "datafile.h"
 
 #include "http_log.h"
+#include "unixd.h"
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
@@ -13,47 +20,85 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);
 
-/* How often a process looks at a file's metadata, and how long a changed
- * file must stay unchanged before it is read: a file being rewritten in
- * place is not read half-written. */
+/* How often a process looks at a file, and how long a changed source must
+ * stay unchanged before it is read: a file being rewritten in place is not
+ * read half-written. */
 #define CHECK_INTERVAL apr_time_from_sec(1)
 #define SETTLE_TIME    apr_time_from_sec(1)
 
+#define IMAGE_MAGIC  "AZPIMG1"
+#define IMAGE_HEADER 64
+
+typedef struct {                /* one version of a file; also on disk */
+    apr_int64_t mtime;
+    apr_int64_t size;
+    apr_uint64_t ino;
+    apr_uint64_t dev;
+} version;
+
 typedef struct {
-    void *data;
-    const datafile_type *type;
+    char magic[8];
+    version source;             /* what the image was parsed from */
+    apr_uint64_t size;          /* image bytes after the header */
+    char pad[IMAGE_HEADER - 8 - sizeof(version) - 8];
+} image_header;
+
+typedef struct {
+    const void *image;
+    apr_size_t size;
+    void *map;                  /* mapped file, else the image is malloc'd */
+    apr_size_t map_len;
+    version source;
     apr_uint32_t refs;          /* under the datafile's mutex */
 } snapshot;
-
-typedef struct {                /* identifies one version of a file */
-    apr_time_t mtime;
-    apr_off_t size;
-    ino_t ino;
-    dev_t dev;
-} version;
 
 struct datafile {
     const char *path;
     const datafile_type *type;
-    apr_thread_mutex_t *mu;
+    apr_thread_mutex_t *mu;     /* guards cur, refs, next_check, checking */
     snapshot *cur;              /* NULL while the file is missing */
-    version loaded;             /* the version cur was read from */
-    version failed;             /* last version that failed: logged once */
     apr_time_t next_check;
-    int checking;
+    int checking;               /* one thread looks at the files at once */
+    /* published images; NULL: this process keeps its own copy */
+    const char *image_path, *lock_path, *bad_path;
+    version image;              /* the image file cur was mapped from */
+    version failed;             /* a source version known not to parse */
     int missing_logged;
 };
 
 static struct {
     apr_pool_t *pool;
-    apr_hash_t *files;          /* "kind\0path" -> datafile */
+    apr_hash_t *files;          /* "kind\npath" -> datafile */
     apr_thread_mutex_t *mu;
+    const char *image_dir;      /* set by the parent at post_config */
 } registry;
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                            */
+
+static snapshot *snapshot_new(void)
+{
+    snapshot *snap = calloc(1, sizeof *snap);
+    if (snap)
+        snap->refs = 1;         /* held by datafile->cur */
+    return snap;
+}
+
+static void snapshot_free(snapshot *snap)
+{
+    if (snap->map)
+        munmap(snap->map, snap->map_len);
+    else
+        free((void *)snap->image);
+    free(snap);
+}
 
 static void snapshot_release(datafile *df, snapshot *snap)
 {
@@ -61,38 +106,24 @@ static void snapshot_release(datafile *df, snapshot *snap)
     apr_thread_mutex_lock(df->mu);
     last = (--snap->refs == 0);
     apr_thread_mutex_unlock(df->mu);
-    if (last) {
-        snap->type->free(snap->data);
-        free(snap);
-    }
+    if (last)
+        snapshot_free(snap);
 }
 
-static apr_status_t registry_cleanup(void *unused)
+/* Replaces cur; the old snapshot goes when its last request is done. */
+static void swap_current(datafile *df, snapshot *fresh)
 {
-    (void)unused;
-    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
-         hi = apr_hash_next(hi)) {
-        datafile *df = apr_hash_this_val(hi);
-        if (df->cur)
-            snapshot_release(df, df->cur);
-        df->cur = NULL;
-    }
-    registry.pool = NULL;
-    registry.files = NULL;
-    return APR_SUCCESS;
+    snapshot *old;
+    apr_thread_mutex_lock(df->mu);
+    old = df->cur;
+    df->cur = fresh;
+    apr_thread_mutex_unlock(df->mu);
+    if (old)
+        snapshot_release(df, old);
 }
 
-void datafile_registry_init(apr_pool_t *pconf)
-{
-    /* Our own pool: .htaccess files open data files at request time, from
-     * many threads, and pconf is not ours to allocate from then. */
-    apr_pool_create(&registry.pool, pconf);
-    registry.files = apr_hash_make(registry.pool);
-    apr_thread_mutex_create(&registry.mu, APR_THREAD_MUTEX_DEFAULT,
-                            registry.pool);
-    apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
-                              apr_pool_cleanup_null);
-}
+/* ------------------------------------------------------------------ */
+/* Source files                                                         */
 
 static int same_version(const version *a, const version *b)
 {
@@ -109,8 +140,7 @@ static void version_of(const struct stat *st, version *v)
     v->dev = st->st_dev;
 }
 
-/* Reads the whole file.  Fails with EAGAIN when the file changed while it
- * was being read (a writer is at work): the caller tries again later. */
+/* Reads the whole file.  EAGAIN: it changed while being read. */
 static int read_file(const char *path, char **buf, apr_size_t *len,
                      version *v)
 {
@@ -168,36 +198,339 @@ static int read_file(const char *path, char **buf, apr_size_t *len,
     return 0;
 }
 
-/* Loads path; on error fills err (naming the file) and returns NULL. */
+/* Parses path into a heap snapshot; on error fills err (naming the file)
+ * and returns NULL, with *again set when it was only caught mid-write. */
 static snapshot *load(const datafile_type *type, const char *path,
-                      version *v, char *err, apr_size_t errlen)
+                      char *err, apr_size_t errlen, int *again)
 {
     char *buf = NULL;
-    apr_size_t len = 0;
-    int e = read_file(path, &buf, &len, v);
+    apr_size_t len = 0, size = 0;
+    version v;
+    *again = 0;
+    int e = read_file(path, &buf, &len, &v);
     if (e) {
+        *again = (e == EAGAIN);
         apr_snprintf(err, errlen, "%s %s: cannot read: %s", type->kind, path,
                      e == EAGAIN ? "it changed while being read"
                                  : strerror(e));
         return NULL;
     }
     char why[512];
-    void *data = type->load(buf, len, why, sizeof why);
+    void *image = type->compile(buf, len, &size, why, sizeof why);
     free(buf);
-    if (!data) {
+    if (!image) {
         apr_snprintf(err, errlen, "%s %s: %s", type->kind, path, why);
         return NULL;
     }
-    snapshot *snap = calloc(1, sizeof *snap);
+    snapshot *snap = snapshot_new();
     if (!snap) {
-        type->free(data);
+        free(image);
         apr_snprintf(err, errlen, "%s %s: out of memory", type->kind, path);
         return NULL;
     }
-    snap->data = data;
-    snap->type = type;
-    snap->refs = 1;             /* held by datafile->cur */
+    snap->image = image;
+    snap->size = size;
+    snap->source = v;
     return snap;
+}
+
+/* ------------------------------------------------------------------ */
+/* Image files                                                          */
+
+/* Writes path by rename: nobody ever maps half a file. */
+static int write_by_rename(const char *path, const void *a, apr_size_t alen,
+                           const void *b, apr_size_t blen)
+{
+    char *tmp = malloc(strlen(path) + 32);
+    if (!tmp)
+        return ENOMEM;
+    sprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return e;
+    }
+    const struct { const char *p; apr_size_t n; } part[2] = { { a, alen },
+                                                               { b, blen } };
+    int e = 0;
+    for (int i = 0; i < 2 && !e; i++) {
+        const char *p = part[i].p;
+        apr_size_t left = part[i].n;
+        while (left > 0) {
+            ssize_t n = write(fd, p, left);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                e = errno;
+                break;
+            }
+            p += n;
+            left -= (apr_size_t)n;
+        }
+    }
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) < 0)
+        e = errno;
+    if (e)
+        unlink(tmp);
+    free(tmp);
+    return e;
+}
+
+static int publish(const datafile *df, const snapshot *snap)
+{
+    image_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
+    h.source = snap->source;
+    h.size = snap->size;
+    return write_by_rename(df->image_path, &h, sizeof h, snap->image,
+                           snap->size);
+}
+
+/* Maps an image file; NULL with errno set when it is absent or unusable. */
+static snapshot *map_image(const datafile *df, version *file)
+{
+    struct stat st;
+    int fd = open(df->image_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) < 0 || st.st_size <= IMAGE_HEADER) {
+        close(fd);
+        errno = EINVAL;
+        return NULL;
+    }
+    apr_size_t len = (apr_size_t)st.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return NULL;
+    const image_header *h = map;
+    const char *image = (const char *)map + IMAGE_HEADER;
+    snapshot *snap = NULL;
+    if (memcmp(h->magic, IMAGE_MAGIC, sizeof h->magic) == 0
+        && h->size == len - IMAGE_HEADER
+        && df->type->valid(image, len - IMAGE_HEADER))
+        snap = snapshot_new();
+    if (!snap) {
+        munmap(map, len);
+        errno = EINVAL;
+        return NULL;
+    }
+    snap->image = image;
+    snap->size = len - IMAGE_HEADER;
+    snap->map = map;
+    snap->map_len = len;
+    snap->source = h->source;
+    version_of(&st, file);
+    return snap;
+}
+
+/* Maps the published image again if it was replaced; drops cur if it was
+ * withdrawn. */
+static void follow_image(datafile *df, server_rec *s)
+{
+    struct stat st;
+    version v;
+    if (stat(df->image_path, &st) < 0) {
+        if (df->cur)
+            swap_current(df, NULL);
+        memset(&df->image, 0, sizeof df->image);
+        return;
+    }
+    version_of(&st, &v);
+    if (df->cur && same_version(&v, &df->image))
+        return;
+    snapshot *fresh = map_image(df, &v);
+    if (!fresh) {
+        if (errno != ENOENT)
+            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
+                         "%s %s: cannot map %s", df->type->kind, df->path,
+                         df->image_path);
+        return;
+    }
+    swap_current(df, fresh);
+    df->image = v;
+}
+
+/* The source version another process found bad, if any. */
+static int known_bad(const datafile *df, const version *v)
+{
+    version bad;
+    int fd = open(df->bad_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, &bad, sizeof bad);
+    close(fd);
+    return n == (ssize_t)sizeof bad && same_version(&bad, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Looking at the files, once a second per process                      */
+
+/* The source as it is now: 1 and *v when it is there and settled, 0 when
+ * there is nothing new to do, -1 when it is missing. */
+static int source_state(datafile *df, server_rec *s, apr_time_t now,
+                        version *v)
+{
+    struct stat st;
+    (void)s;
+    if (stat(df->path, &st) < 0)
+        return errno == ENOENT ? -1 : 0;
+    df->missing_logged = 0;
+    version_of(&st, v);
+    if ((df->cur && same_version(v, &df->cur->source))
+        || same_version(v, &df->failed))
+        return 0;
+    if (v->mtime <= now && now - v->mtime < SETTLE_TIME)
+        return 0;                       /* let the writer finish */
+    return 1;
+}
+
+/* Parses the source; a failure is logged and remembered in df->failed
+ * (*bad set) unless the file was only caught mid-write. */
+static snapshot *reload(datafile *df, server_rec *s, const version *v,
+                        int *bad)
+{
+    *bad = 0;
+    char err[1024];
+    int again;
+    snapshot *fresh = load(df->type, df->path, err, sizeof err, &again);
+    if (fresh) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
+                     df->type->kind, df->path, df->type->count(fresh->image));
+    }
+    else if (!again) {
+        df->failed = *v;
+        *bad = 1;
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "%s; the last good version stays in force", err);
+    }
+    return fresh;
+}
+
+static void log_missing(datafile *df, server_rec *s)
+{
+    if (!df->missing_logged)
+        ap_log_error(APLOG_MARK, APLOG_ERR, ENOENT, s,
+                     "%s %s has gone: requests that need it are denied "
+                     "(500) until it is back", df->type->kind, df->path);
+    df->missing_logged = 1;
+}
+
+/* A process with its own copy (no image directory). */
+static void step_alone(datafile *df, server_rec *s, apr_time_t now)
+{
+    version v;
+    int st = source_state(df, s, now, &v);
+    if (st < 0 && df->cur) {
+        log_missing(df, s);
+        swap_current(df, NULL);                 /* fail closed */
+    }
+    else if (st > 0) {
+        int bad;
+        snapshot *fresh = reload(df, s, &v, &bad);
+        if (fresh)
+            swap_current(df, fresh);
+    }
+}
+
+/* A process following published images. */
+static void step_images(datafile *df, server_rec *s, apr_time_t now)
+{
+    version v;
+    follow_image(df, s);
+    int st = source_state(df, s, now, &v);
+    if (st == 0 || (st < 0 && !df->cur))
+        return;                 /* nothing new, or already withdrawn */
+    if (st > 0 && known_bad(df, &v)) {
+        df->failed = v;
+        return;
+    }
+    /* One process acts for all: whoever takes the lock. */
+    int fd = open(df->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return;                         /* busy: follow its result later */
+    }
+    follow_image(df, s);                /* someone may have just done it */
+    if (st < 0) {
+        if (unlink(df->image_path) == 0)
+            log_missing(df, s);
+        swap_current(df, NULL);
+    }
+    else if (!df->cur || !same_version(&v, &df->cur->source)) {
+        int bad;
+        snapshot *fresh = reload(df, s, &v, &bad);
+        if (fresh) {
+            int e = publish(df, fresh);
+            if (e)
+                ap_log_error(APLOG_MARK, APLOG_ERR, e, s,
+                             "%s %s: cannot write %s; the last good version "
+                             "stays in force", df->type->kind, df->path,
+                             df->image_path);
+            snapshot_free(fresh);
+            follow_image(df, s);
+        }
+        else if (bad) {
+            /* nobody parses this version again */
+            write_by_rename(df->bad_path, &v, sizeof v, NULL, 0);
+        }
+    }
+    close(fd);                          /* releases the lock */
+}
+
+/* ------------------------------------------------------------------ */
+/* The registry                                                         */
+
+static apr_uint64_t hash64(const char *s)
+{
+    apr_uint64_t h = APR_UINT64_C(1469598103934665603);
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= APR_UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static void set_image_paths(datafile *df, const char *key)
+{
+    const char *base = apr_psprintf(registry.pool, "%s/%016" APR_UINT64_T_HEX_FMT,
+                                    registry.image_dir, hash64(key));
+    df->image_path = apr_pstrcat(registry.pool, base, ".img", NULL);
+    df->lock_path = apr_pstrcat(registry.pool, base, ".lock", NULL);
+    df->bad_path = apr_pstrcat(registry.pool, base, ".bad", NULL);
+}
+
+static apr_status_t registry_cleanup(void *unused)
+{
+    (void)unused;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
+         hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        if (df->cur)
+            snapshot_release(df, df->cur);
+        df->cur = NULL;
+    }
+    memset(&registry, 0, sizeof registry);
+    return APR_SUCCESS;
+}
+
+void datafile_registry_init(apr_pool_t *pconf)
+{
+    /* Our own pool: .htaccess files open data files at request time, from
+     * many threads, and pconf is not ours to allocate from then. */
+    apr_pool_create(&registry.pool, pconf);
+    registry.files = apr_hash_make(registry.pool);
+    registry.image_dir = NULL;
+    apr_thread_mutex_create(&registry.mu, APR_THREAD_MUTEX_DEFAULT,
+                            registry.pool);
+    apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
+                              apr_pool_cleanup_null);
 }
 
 const char *datafile_open(apr_pool_t *p, const datafile_type *type,
@@ -209,98 +542,46 @@ const char *datafile_open(apr_pool_t *p, const datafile_type *type,
     apr_thread_mutex_lock(registry.mu);
     datafile *df = apr_hash_get(registry.files, key, APR_HASH_KEY_STRING);
     if (!df) {
-        char buf[1024];
-        version v;
-        snapshot *snap = load(type, path, &v, buf, sizeof buf);
-        if (!snap) {
-            err = apr_pstrdup(p, buf);
+        apr_pool_t *rp = registry.pool;
+        datafile *fresh = apr_pcalloc(rp, sizeof *fresh);
+        fresh->path = apr_pstrdup(rp, path);
+        fresh->type = type;
+        apr_thread_mutex_create(&fresh->mu, APR_THREAD_MUTEX_DEFAULT, rp);
+        /* At request time (an .htaccess file), another process may have
+         * published it already: share that version. */
+        if (registry.image_dir) {
+            set_image_paths(fresh, key);
+            version v;
+            fresh->cur = map_image(fresh, &v);
+            if (fresh->cur)
+                fresh->image = v;
         }
-        else {
-            apr_pool_t *rp = registry.pool;
-            df = apr_pcalloc(rp, sizeof *df);
-            df->path = apr_pstrdup(rp, path);
-            df->type = type;
-            df->cur = snap;
-            df->loaded = v;
-            df->next_check = apr_time_now() + CHECK_INTERVAL;
-            apr_thread_mutex_create(&df->mu, APR_THREAD_MUTEX_DEFAULT, rp);
+        if (!fresh->cur) {
+            char buf[1024];
+            int again;
+            fresh->cur = load(type, path, buf, sizeof buf, &again);
+            if (!fresh->cur)
+                err = apr_pstrdup(p, buf);
+            else if (fresh->image_path && !publish(fresh, fresh->cur)) {
+                version v;
+                snapshot *mapped = map_image(fresh, &v);
+                if (mapped) {
+                    snapshot_free(fresh->cur);
+                    fresh->cur = mapped;
+                    fresh->image = v;
+                }
+            }
+        }
+        if (fresh->cur) {
+            fresh->next_check = apr_time_now() + CHECK_INTERVAL;
             apr_hash_set(registry.files, apr_pstrdup(rp, key),
-                         APR_HASH_KEY_STRING, df);
+                         APR_HASH_KEY_STRING, fresh);
+            df = fresh;
         }
     }
     apr_thread_mutex_unlock(registry.mu);
     *out = df;
     return err;
-}
-
-/* Looks at the file and reloads it when a new, settled version is there.
- * Runs in one thread at a time per file (df->checking). */
-static void check(datafile *df, server_rec *s, apr_time_t now)
-{
-    struct stat st;
-    version v;
-    snapshot *fresh = NULL, *old = NULL;
-    apr_time_t next = now + CHECK_INTERVAL;
-    int missing = 0;
-
-    if (stat(df->path, &st) < 0) {
-        missing = (errno == ENOENT);
-        if (!df->missing_logged)
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
-                         "%s %s: cannot be read; %s", df->type->kind,
-                         df->path, missing ? "requests that need it are "
-                         "denied (500) until it is back"
-                         : "the last good version stays in force");
-        df->missing_logged = 1;
-    }
-    else {
-        version_of(&st, &v);
-        if (df->missing_logged)
-            df->missing_logged = 0;
-        if ((df->cur && same_version(&v, &df->loaded))
-            || same_version(&v, &df->failed)) {
-            /* unchanged, or a version already found bad */
-        }
-        else if (now - v.mtime < SETTLE_TIME && v.mtime <= now) {
-            next = v.mtime + SETTLE_TIME;        /* let the writer finish */
-        }
-        else {
-            char err[1024];
-            fresh = load(df->type, df->path, &v, err, sizeof err);
-            if (!fresh && strstr(err, "changed while being read")) {
-                next = now + SETTLE_TIME;
-            }
-            else if (!fresh) {
-                df->failed = v;
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                             "%s%s", err, df->cur
-                             ? "; the last good version stays in force" : "");
-            }
-            else {
-                ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                             "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
-                             df->type->kind, df->path,
-                             df->type->describe(fresh->data));
-            }
-        }
-    }
-
-    apr_thread_mutex_lock(df->mu);
-    if (fresh) {
-        old = df->cur;
-        df->cur = fresh;
-        df->loaded = v;
-    }
-    else if (missing && df->cur) {
-        old = df->cur;                    /* fail closed: 500 until back */
-        df->cur = NULL;
-        memset(&df->loaded, 0, sizeof df->loaded);
-    }
-    df->next_check = next;
-    df->checking = 0;
-    apr_thread_mutex_unlock(df->mu);
-    if (old)
-        snapshot_release(df, old);
 }
 
 static apr_status_t release_cleanup(void *arg)
@@ -322,8 +603,16 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
         due = 1;
     }
     apr_thread_mutex_unlock(df->mu);
-    if (due)
-        check(df, s, now);
+    if (due) {
+        if (df->image_path)
+            step_images(df, s, now);
+        else
+            step_alone(df, s, now);
+        apr_thread_mutex_lock(df->mu);
+        df->next_check = now + CHECK_INTERVAL;
+        df->checking = 0;
+        apr_thread_mutex_unlock(df->mu);
+    }
 
     apr_thread_mutex_lock(df->mu);
     snap = df->cur;
@@ -340,10 +629,57 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
     pair[1] = snap;
     apr_pool_cleanup_register(pool, pair, release_cleanup,
                               apr_pool_cleanup_null);
-    return snap->data;
+    return snap->image;
 }
 
-const char *datafile_path(const datafile *df)
+void datafile_child_init(void)
 {
-    return df->path;
+    if (!registry.files)
+        return;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
+         hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        df->next_check = 0;         /* look at the image at once */
+    }
+}
+
+void datafile_publish(apr_pool_t *pconf, server_rec *s)
+{
+    const char *dir = ap_runtime_dir_relative(pconf, "authz_policy");
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
+                     "cannot create %s: every server process keeps its own "
+                     "copy of the data files", dir);
+        return;
+    }
+    /* Children (the server's User) publish new versions here. */
+    if (geteuid() == 0
+        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) < 0)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
+                     "cannot hand %s to the server's user: reloads will "
+                     "be done by each process for itself", dir);
+    registry.image_dir = apr_pstrdup(registry.pool, dir);
+
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
+         hi = apr_hash_next(hi)) {
+        const void *key;
+        void *val;
+        apr_hash_this(hi, &key, NULL, &val);
+        datafile *df = val;
+        set_image_paths(df, key);
+        unlink(df->bad_path);
+        int e = df->cur ? publish(df, df->cur) : EINVAL;
+        version v;
+        snapshot *mapped = e ? NULL : map_image(df, &v);
+        if (!mapped) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, e ? e : errno, s,
+                         "%s %s: cannot publish %s; each server process "
+                         "will keep its own copy", df->type->kind, df->path,
+                         df->image_path);
+            df->image_path = df->lock_path = df->bad_path = NULL;
+            continue;
+        }
+        swap_current(df, mapped);       /* one copy, shared by children */
+        df->image = v;
+    }
 }

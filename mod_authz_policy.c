@@ -23,6 +23,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "ap_provider.h"
+#include "ap_mpm.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -90,15 +91,18 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 /* ------------------------------------------------------------------ */
 /* Directives                                                          */
 
-static void *load_userdb(const char *buf, apr_size_t len, char *err,
-                         apr_size_t errlen)
+static void *compile_userdb(const char *buf, apr_size_t len,
+                            apr_size_t *size, char *err, apr_size_t errlen)
 {
-    return userdb_parse(buf, len, err, errlen);
+    userdb *db = userdb_parse(buf, len, err, errlen);
+    if (db)
+        *size = userdb_size(db);
+    return db;
 }
 
-static void free_userdb(void *db)
+static int valid_userdb(const void *image, apr_size_t size)
 {
-    userdb_free(db);
+    return userdb_valid(image, size);
 }
 
 static apr_size_t count_userdb(const void *db)
@@ -107,7 +111,7 @@ static apr_size_t count_userdb(const void *db)
 }
 
 static const datafile_type userfile_type = {
-    "AuthzPolicyUserFile", load_userdb, free_userdb, count_userdb
+    "AuthzPolicyUserFile", compile_userdb, valid_userdb, count_userdb
 };
 
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
@@ -369,9 +373,16 @@ static const policy_attrs *user_attrs(request_rec *r, policy_request *rq)
         return NULL;
     userdb_user u;
     if (userdb_lookup(db, r->user, &u)) {
-        rq->attrs.roles = u.roles;
+        /* names, for the checks: a user holds a handful */
+        const char **names = apr_palloc(r->pool, sizeof(char *)
+                                        * (u.nroles + u.nscopes + 1));
+        for (unsigned i = 0; i < u.nroles; i++)
+            names[i] = userdb_str(db, u.roles[i]);
+        for (unsigned i = 0; i < u.nscopes; i++)
+            names[u.nroles + i] = userdb_str(db, u.scopes[i]);
+        rq->attrs.roles = names;
         rq->attrs.nroles = u.nroles;
-        rq->attrs.scopes = u.scopes;
+        rq->attrs.scopes = names + u.nroles;
         rq->attrs.nscopes = u.nscopes;
         rq->attrs.plan = u.plan;
     }
@@ -438,7 +449,8 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
     while (*(w = ap_getword_conf(cmd->pool, &t)))
         APR_ARRAY_PUSH(vals, const char *) = w;
     if (vals->nelts == 0)
-        return apr_psprintf(cmd->pool, "needs at least one %s",
+        return apr_psprintf(cmd->pool, "Require %s needs at least one %s",
+                            policy_reason_name[reason],
                             policy_reason_name[reason]);
 
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
@@ -693,7 +705,10 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     (void)plog;
     (void)ptemp;
-    (void)s;
+    /* The first of httpd's two start-up passes only checks the
+     * configuration: publish data files in the real one. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+        datafile_publish(pconf, s);
     chain_access_ex = take_over(pconf, ap_hook_get_access_checker_ex(),
                                 phase_access_ex);
     chain_check_user = take_over(pconf, ap_hook_get_check_user_id(),
@@ -702,11 +717,20 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+static void policy_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)pchild;
+    (void)s;
+    datafile_child_init();
+}
+
 static void register_hooks(apr_pool_t *p)
 {
     ap_hook_pre_config(policy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(policy_check_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(policy_post_config, NULL, NULL, APR_HOOK_REALLY_LAST);
+    /* before mod_watchdog's (APR_HOOK_LAST), which starts our thread */
+    ap_hook_post_config(policy_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(policy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 
     ap_hook_check_access_ex(phase_access_ex, NULL, NULL, APR_HOOK_REALLY_FIRST,
                             AP_AUTH_INTERNAL_PER_CONF);

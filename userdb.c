@@ -10,6 +10,10 @@
  *  - an open-addressing hash index (at most half full) finds a user with
  *    one or two probes whatever the size of the file.
  * About 35 bytes per user plus the name.
+ *
+ * Parsing fills growable arrays (struct build); the result is then laid
+ * out as one image: a header, the columns, the index, the sets and the
+ * arena, every reference an offset from the header.
  */
 #include "userdb.h"
 
@@ -24,7 +28,7 @@ typedef struct {
     uint32_t n;
 } sindex;
 
-struct userdb {
+typedef struct {
     char *arena;
     size_t arena_len, arena_cap;
 
@@ -40,13 +44,27 @@ struct userdb {
     /* sets of symbols; set 0 is the empty set */
     uint32_t *set_start, *set_n;
     uint32_t nsets, setcap;
-    const char **items;        /* set k is items[set_start[k] .. +set_n[k]] */
-    uint32_t nitems, itemcap;
+    uint32_t nitems, itemcap;  /* items: in parser.item_sym */
+} build;
+
+#define USERDB_MAGIC "AZPUSR1"
+
+/* The image.  Offsets are from the start of the header. */
+struct userdb {
+    char magic[8];
+    uint64_t size;                      /* bytes in the image */
+    uint32_t nusers, index_mask, nsets, nitems, nsyms, pad;
+    uint64_t off_name, off_roles, off_scopes, off_plan; /* user columns */
+    uint64_t off_index;                 /* index_mask + 1 slots */
+    uint64_t off_set_start, off_set_n;  /* nsets each */
+    uint64_t off_items;                 /* nitems arena offsets */
+    uint64_t off_sym;                   /* nsyms arena offsets */
+    uint64_t off_arena, arena_len;
 };
 
 /* Parse-time only state. */
 typedef struct {
-    userdb *db;
+    build *db;
     uint32_t *u_line;          /* line of each user, for "first on line N" */
     sindex syms;
     sindex sets;
@@ -148,7 +166,7 @@ static int sindex_insert(sindex *ix, uint32_t *slot, uint32_t entry,
 }
 
 /* Copies len bytes and a NUL into the arena; returns the offset or -1. */
-static int64_t arena_add(userdb *db, const char *s, size_t len)
+static int64_t arena_add(build *db, const char *s, size_t len)
 {
     if (db->arena_len + len + 1 > UINT32_MAX)
         return -1;
@@ -205,7 +223,7 @@ static int nomem(parser *ps)
 
 static int64_t intern_sym(parser *ps, const char *s, size_t len)
 {
-    userdb *db = ps->db;
+    build *db = ps->db;
     uint32_t *slot = sindex_find(&ps->syms, db->arena, db->sym_off, s, len);
     if (*slot)
         return *slot - 1;
@@ -225,7 +243,7 @@ static int64_t intern_sym(parser *ps, const char *s, size_t len)
 static int64_t intern_set(parser *ps, const char *key, const char *s,
                           size_t len)
 {
-    userdb *db = ps->db;
+    build *db = ps->db;
     uint32_t *slot = sindex_find(&ps->sets, db->arena, ps->set_key, s, len);
     if (*slot)
         return *slot - 1;
@@ -277,7 +295,7 @@ static int is_blank(char c)
 
 static int parse_line(parser *ps, const char *p, const char *end)
 {
-    userdb *db = ps->db;
+    build *db = ps->db;
     while (p < end && is_blank(*p))
         p++;
     if (p == end || *p == '#')
@@ -379,7 +397,7 @@ static int parse_line(parser *ps, const char *p, const char *end)
     return 0;
 }
 
-void userdb_free(userdb *db)
+static void build_free(build *db)
 {
     if (!db)
         return;
@@ -392,8 +410,62 @@ void userdb_free(userdb *db)
     free(db->sym_off);
     free(db->set_start);
     free(db->set_n);
-    free(db->items);
     free(db);
+}
+
+static uint64_t align8(uint64_t n)
+{
+    return (n + 7) & ~(uint64_t)7;
+}
+
+/* Lays the parsed table out as one image. */
+static userdb *image_of(const build *b, const uint32_t *item_sym)
+{
+    userdb h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, USERDB_MAGIC, sizeof h.magic);
+    h.nusers = b->nusers;
+    h.index_mask = b->users.mask;
+    h.nsets = b->nsets;
+    h.nitems = b->nitems;
+    h.nsyms = b->nsyms;
+    uint64_t at = align8(sizeof h), col = (uint64_t)b->nusers * 4;
+    h.off_name = at;   at = align8(at + col);
+    h.off_roles = at;  at = align8(at + col);
+    h.off_scopes = at; at = align8(at + col);
+    h.off_plan = at;   at = align8(at + col);
+    h.off_index = at;  at = align8(at + ((uint64_t)b->users.mask + 1) * 4);
+    h.off_set_start = at; at = align8(at + (uint64_t)b->nsets * 4);
+    h.off_set_n = at;  at = align8(at + (uint64_t)b->nsets * 4);
+    h.off_items = at;  at = align8(at + (uint64_t)b->nitems * 4);
+    h.off_sym = at;    at = align8(at + (uint64_t)b->nsyms * 4);
+    h.off_arena = at;
+    h.arena_len = b->arena_len;
+    h.size = at + b->arena_len;
+    if (h.size > SIZE_MAX)
+        return NULL;
+
+    char *img = malloc(h.size ? (size_t)h.size : 1);
+    if (!img)
+        return NULL;
+    memset(img, 0, (size_t)h.off_arena);
+    memcpy(img, &h, sizeof h);
+    memcpy(img + h.off_name, b->u_name, col);
+    memcpy(img + h.off_roles, b->u_roles, col);
+    memcpy(img + h.off_scopes, b->u_scopes, col);
+    memcpy(img + h.off_plan, b->u_plan, col);
+    memcpy(img + h.off_index, b->users.slot,
+           ((size_t)b->users.mask + 1) * 4);
+    memcpy(img + h.off_set_start, b->set_start, (size_t)b->nsets * 4);
+    memcpy(img + h.off_set_n, b->set_n, (size_t)b->nsets * 4);
+    uint32_t *items = (uint32_t *)(img + h.off_items);
+    for (uint32_t i = 0; i < b->nitems; i++)
+        items[i] = b->sym_off[item_sym[i]];
+    if (b->nsyms)
+        memcpy(img + h.off_sym, b->sym_off, (size_t)b->nsyms * 4);
+    if (b->arena_len)
+        memcpy(img + h.off_arena, b->arena, b->arena_len);
+    return (userdb *)img;
 }
 
 userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
@@ -402,8 +474,9 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
     memset(&ps, 0, sizeof ps);
     ps.err = err;
     ps.errlen = errlen;
-    ps.db = calloc(1, sizeof(userdb));
-    userdb *db = ps.db;
+    ps.db = calloc(1, sizeof(build));
+    build *db = ps.db;
+    userdb *image = NULL;
     if (err && errlen)
         err[0] = '\0';
 
@@ -415,7 +488,6 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
         if (lines < UINT32_MAX / 4)
             lines++;
 
-    int rc = -1;
     if (!db || sindex_init(&db->users, lines) || sindex_init(&ps.syms, 16)
         || sindex_init(&ps.sets, 16)) {
         snprintf(err, errlen, "out of memory");
@@ -449,23 +521,9 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
             goto done;
         p = eol ? eol + 1 : end;
     }
-
-    /* Resolve set items to string pointers now that the arena is final. */
-    if (db->arena_len < db->arena_cap) {
-        char *shrunk = realloc(db->arena, db->arena_len ? db->arena_len : 1);
-        if (shrunk) {
-            db->arena = shrunk;
-            db->arena_cap = db->arena_len;
-        }
-    }
-    db->items = malloc(((size_t)db->nitems + 1) * sizeof(char *));
-    if (!db->items) {
+    image = image_of(db, ps.item_sym);
+    if (!image)
         snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    for (uint32_t i = 0; i < db->nitems; i++)
-        db->items[i] = db->arena + db->sym_off[ps.item_sym[i]];
-    rc = 0;
 
 done:
     free(ps.u_line);
@@ -473,27 +531,96 @@ done:
     free(ps.sets.slot);
     free(ps.set_key);
     free(ps.item_sym);
-    if (rc) {
-        userdb_free(db);
-        return NULL;
-    }
-    return db;
+    build_free(db);
+    return image;
+}
+
+void userdb_free(userdb *db)
+{
+    free(db);
+}
+
+#define COL(db, off) ((const uint32_t *)((const char *)(db) + (db)->off))
+
+static int range_ok(const userdb *h, uint64_t off, uint64_t bytes)
+{
+    return off % 4 == 0 && off <= h->size && bytes <= h->size - off;
+}
+
+int userdb_valid(const void *image, size_t len)
+{
+    const userdb *h = image;
+    if (len < sizeof *h || memcmp(h->magic, USERDB_MAGIC, sizeof h->magic)
+        || h->size != len || ((uint64_t)h->index_mask + 1) & h->index_mask
+        || h->nsets == 0)
+        return 0;
+    uint64_t col = (uint64_t)h->nusers * 4;
+    if (!range_ok(h, h->off_name, col) || !range_ok(h, h->off_roles, col)
+        || !range_ok(h, h->off_scopes, col) || !range_ok(h, h->off_plan, col)
+        || !range_ok(h, h->off_index, ((uint64_t)h->index_mask + 1) * 4)
+        || !range_ok(h, h->off_set_start, (uint64_t)h->nsets * 4)
+        || !range_ok(h, h->off_set_n, (uint64_t)h->nsets * 4)
+        || !range_ok(h, h->off_items, (uint64_t)h->nitems * 4)
+        || !range_ok(h, h->off_sym, (uint64_t)h->nsyms * 4)
+        || h->off_arena > h->size || h->arena_len != h->size - h->off_arena
+        || (h->arena_len && ((const char *)image)[h->size - 1] != '\0'))
+        return 0;
+    /* Every reference inside must stay inside: a damaged file must not
+     * lead a look-up astray. */
+    const uint32_t *names = COL(h, off_name), *roles = COL(h, off_roles);
+    const uint32_t *scopes = COL(h, off_scopes), *plan = COL(h, off_plan);
+    for (uint32_t u = 0; u < h->nusers; u++)
+        if (names[u] >= h->arena_len || roles[u] >= h->nsets
+            || scopes[u] >= h->nsets || plan[u] > h->nsyms)
+            return 0;
+    const uint32_t *slots = COL(h, off_index);
+    for (uint64_t i = 0; i <= h->index_mask; i++)
+        if (slots[i] > h->nusers)
+            return 0;
+    const uint32_t *start = COL(h, off_set_start), *n = COL(h, off_set_n);
+    for (uint32_t k = 0; k < h->nsets; k++)
+        if (start[k] > h->nitems || n[k] > h->nitems - start[k])
+            return 0;
+    const uint32_t *items = COL(h, off_items), *syms = COL(h, off_sym);
+    for (uint32_t i = 0; i < h->nitems; i++)
+        if (items[i] >= h->arena_len)
+            return 0;
+    for (uint32_t i = 0; i < h->nsyms; i++)
+        if (syms[i] >= h->arena_len)
+            return 0;
+    return 1;
 }
 
 int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
 {
     size_t len = strlen(name);
-    uint32_t e = *sindex_find(&db->users, db->arena, db->u_name, name, len);
+    const char *arena = (const char *)db + db->off_arena;
+    const uint32_t *slots = COL(db, off_index), *names = COL(db, off_name);
+    uint32_t i = hash_bytes(name, len) & db->index_mask, e;
+    while ((e = slots[i]) != 0) {
+        const char *k = arena + names[e - 1];
+        if (memcmp(k, name, len) == 0 && k[len] == '\0')
+            break;
+        i = (i + 1) & db->index_mask;
+    }
     if (!e)
         return 0;
-    uint32_t u = e - 1, rs = db->u_roles[u], ss = db->u_scopes[u];
-    out->roles = db->items + db->set_start[rs];
-    out->nroles = db->set_n[rs];
-    out->scopes = db->items + db->set_start[ss];
-    out->nscopes = db->set_n[ss];
-    out->plan = db->u_plan[u] ? db->arena + db->sym_off[db->u_plan[u] - 1]
-                              : NULL;
+    uint32_t u = e - 1;
+    uint32_t rs = COL(db, off_roles)[u], ss = COL(db, off_scopes)[u];
+    uint32_t plan = COL(db, off_plan)[u];
+    const uint32_t *start = COL(db, off_set_start), *n = COL(db, off_set_n);
+    const uint32_t *items = COL(db, off_items);
+    out->roles = items + start[rs];
+    out->nroles = n[rs];
+    out->scopes = items + start[ss];
+    out->nscopes = n[ss];
+    out->plan = plan ? arena + COL(db, off_sym)[plan - 1] : NULL;
     return 1;
+}
+
+const char *userdb_str(const userdb *db, uint32_t offset)
+{
+    return (const char *)db + db->off_arena + offset;
 }
 
 size_t userdb_count(const userdb *db)
@@ -501,11 +628,7 @@ size_t userdb_count(const userdb *db)
     return db->nusers;
 }
 
-size_t userdb_memory(const userdb *db)
+size_t userdb_size(const userdb *db)
 {
-    return sizeof *db + db->arena_cap + (size_t)db->ucap * 4 * sizeof(uint32_t)
-           + ((size_t)db->users.mask + 1) * sizeof(uint32_t)
-           + (size_t)db->symcap * sizeof(uint32_t)
-           + (size_t)db->setcap * 2 * sizeof(uint32_t)
-           + ((size_t)db->nitems + 1) * sizeof(char *);
+    return (size_t)db->size;
 }

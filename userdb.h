@@ -2,36 +2,46 @@
  * userdb: the users' attribute file (AuthzPolicyUserFile), parsed once into
  * a compact, immutable table.
  *
+ * The table is one contiguous, position-independent image (offsets, no
+ * pointers), so that it can be written to a file and mapped by every
+ * server process at once.  It is read-only once built: any number of
+ * threads may look users up without locking.
+ *
  * Pure C (libc only) so that it can be unit-tested and fuzzed on its own.
- * A table is read-only after userdb_parse() returns, so any number of
- * threads may look users up in it at once without locking.
  */
 #ifndef AUTHZ_POLICY_USERDB_H
 #define AUTHZ_POLICY_USERDB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct userdb userdb;
 
-/* What one user holds.  The pointers point into the table and live as long
- * as it does.  A user absent from the file holds nothing. */
+/* What one user holds.  Role and scope names are given by their offsets
+ * (userdb_str turns one into a string); everything lives as long as the
+ * table.  A user absent from the file holds nothing. */
 typedef struct {
-    const char *const *roles;
+    const uint32_t *roles;      /* nroles offsets */
     unsigned nroles;
-    const char *const *scopes;
+    const uint32_t *scopes;
     unsigned nscopes;
     const char *plan;           /* NULL: no plan */
 } userdb_user;
 
-/* Parses a whole file held in memory.  On error returns NULL and writes
+/* Parses a whole file held in memory into a malloc'd image of
+ * userdb_size() bytes.  On error returns NULL and writes
  * "line N: what is wrong" to err. */
 userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen);
 
+/* 1 when image (len bytes, e.g. a mapped file) is a well-formed table. */
+int userdb_valid(const void *image, size_t len);
+
 /* 1 and *out filled when the user is listed, 0 otherwise. */
 int userdb_lookup(const userdb *db, const char *name, userdb_user *out);
+const char *userdb_str(const userdb *db, uint32_t offset);
 
 size_t userdb_count(const userdb *db);
-size_t userdb_memory(const userdb *db);   /* bytes held by the table */
-void userdb_free(userdb *db);
+size_t userdb_size(const userdb *db);     /* bytes of the image */
+void userdb_free(userdb *db);             /* for images from userdb_parse */
 
 #endif

@@ -7,6 +7,7 @@ use Apache::Test ();
 use Apache::TestRequest ();
 use Apache::TestUtil ();
 use IO::Socket::INET ();
+use MIME::Base64 ();
 use Time::HiRes qw(sleep time);
 use PolicyTest::Setup ();
 use Exporter 'import';
@@ -22,14 +23,16 @@ sub var_path { "$PolicyTest::Setup::VAR/$_[0]" }
 sub write_file { PolicyTest::Setup::write_file(@_) }
 
 # req(METHOD, URL, user => NAME, password => PW, headers...)
-# A user without a password gets the suite's password.
+# Credentials go with the first request (no 401 round trip first); a user
+# without a password gets the suite's password.
 sub req {
     my ($method, $url, %o) = @_;
     my @auth;
     if (defined(my $user = delete $o{user})) {
         my $pw = delete $o{password};
-        @auth = (username => $user,
-                 password => defined $pw ? $pw : $PolicyTest::Setup::PASSWORD);
+        $pw = $PolicyTest::Setup::PASSWORD unless defined $pw;
+        @auth = (Authorization =>
+                 'Basic ' . MIME::Base64::encode_base64("$user:$pw", ''));
     }
     no strict 'refs';
     return &{"Apache::TestRequest::$method"}($url, @auth, %o);
@@ -79,7 +82,8 @@ sub access_log_line {
     my ($tag) = @_;
     return wait_for(5, sub {
         open my $fh, '<', t_path('logs/policy_log') or return undef;
-        my ($line) = grep { index($_, $tag) >= 0 } <$fh>;
+        # "%U?%q %>s ...": the tag ends where the status begins
+        my ($line) = grep { index($_, "$tag ") >= 0 } <$fh>;
         chomp $line if defined $line;
         $line;
     });

@@ -1,0 +1,32 @@
+# The reason of a denial: environment variables and one info log line.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Test::More;
+use lib 't/lib';
+use PolicyTest;
+
+plan tests => 9;
+
+my $size = error_log_size();
+is req(GET => "/p/role/admin/?r1-$$", user => 'bob')->code, 403, 'role denial';
+like access_log_line("?r1-$$"),
+    qr/ 403 reason=role required=admin status=403$/, 'role: variables';
+my $log = wait_for(5, sub {
+    my $s = error_log_since($size);
+    $s =~ /denied: reason=role/ ? $s : undef });
+my @lines = grep { /authz_policy:info.*denied:/ } split /\n/, $log || '';
+is scalar(@lines), 1, 'one log line per denial';
+like $lines[0] || '',
+    qr/denied: reason=role required="admin" user=bob client=127\.0\.0\.1 region=- status=403 uri=\/p\/role\/admin\//,
+    'log line: reason, requirement, user, client, region, status';
+
+is req(GET => "/p/plan/pro/?r2-$$", user => 'carol')->code, 403, 'plan denial';
+like access_log_line("?r2-$$"), qr/ reason=plan required=pro status=403$/,
+    'plan: variables';
+is req(GET => "/p/scope/all/?r3-$$", user => 'bob')->code, 403, 'scope denial';
+like access_log_line("?r3-$$"), qr/ reason=scope required=reports:write /,
+    'scope: the check that decided';
+req(GET => "/p/role/admin/?r4-$$");
+like access_log_line("?r4-$$"), qr/ 401 reason=anonymous required=- status=401$/,
+    'anonymous: variables';

@@ -1,0 +1,93 @@
+# Bad configuration stops httpd at startup, with a message that names the
+# file and line: apachectl configtest (apache2 -t) reports it.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Test::More;
+use lib 't/lib';
+use PolicyTest;
+
+my $T = t_path('');
+my $n = 0;
+
+# Writes a minimal server config around $body and runs apache2 -t on it.
+sub configtest {
+    my ($body, %files) = @_;
+    $n++;
+    my $dir = var_path("startup$n");
+    mkdir $dir;
+    write_file("$dir/$_", $files{$_}) for keys %files;
+    my $conf = "$dir/httpd.conf";
+    write_file($conf, <<"CONF");
+ServerRoot $dir
+ServerName localhost
+PidFile $dir/httpd.pid
+ErrorLog $dir/error_log
+Listen 127.0.0.1:1
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_policy_module $T/../mod_authz_policy.so
+$body
+CONF
+    my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my @bad = (
+    [ 'duplicate user',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "alice role=a\n\nalice role=b\n" },
+      qr{users\.txt: line 3: duplicate user \(first on line 1\) 'alice'} ],
+    [ 'unknown key',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "bob colour=blue\n" },
+      qr{users\.txt: line 1: unknown key .*'colour'} ],
+    [ 'malformed field',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "# c\nbob admin\n" },
+      qr{users\.txt: line 2: malformed field} ],
+    [ 'missing file',
+      "AuthzPolicyUserFile nowhere.txt\n", {},
+      qr{nowhere\.txt: cannot read: No such file or directory} ],
+    [ 'inheritance cycle',
+      "AuthzPolicyRoleInherit a b\nAuthzPolicyRoleInherit b c\n"
+      . "AuthzPolicyRoleInherit c a\n", {},
+      qr{line 11 of .*httpd\.conf:\s+AuthzPolicyRoleInherit: role inheritance cycle: c -> a -> b -> c} ],
+    [ 'cycle across a virtual host',
+      "AuthzPolicyRoleInherit a b\n<VirtualHost 127.0.0.1:1>\n"
+      . "AuthzPolicyRoleInherit b a\n</VirtualHost>\n", {},
+      qr{role inheritance cycle} ],
+    [ 'undeclared plan',
+      "AuthzPolicyPlans free pro\n<Location />\nRequire plan gold\n"
+      . "</Location>\n", {},
+      qr{Require plan: 'gold' is not declared by AuthzPolicyPlans \(.*httpd\.conf:11\)} ],
+    [ 'plan declared after use is fine, a repeat is not',
+      "<Location />\nRequire plan pro\n</Location>\n"
+      . "AuthzPolicyPlans free pro free\n", {},
+      qr{AuthzPolicyPlans: plan 'free' is listed twice} ],
+    [ 'Require role without a role',
+      "<Location />\nRequire role\n</Location>\n", {},
+      qr{Require role .*needs at least one role} ],
+);
+plan tests => 2 * @bad + 3;
+
+for my $case (@bad) {
+    my ($name, $body, $files, $want) = @$case;
+    my ($rc, $out) = configtest($body, %$files);
+    isnt $rc, 0, "$name: configtest fails";
+    like $out, $want, "$name: message" or diag $out;
+}
+
+my ($rc, $out) = configtest(
+    "AuthzPolicyPlans free pro\nAuthzPolicyRoleInherit a b\n"
+    . "AuthzPolicyUserFile users.txt\n<Location />\nRequire plan pro\n"
+    . "Require role a\n</Location>\n",
+    'users.txt' => "alice role=a plan=pro\n");
+is $rc, 0, 'a good configuration passes' or diag $out;
+like $out, qr/Syntax OK/, '... Syntax OK';
+
+# A real start fails the same way.
+my $dir = var_path('startup4');
+my $start = `timeout 20 /usr/sbin/apache2 -f $dir/httpd.conf -k start 2>&1`;
+like $start, qr/nowhere\.txt: cannot read/,
+    'apache2 -k start refuses to start, naming the file';

@@ -1,0 +1,167 @@
+/* Unit tests of the user-file parser and table (userdb.c). */
+#include "userdb.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static userdb *parse(const char *text, char *err, size_t errlen)
+{
+    return userdb_parse(text, strlen(text), err, errlen);
+}
+
+static const userdb *cur;
+
+static int has(const uint32_t *list, unsigned n, const char *v)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(userdb_str(cur, list[i]), v))
+            return 1;
+    return 0;
+}
+
+/* Parses text, expects failure with a message containing want. */
+static void expect_error(const char *text, const char *want, const char *what)
+{
+    char err[256];
+    userdb *db = parse(text, err, sizeof err);
+    CHECK(db == NULL && strstr(err, want) != NULL, "%s: \"%s\"", what, err);
+    userdb_free(db);
+}
+
+static void test_sample(void)
+{
+    char err[256];
+    const char *text =
+        "# comment\n"
+        "\n"
+        "alice   role=admin,billing   plan=enterprise\n"
+        "bob\trole=editor\tplan=pro  scope=reports:read,reports:write\r\n"
+        "   carol plan=free\n"
+        "erin\n"
+        "dave role=admin,billing";                 /* no final newline */
+    userdb *db = parse(text, err, sizeof err);
+    CHECK(db != NULL, "sample file parses (%s)", err);
+    if (!db)
+        return;
+    cur = db;
+    CHECK(userdb_valid(db, userdb_size(db)), "the image is well-formed");
+    CHECK(!userdb_valid(db, userdb_size(db) - 1), "a truncated image is not");
+    userdb *copy = malloc(userdb_size(db));
+    memcpy(copy, db, userdb_size(db));
+    ((uint32_t *)copy)[14] = 0xffffff;       /* off_name, low half */
+    CHECK(!userdb_valid(copy, userdb_size(db)), "a damaged image is not");
+    free(copy);
+    userdb_user u;
+    CHECK(userdb_count(db) == 5, "five users");
+    CHECK(userdb_lookup(db, "alice", &u) && u.nroles == 2
+          && has(u.roles, u.nroles, "admin") && has(u.roles, u.nroles, "billing")
+          && u.plan && !strcmp(u.plan, "enterprise") && u.nscopes == 0,
+          "alice: roles, plan, no scopes");
+    CHECK(userdb_lookup(db, "bob", &u) && u.nscopes == 2
+          && has(u.scopes, u.nscopes, "reports:write")
+          && !strcmp(u.plan, "pro"), "bob: tabs and CRLF");
+    CHECK(userdb_lookup(db, "carol", &u) && u.nroles == 0 && u.nscopes == 0
+          && !strcmp(u.plan, "free"), "carol: leading blanks");
+    CHECK(userdb_lookup(db, "erin", &u) && u.nroles == 0 && !u.plan,
+          "erin: listed with nothing");
+    userdb_user d;
+    CHECK(userdb_lookup(db, "dave", &d) && userdb_lookup(db, "alice", &u)
+          && d.roles == u.roles, "equal role lists are stored once");
+    CHECK(!userdb_lookup(db, "frank", &u), "absent user is not found");
+    CHECK(!userdb_lookup(db, "alic", &u) && !userdb_lookup(db, "alicex", &u),
+          "no prefix matches");
+    CHECK(!userdb_lookup(db, "", &u), "empty name is not found");
+    userdb_free(db);
+}
+
+static void test_errors(void)
+{
+    expect_error("alice role=a\nbob\nalice plan=x\n",
+                 "line 3: duplicate user (first on line 1) 'alice'",
+                 "duplicate user names both lines");
+    expect_error("alice rol=admin\n", "line 1: unknown key", "unknown key");
+    expect_error("\n\nalice admin\n", "line 3: malformed field",
+                 "field without '='");
+    expect_error("alice role=\n", "empty value", "empty value");
+    expect_error("alice role=a,,b\n", "empty value in role list",
+                 "empty list item");
+    expect_error("alice role=a, b\n", "empty value in role list",
+                 "space inside a list");
+    expect_error("alice role=a role=b\n", "key given twice", "key twice");
+    expect_error("alice plan=a,b\n", "one plan", "plan list");
+    expect_error("role=admin plan=pro\n", "user name missing",
+                 "line without a user name");
+    char err[128];
+    const char nul[] = "alice role=a\0b\n";
+    userdb *db = userdb_parse(nul, sizeof nul - 1, err, sizeof err);
+    CHECK(!db && strstr(err, "NUL byte"), "NUL byte inside the file: %s", err);
+    expect_error("alice \x01\xff=1\n", "unknown key", "control bytes");
+    char evil[] = "alice role=a\nbob ro\x1b[31mle=b\n";
+    db = parse(evil, err, sizeof err);
+    CHECK(!db && strstr(err, "line 2") && strstr(err, "'ro?[31mle'")
+          && !strchr(err, '\x1b'),
+          "error messages carry no control bytes: %s", err);
+}
+
+static void test_empty(void)
+{
+    char err[64];
+    userdb *db = userdb_parse("", 0, err, sizeof err);
+    userdb_user u;
+    CHECK(db && userdb_count(db) == 0 && !userdb_lookup(db, "x", &u),
+          "an empty file is valid");
+    userdb_free(db);
+    db = parse("# only comments\n\n   \n", err, sizeof err);
+    CHECK(db && userdb_count(db) == 0, "comments and blank lines only");
+    userdb_free(db);
+}
+
+static void test_million(void)
+{
+    const unsigned n = 1000000;
+    size_t cap = (size_t)n * 64;
+    char *buf = malloc(cap), *p = buf;
+    static const char *const roles[] = { "viewer", "editor", "admin,billing",
+                                         "support" };
+    static const char *const plans[] = { "free", "pro", "enterprise" };
+    for (unsigned i = 0; i < n; i++)
+        p += sprintf(p, "user%07u role=%s plan=%s scope=s%u\n", i,
+                     roles[i % 4], plans[i % 3], i % 7);
+    char err[128];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    userdb *db = userdb_parse(buf, (size_t)(p - buf), err, sizeof err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec)
+                  + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(db && userdb_count(db) == n, "1,000,000 users parse");
+    if (!db) {
+        free(buf);
+        return;
+    }
+    printf("# 1,000,000 users: parsed in %.2f s, %zu bytes (%.1f per user)\n",
+           secs, userdb_size(db), (double)userdb_size(db) / n);
+    CHECK(userdb_size(db) / n < 200, "under 200 bytes per user");
+    CHECK(userdb_valid(db, userdb_size(db)), "the large image is well-formed");
+    userdb_user u;
+    cur = db;
+    CHECK(userdb_lookup(db, "user0999999", &u) && !strcmp(u.plan, "free")
+          && u.nroles == 1 && has(u.roles, u.nroles, "support"),
+          "last user found with the right attributes");
+    CHECK(userdb_lookup(db, "user0000002", &u) && u.nroles == 2,
+          "a user with two roles");
+    CHECK(!userdb_lookup(db, "user1000000", &u), "one past the end absent");
+    userdb_free(db);
+    free(buf);
+}
+
+int main(void)
+{
+    test_sample();
+    test_errors();
+    test_empty();
+    test_million();
+    return UNIT_DONE();
+}

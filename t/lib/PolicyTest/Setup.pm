@@ -22,7 +22,21 @@ sub write_file {
     close $fh or die "$path: $!";
 }
 
+# The server's children run as 'nobody': every directory above t/ must let
+# them through.  Only the search (x) bit is added, and only where missing.
+sub ensure_traversable {
+    my @parts = File::Spec->splitdir($T);
+    for my $i (1 .. $#parts) {
+        my $dir = File::Spec->catdir(@parts[0 .. $i]) || '/';
+        my $mode = (stat $dir)[2] or next;
+        next if $mode & 0001;
+        chmod(($mode & 07777) | 0001, $dir)
+            and print "# made $dir traversable for the test server's user\n";
+    }
+}
+
 sub prepare_var {
+    ensure_traversable();
     make_path($VAR);
     # {SHA} entries: password hashing would drown the figures in bench/.
     my $sha = sha1_base64($PASSWORD) . '=';

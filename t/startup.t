@@ -65,11 +65,35 @@ my @bad = (
       "<Location />\nRequire plan pro\n</Location>\n"
       . "AuthzPolicyPlans free pro free\n", {},
       qr{AuthzPolicyPlans: plan 'free' is listed twice} ],
+    [ 'an anonymous client is not forbidden',
+      "<Location />\nAuthzPolicyDenyStatus 403 anonymous\n</Location>\n", {},
+      qr{AuthzPolicyDenyStatus: 403 is not a valid status for reason 'anonymous'} ],
+    [ '451 is no answer to anonymous clients either',
+      "<Location />\nAuthzPolicyDenyStatus 451 anonymous role\n</Location>\n", {},
+      qr{not a valid status for reason 'anonymous'} ],
+    [ 'an unknown status',
+      "AuthzPolicyDenyStatus 402\n", {},
+      qr{AuthzPolicyDenyStatus: '402' is not 401, 403, 404 or 451} ],
+    [ 'an unknown reason',
+      "AuthzPolicyDenyStatus 404 roles\n", {},
+      qr{AuthzPolicyDenyStatus: unknown reason 'roles'} ],
+    [ 'an error document with a full URL',
+      "AuthzPolicyErrorDocument role https://elsewhere.example/\n", {},
+      qr{AuthzPolicyErrorDocument takes a local URL-path or "text"} ],
+    [ 'an unknown format',
+      "AuthzPolicyErrorFormat xml\n", {},
+      qr{AuthzPolicyErrorFormat: 'xml' is not auto, html, json or problem} ],
+    [ 'an unknown detail level',
+      "AuthzPolicyErrorDetail all\n", {},
+      qr{AuthzPolicyErrorDetail: 'all' is not none, reason or full} ],
+    [ 'a Link target that would break the header',
+      "AuthzPolicyBlockedBy \"https://x.example/a>b\"\n", {},
+      qr{AuthzPolicyBlockedBy: .* is not a valid URL} ],
     [ 'Require role without a role',
       "<Location />\nRequire role\n</Location>\n", {},
       qr{Require role .*needs at least one role} ],
 );
-plan tests => 2 * @bad + 3;
+plan tests => 2 * @bad + 5;
 
 for my $case (@bad) {
     my ($name, $body, $files, $want) = @$case;
@@ -85,6 +109,26 @@ my ($rc, $out) = configtest(
     'users.txt' => "alice role=a plan=pro\n");
 is $rc, 0, 'a good configuration passes' or diag $out;
 like $out, qr/Syntax OK/, '... Syntax OK';
+
+# The worked examples in conf/ stay valid.
+{
+    open my $fh, '<', "$T/../conf/examples.conf" or die $!;
+    local $/;
+    my $examples = <$fh>;
+    my $d = var_path('examples');
+    mkdir $d;
+    write_file("$d/htpasswd", "alice:{SHA}x\n");
+    write_file("$d/users.txt", "alice role=admin\n");
+    $examples =~ s{/etc/apache2/}{$d/}g;
+    $examples =~ s{\$\{APACHE_LOG_DIR\}}{$d}g;
+    my ($rc2, $out2) = configtest(
+        "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n"
+        . "LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so\n"
+        . "LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so\n"
+        . $examples);
+    is $rc2, 0, 'conf/examples.conf passes configtest' or diag $out2;
+    like $out2, qr/Syntax OK/, '... Syntax OK';
+}
 
 # A real start fails the same way.
 my $dir = var_path('startup4');

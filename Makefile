@@ -17,9 +17,10 @@ EXTRA_CFLAGS ?=
 
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               build-essential
+               build-essential wrk
 
-.PHONY: all install clean deps test unit-test server-test demo demo-stop
+.PHONY: all install clean deps test unit-test server-test demo demo-stop \
+        bench
 
 all: mod_authz_policy.so
 
@@ -76,6 +77,12 @@ server-test: mod_authz_policy.so $(UNIT_TESTS)
 test: deps
 	$(MAKE) all
 	$(MAKE) unit-test server-test
+
+# --- benchmark -------------------------------------------------------------
+# make bench BENCH_ARGS="--duration 10 --rounds 5 --only role-1m"
+bench: deps
+	$(MAKE) all
+	perl bench/bench.pl $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------
 

@@ -56,6 +56,7 @@ typedef struct {
     void *map;                  /* mapped file, else the image is malloc'd */
     apr_size_t map_len;
     version source;
+    apr_interval_time_t parse_time;
     apr_uint32_t refs;          /* under the datafile's mutex */
 } snapshot;
 
@@ -216,7 +217,9 @@ static snapshot *load(const datafile_type *type, const char *path,
         return NULL;
     }
     char why[512];
+    apr_time_t start = apr_time_now();
     void *image = type->compile(buf, len, &size, why, sizeof why);
+    apr_interval_time_t took = apr_time_now() - start;
     free(buf);
     if (!image) {
         apr_snprintf(err, errlen, "%s %s: %s", type->kind, path, why);
@@ -231,6 +234,7 @@ static snapshot *load(const datafile_type *type, const char *path,
     snap->image = image;
     snap->size = size;
     snap->source = v;
+    snap->parse_time = took;
     return snap;
 }
 
@@ -679,6 +683,11 @@ void datafile_publish(apr_pool_t *pconf, server_rec *s)
             df->image_path = df->lock_path = df->bad_path = NULL;
             continue;
         }
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "%s %s: %" APR_SIZE_T_FMT " entries, %" APR_SIZE_T_FMT
+                     " bytes shared by all processes, parsed in %.3f s",
+                     df->type->kind, df->path, df->type->count(mapped->image),
+                     mapped->size, (double)df->cur->parse_time / 1e6);
         swap_current(df, mapped);       /* one copy, shared by children */
         df->image = v;
     }

@@ -1,0 +1,337 @@
+#!/usr/bin/perl
+# make bench: mod_authz_policy against stock Apache modules, on loopback.
+#
+# Starts one apache2 (event MPM) with large generated data, drives every
+# scenario with wrk under identical settings, interleaved and repeated so
+# that drift on a noisy machine shows, and prints requests/s (median, min,
+# max) with the ratio to the scenario's own baseline from the same run.
+# The same figures, the data files' load times and the server's memory go
+# to bench/out/results.json.  A benchmark, not a test: nothing fails on a
+# figure, only on a scenario that does not answer as expected.
+#
+#   perl bench/bench.pl [--rounds 3] [--duration 5] [--connections 32]
+#                       [--only NAME[,NAME]] [--port 8531]
+use strict;
+use warnings;
+use FindBin;
+use File::Path qw(make_path);
+use Getopt::Long;
+use IO::Socket::INET;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64);
+use Digest::SHA qw(sha1_base64);
+use Time::HiRes qw(time sleep);
+
+my $ROOT = "$FindBin::Bin/..";
+my $OUT  = "$FindBin::Bin/out";
+my %opt = (rounds => 3, duration => 5, connections => 32, threads => 2,
+           port => 8531, only => '');
+GetOptions(\%opt, 'rounds=i', 'duration=i', 'connections=i', 'threads=i',
+           'port=i', 'only=s') or die "usage: see the top of $0\n";
+
+my $USER = 'u0999999';          # the last of a million users
+my $PASS = 'bench';
+my $AUTH = 'Basic ' . encode_base64("$USER:$PASS", '');
+
+# ---------------------------------------------------------------------
+# Scenarios.  Adding one is a line here and, if it needs it, a <Location>
+# in the configuration below.  base: the scenario it is compared with.
+
+my @scenarios = (
+    { name => 'static',      path => '/static/f.html', expect => 200,
+      what => 'Require all granted (baseline)' },
+    { name => 'basic',       path => '/basic/f.html', auth => 1, expect => 200,
+      what => 'Basic auth + Require valid-user (baseline)' },
+    { name => 'role-1m',     path => '/role/f.html', auth => 1, expect => 200,
+      base => 'basic', what => 'Require role, 1,000,000-user file' },
+    { name => 'plan-1m',     path => '/plan/f.html', auth => 1, expect => 200,
+      base => 'basic', what => 'Require plan, 1,000,000-user file' },
+    { name => 'group-100k',  path => '/group/f.html', auth => 1, expect => 200,
+      base => 'basic', what => 'stock Require group, 100,000 members' },
+    { name => 'ip-10k',      path => '/ip/f.html', expect => 200,
+      base => 'static', what => 'stock Require ip, 10,000 networks' },
+    { name => 'denied-html', path => '/denied/f.html', auth => 1, expect => 403,
+      base => 'static', what => 'denied (role), HTML body' },
+    { name => 'denied-json', path => '/denied/f.html', auth => 1, expect => 403,
+      accept => 'application/json', base => 'static',
+      what => 'denied (role), JSON body' },
+    { name => 'missing-404', path => '/nothing/f.html', expect => 404,
+      base => 'static', what => 'a real 404' },
+    { name => 'hidden-404',  path => '/hidden/f.html', auth => 1, expect => 404,
+      base => 'missing-404', what => 'denied, hidden as 404' },
+);
+if ($opt{only}) {
+    my %want = map { $_ => 1 } split /,/, $opt{only};
+    my %need = %want;
+    $need{ $_->{base} } = 1 for grep { $want{ $_->{name} } && $_->{base} } @scenarios;
+    @scenarios = grep { $need{ $_->{name} } } @scenarios;
+}
+
+# ---------------------------------------------------------------------
+# Data
+
+make_path("$OUT/htdocs/$_") for qw(static basic role plan group ip denied hidden);
+for my $d (qw(static basic role plan group ip denied hidden)) {
+    write_file("$OUT/htdocs/$d/f.html", "<p>a small static file</p>\n");
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh or die "$path: $!";
+}
+
+sub generate {
+    my ($path, $lines, $make) = @_;
+    my $stamp = "$path.count";
+    if (-e $path && -e $stamp && do { open my $s, '<', $stamp; <$s> } eq $lines) {
+        return;
+    }
+    print "generating $path ($lines lines)\n";
+    open my $fh, '>', $path or die "$path: $!";
+    $make->($fh);
+    close $fh;
+    write_file($stamp, $lines);
+}
+
+my @roles = ('viewer', 'editor', 'admin,billing', 'support');
+my @plans = ('free', 'pro', 'enterprise');
+generate("$OUT/users-1m.txt", 1_000_000, sub {
+    my $fh = shift;
+    for my $i (0 .. 999_999) {
+        printf $fh "u%07d role=%s plan=%s scope=s%d\n", $i,
+            $i == 999_999 ? 'editor' : $roles[$i % 4],
+            $i == 999_999 ? 'pro' : $plans[$i % 3], $i % 7;
+    }
+});
+generate("$OUT/group-100k.txt", 100_000, sub {
+    my $fh = shift;
+    print $fh 'staff: ', join(' ', map { sprintf 'm%07d', $_ } 1 .. 99_999),
+              " $USER\n";
+});
+my $sha = sha1_base64($PASS) . '=';
+write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
+
+# Stock Require ip: 10,000 networks that do not match, then loopback last,
+# so that every request scans the whole list.
+{
+    my @nets = map { sprintf '10.%d.%d.0/24', int($_ / 256), $_ % 256 } 0 .. 9_998;
+    push @nets, '127.0.0.0/8';
+    my @lines;
+    push @lines, '        Require ip ' . join(' ', splice @nets, 0, 100) while @nets;
+    write_file("$OUT/ip-10k.conf", "    <RequireAny>\n" . join("\n", @lines)
+               . "\n    </RequireAny>\n");
+}
+
+# ---------------------------------------------------------------------
+# Server
+
+my $conf = <<"CONF";
+ServerRoot "$OUT"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$opt{port}
+PidFile "$OUT/httpd.pid"
+DefaultRuntimeDir "$OUT"
+ErrorLog "$OUT/error.log"
+LogLevel warn authz_policy:info
+User nobody
+Group nogroup
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
+LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
+LoadModule authz_groupfile_module /usr/lib/apache2/modules/mod_authz_groupfile.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
+TypesConfig /etc/mime.types
+StartServers 2
+ServerLimit 4
+ThreadsPerChild 32
+MaxRequestWorkers 128
+KeepAliveTimeout 30
+MaxKeepAliveRequests 0
+DocumentRoot "$OUT/htdocs"
+
+AuthzPolicyPlans free pro enterprise
+AuthzPolicyRoleInherit admin editor
+
+<Directory "$OUT/htdocs">
+    Require all granted
+</Directory>
+<Location /basic>
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider file
+    AuthUserFile "$OUT/htpasswd"
+    Require valid-user
+</Location>
+<LocationMatch "^/(role|plan|denied|hidden)/">
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider file
+    AuthUserFile "$OUT/htpasswd"
+    AuthzPolicyUserFile "$OUT/users-1m.txt"
+</LocationMatch>
+<Location /role>
+    Require role editor
+</Location>
+<Location /plan>
+    Require plan pro
+</Location>
+<Location /denied>
+    Require role admin
+</Location>
+<Location /hidden>
+    Require role admin
+    AuthzPolicyDenyStatus 404
+</Location>
+<Location /group>
+    AuthType Basic
+    AuthName bench
+    AuthBasicProvider file
+    AuthUserFile "$OUT/htpasswd"
+    AuthGroupFile "$OUT/group-100k.txt"
+    Require group staff
+</Location>
+<Location /ip>
+    Include "$OUT/ip-10k.conf"
+</Location>
+CONF
+write_file("$OUT/httpd.conf", $conf);
+chmod 0755, $OUT;
+system("chmod -R a+rX '$OUT'");
+
+sub apache { system('apache2', '-f', "$OUT/httpd.conf", @_) }
+apache('-k', 'stop') if -e "$OUT/httpd.pid";
+sleep 1;
+unlink "$OUT/error.log";
+
+my $t0 = time;
+apache('-k', 'start') == 0 or die "apache2 did not start: see $OUT/error.log\n";
+my $up;
+for (1 .. 600) {
+    last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}");
+    sleep 0.05;
+}
+die "apache2 is not answering on port $opt{port}\n" unless $up;
+my $startup = time - $t0;
+
+sub status_of {
+    my ($s) = @_;
+    my $sock = IO::Socket::INET->new("127.0.0.1:$opt{port}") or die $!;
+    print $sock "GET $s->{path} HTTP/1.0\r\n",
+        ($s->{auth} ? "Authorization: $AUTH\r\n" : ''),
+        ($s->{accept} ? "Accept: $s->{accept}\r\n" : ''), "\r\n";
+    my $line = <$sock>;
+    return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
+}
+for my $s (@scenarios) {
+    my $got = status_of($s);
+    die "scenario $s->{name}: expected $s->{expect}, got $got\n"
+        unless $got == $s->{expect};
+}
+
+# ---------------------------------------------------------------------
+# Runs
+
+sub wrk {
+    my ($s) = @_;
+    my @cmd = ('wrk', "-t$opt{threads}", "-c$opt{connections}",
+               "-d$opt{duration}s");
+    push @cmd, '-H', "Authorization: $AUTH" if $s->{auth};
+    push @cmd, '-H', "Accept: $s->{accept}" if $s->{accept};
+    push @cmd, "http://127.0.0.1:$opt{port}$s->{path}";
+    my $out = `@{[ map { "'$_'" } @cmd ]} 2>&1`;
+    my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/;
+    die "wrk failed for $s->{name}:\n$out" unless defined $rps;
+    warn "scenario $s->{name}: socket errors: $1\n"
+        if $out =~ /Socket errors: (.*)/;
+    return $rps;
+}
+
+my %rps;
+for my $round (1 .. $opt{rounds}) {
+    # a different order each round, so that no scenario always runs first
+    my @order = @scenarios[ map { ($_ + $round - 1) % @scenarios } 0 .. $#scenarios ];
+    for my $s (@order) {
+        my $r = wrk($s);
+        push @{ $rps{ $s->{name} } }, $r + 0;
+        printf "round %d  %-12s %10.0f req/s\n", $round, $s->{name}, $r;
+    }
+}
+
+sub median { my @v = sort { $a <=> $b } @_; $v[ $#v / 2 ] }
+
+# ---------------------------------------------------------------------
+# Memory and load times
+
+sub kb_field {
+    my ($file, $field) = @_;
+    open my $fh, '<', $file or return 0;
+    while (<$fh>) { return $1 if /^$field:\s+(\d+) kB/ }
+    return 0;
+}
+open my $pf, '<', "$OUT/httpd.pid" or die $!;
+chomp(my $parent = <$pf>);
+my @children;
+opendir my $proc, '/proc';
+for my $pid (grep { /^\d+$/ } readdir $proc) {
+    open my $st, '<', "/proc/$pid/status" or next;
+    my ($ppid) = grep { /^PPid:/ } <$st>;
+    push @children, $pid if $ppid && $ppid =~ /^PPid:\s+$parent$/;
+}
+my %mem = (parent => { rss_kb => kb_field("/proc/$parent/status", 'VmRSS'),
+                       pss_kb => kb_field("/proc/$parent/smaps_rollup", 'Pss') });
+for my $c (@children) {
+    push @{ $mem{children} }, { pid => $c,
+        rss_kb => kb_field("/proc/$c/status", 'VmRSS'),
+        pss_kb => kb_field("/proc/$c/smaps_rollup", 'Pss') };
+}
+my %load;
+open my $log, '<', "$OUT/error.log";
+while (<$log>) {
+    next unless my ($path, $n, $bytes, $secs) =
+        /(\S+): (\d+) entries, (\d+) bytes shared by all processes, parsed in ([\d.]+) s/;
+    my ($name) = $path =~ m{([^/]+)$};
+    $load{$name} = { entries => $n + 0, bytes => $bytes + 0, parse_s => $secs + 0 };
+}
+apache('-k', 'stop');
+
+# ---------------------------------------------------------------------
+# Report
+
+my %by = map { $_->{name} => $_ } @scenarios;
+my @rows;
+printf "\n%-12s %-44s %9s %9s %9s  %s\n", 'scenario', 'what', 'median', 'min',
+    'max', 'ratio to baseline';
+for my $s (@scenarios) {
+    my @v = @{ $rps{ $s->{name} } };
+    my $med = median(@v);
+    my ($min, $max) = (sort { $a <=> $b } @v)[0, -1];
+    my $ratio = $s->{base} ? $med / median(@{ $rps{ $s->{base} } }) : undef;
+    printf "%-12s %-44s %9.0f %9.0f %9.0f  %s\n", $s->{name}, $s->{what},
+        $med, $min, $max,
+        defined $ratio ? sprintf('%.3f of %s', $ratio, $s->{base}) : '-';
+    push @rows, { name => $s->{name}, what => $s->{what}, rps => \@v,
+                  median => $med, min => $min, max => $max,
+                  baseline => $s->{base}, ratio => $ratio };
+}
+printf "\nstartup (apache2 -k start until it answers): %.2f s\n", $startup;
+for my $f (sort keys %load) {
+    printf "%s: %d entries, %.1f MB image (%.1f bytes/entry), parsed in %.2f s\n",
+        $f, $load{$f}{entries}, $load{$f}{bytes} / 1e6,
+        $load{$f}{bytes} / ($load{$f}{entries} || 1), $load{$f}{parse_s};
+}
+printf "memory: parent RSS %.1f MB (PSS %.1f MB)\n",
+    $mem{parent}{rss_kb} / 1024, $mem{parent}{pss_kb} / 1024;
+printf "        child %d: RSS %.1f MB (PSS %.1f MB)\n", $_->{pid},
+    $_->{rss_kb} / 1024, $_->{pss_kb} / 1024 for @{ $mem{children} || [] };
+
+my $results = { settings => \%opt, scenarios => \@rows, startup_s => $startup,
+                load => \%load, memory => \%mem, when => scalar gmtime };
+write_file("$OUT/results.json", JSON::PP->new->pretty->canonical->encode($results));
+print "\nfigures written to $OUT/results.json\n";

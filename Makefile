@@ -20,7 +20,7 @@ DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                build-essential wrk
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
-        bench
+        bench test-asan test-valgrind fuzz fuzz-deps soak
 
 all: mod_authz_policy.so
 
@@ -29,7 +29,6 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS)
 	@echo "apxs -c $(MODULE_SRC)"
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
-	    $(foreach f,$(filter -fsanitize%,$(EXTRA_CFLAGS)),-Wl,$(f)) \
 	    $(MODULE_SRC) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
@@ -78,6 +77,54 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit-test server-test
 
+# Every test with ASan + UBSan (in build/asan, on port 8539).
+test-asan: deps
+	bash t/run-sanitizers
+
+# The suite's requests against one apache2 -X under valgrind memcheck.
+test-valgrind: deps
+	bash t/run-valgrind
+
+# --- fuzzing -----------------------------------------------------------------
+# libFuzzer targets for every parser; seeds in t/fuzz/corpus/<target>, new
+# inputs and crashes in build/fuzz.  make fuzz FUZZ_SECONDS=10 is CI's smoke.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = userdb negotiate escape
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -I.
+
+build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c userdb.c userdb.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c userdb.c
+build/fuzz/fuzz_negotiate: t/fuzz/fuzz_negotiate.c negotiate.c negotiate.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_negotiate.c negotiate.c
+build/fuzz/fuzz_escape: t/fuzz/fuzz_escape.c escape.c escape.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_escape.c escape.c
+
+fuzz-deps:
+	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	         apt-get install -y -qq clang libclang-rt-14-dev; }
+
+fuzz: fuzz-deps $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	        -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus-$$t t/fuzz/corpus/$$t \
+	        2>build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; \
+	        echo "fuzz: $$t found a crash: add the input under build/fuzz/ to t/fuzz/corpus/$$t"; exit 1; }; \
+	    grep -h '^#[0-9]*.*DONE' build/fuzz/$$t.log || tail -1 build/fuzz/$$t.log; \
+	done
+
+# --- soak ---------------------------------------------------------------------
+SOAK_SECONDS ?= 60
+soak: deps
+	$(MAKE) all
+	perl t/soak/soak.pl --seconds $(SOAK_SECONDS)
+
 # --- benchmark -------------------------------------------------------------
 # make bench BENCH_ARGS="--duration 10 --rounds 5 --only role-1m"
 bench: deps
@@ -94,5 +141,5 @@ demo-stop:
 	sh conf/demo.sh stop
 
 clean:
-	rm -rf .libs *.o *.lo *.la *.slo mod_authz_policy.so $(UNIT_TESTS)
+	rm -rf .libs *.o *.lo *.la *.slo mod_authz_policy.so $(UNIT_TESTS) build
 	-cd t && perl TEST -clean >/dev/null 2>&1 || true

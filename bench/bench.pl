@@ -24,10 +24,15 @@ use Time::HiRes qw(time sleep);
 
 my $ROOT = "$FindBin::Bin/..";
 my $OUT  = "$FindBin::Bin/out";
-my %opt = (rounds => 3, duration => 5, connections => 32, threads => 2,
-           port => 8531, only => '');
+my %opt = (rounds => 3, duration => 5, connections => 32, threads => 1,
+           port => 8531, only => '', pin => 1);
 GetOptions(\%opt, 'rounds=i', 'duration=i', 'connections=i', 'threads=i',
-           'port=i', 'only=s') or die "usage: see the top of $0\n";
+           'port=i', 'only=s', 'pin!') or die "usage: see the top of $0\n";
+# With two or more cores, the server and wrk get cores of their own, so
+# that they do not take turns on one: steadier figures.
+my $cores = `nproc` + 0;
+my @server_cpu = $opt{pin} && $cores >= 2 ? ('taskset', '-c', join(',', 0 .. $cores - 2)) : ();
+my @client_cpu = $opt{pin} && $cores >= 2 ? ('taskset', '-c', $cores - 1) : ();
 
 my $USER = 'u0999999';          # the last of a million users
 my $PASS = 'bench';
@@ -57,8 +62,10 @@ my @scenarios = (
       what => 'denied (role), JSON body' },
     { name => 'missing-404', path => '/nothing/f.html', expect => 404,
       base => 'static', what => 'a real 404' },
+    { name => 'missing-auth', path => '/role/nothing.html', auth => 1,
+      expect => 404, base => 'basic', what => 'a real 404 behind Require role' },
     { name => 'hidden-404',  path => '/hidden/f.html', auth => 1, expect => 404,
-      base => 'missing-404', what => 'denied, hidden as 404' },
+      base => 'missing-auth', what => 'denied, hidden as 404' },
 );
 if ($opt{only}) {
     my %want = map { $_ => 1 } split /,/, $opt{only};
@@ -72,6 +79,7 @@ if ($opt{only}) {
 
 make_path("$OUT/htdocs/$_") for qw(static basic role plan group ip denied hidden);
 for my $d (qw(static basic role plan group ip denied hidden)) {
+    # (role/nothing.html stays missing: the real 404 behind authorization)
     write_file("$OUT/htdocs/$d/f.html", "<p>a small static file</p>\n");
 }
 
@@ -148,10 +156,13 @@ LoadModule authz_groupfile_module /usr/lib/apache2/modules/mod_authz_groupfile.s
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
 LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
 TypesConfig /etc/mime.types
-StartServers 2
+# a fixed set of children, so that their CPU time can be summed
+StartServers 4
 ServerLimit 4
 ThreadsPerChild 32
 MaxRequestWorkers 128
+MinSpareThreads 1
+MaxSpareThreads 128
 KeepAliveTimeout 30
 MaxKeepAliveRequests 0
 DocumentRoot "$OUT/htdocs"
@@ -205,7 +216,7 @@ write_file("$OUT/httpd.conf", $conf);
 chmod 0755, $OUT;
 system("chmod -R a+rX '$OUT'");
 
-sub apache { system('apache2', '-f', "$OUT/httpd.conf", @_) }
+sub apache { system(@server_cpu, 'apache2', '-f', "$OUT/httpd.conf", @_) }
 apache('-k', 'stop') if -e "$OUT/httpd.pid";
 sleep 1;
 unlink "$OUT/error.log";
@@ -229,38 +240,84 @@ sub status_of {
     my $line = <$sock>;
     return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
 }
+# RSS and PSS (shared pages divided among the processes that map them)
+# of the parent and each child.
+sub memory {
+    open my $pf, '<', "$OUT/httpd.pid" or die $!;
+    chomp(my $parent = <$pf>);
+    my %m = (parent => { rss_kb => kb_field("/proc/$parent/status", 'VmRSS'),
+                         pss_kb => kb_field("/proc/$parent/smaps_rollup", 'Pss') },
+             children => []);
+    opendir my $proc, '/proc';
+    for my $pid (grep { /^\d+$/ } readdir $proc) {
+        open my $st, '<', "/proc/$pid/status" or next;
+        my ($ppid) = grep { /^PPid:/ } <$st>;
+        next unless $ppid && $ppid =~ /^PPid:\s+$parent$/;
+        push @{ $m{children} }, { pid => $pid,
+            rss_kb => kb_field("/proc/$pid/status", 'VmRSS'),
+            pss_kb => kb_field("/proc/$pid/smaps_rollup", 'Pss') };
+    }
+    return \%m;
+}
+
 for my $s (@scenarios) {
     my $got = status_of($s);
     die "scenario $s->{name}: expected $s->{expect}, got $got\n"
         unless $got == $s->{expect};
 }
 
+sleep 1;
+my $mem_start = memory();
+
 # ---------------------------------------------------------------------
 # Runs
 
+# CPU seconds used so far by the server's processes.
+my $TICK = `getconf CLK_TCK` + 0 || 100;
+sub server_cpu {
+    open my $pf, '<', "$OUT/httpd.pid" or return 0;
+    chomp(my $parent = <$pf>);
+    my $ticks = 0;
+    opendir my $proc, '/proc';
+    for my $pid (grep { /^\d+$/ } readdir $proc) {
+        open my $st, '<', "/proc/$pid/stat" or next;
+        my $line = <$st>;
+        my @f = split ' ', substr($line, rindex($line, ')') + 2);
+        # after the name: state ppid ... utime(12) stime(13)
+        $ticks += $f[11] + $f[12] if $pid == $parent || $f[1] == $parent;
+    }
+    return $ticks / $TICK;
+}
+
 sub wrk {
     my ($s) = @_;
-    my @cmd = ('wrk', "-t$opt{threads}", "-c$opt{connections}",
+    my @cmd = (@client_cpu, 'wrk', "-t$opt{threads}", "-c$opt{connections}",
                "-d$opt{duration}s");
     push @cmd, '-H', "Authorization: $AUTH" if $s->{auth};
     push @cmd, '-H', "Accept: $s->{accept}" if $s->{accept};
     push @cmd, "http://127.0.0.1:$opt{port}$s->{path}";
+    my $cpu0 = server_cpu();
     my $out = `@{[ map { "'$_'" } @cmd ]} 2>&1`;
+    my $cpu = server_cpu() - $cpu0;
     my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/;
-    die "wrk failed for $s->{name}:\n$out" unless defined $rps;
+    my ($n) = $out =~ /(\d+) requests in/;
+    die "wrk failed for $s->{name}:\n$out" unless defined $rps && $n;
     warn "scenario $s->{name}: socket errors: $1\n"
         if $out =~ /Socket errors: (.*)/;
-    return $rps;
+    return ($rps, 1e6 * $cpu / $n);
 }
 
-my %rps;
+my (%rps, %cpu);
+wrk($_) for @scenarios[0, 1];            # warm-up, not counted
 for my $round (1 .. $opt{rounds}) {
     # a different order each round, so that no scenario always runs first
     my @order = @scenarios[ map { ($_ + $round - 1) % @scenarios } 0 .. $#scenarios ];
     for my $s (@order) {
-        my $r = wrk($s);
+        my ($r, $us) = wrk($s);
         push @{ $rps{ $s->{name} } }, $r + 0;
-        printf "round %d  %-12s %10.0f req/s\n", $round, $s->{name}, $r;
+        push @{ $cpu{ $s->{name} } }, $us;
+        printf "round %d  %-12s %10.0f req/s %8.1f us server CPU/request\n",
+            $round, $s->{name}, $r, $us;
     }
 }
 
@@ -275,22 +332,7 @@ sub kb_field {
     while (<$fh>) { return $1 if /^$field:\s+(\d+) kB/ }
     return 0;
 }
-open my $pf, '<', "$OUT/httpd.pid" or die $!;
-chomp(my $parent = <$pf>);
-my @children;
-opendir my $proc, '/proc';
-for my $pid (grep { /^\d+$/ } readdir $proc) {
-    open my $st, '<', "/proc/$pid/status" or next;
-    my ($ppid) = grep { /^PPid:/ } <$st>;
-    push @children, $pid if $ppid && $ppid =~ /^PPid:\s+$parent$/;
-}
-my %mem = (parent => { rss_kb => kb_field("/proc/$parent/status", 'VmRSS'),
-                       pss_kb => kb_field("/proc/$parent/smaps_rollup", 'Pss') });
-for my $c (@children) {
-    push @{ $mem{children} }, { pid => $c,
-        rss_kb => kb_field("/proc/$c/status", 'VmRSS'),
-        pss_kb => kb_field("/proc/$c/smaps_rollup", 'Pss') };
-}
+my $mem_end = memory();
 my %load;
 open my $log, '<', "$OUT/error.log";
 while (<$log>) {
@@ -306,32 +348,46 @@ apache('-k', 'stop');
 
 my %by = map { $_->{name} => $_ } @scenarios;
 my @rows;
-printf "\n%-12s %-44s %9s %9s %9s  %s\n", 'scenario', 'what', 'median', 'min',
-    'max', 'ratio to baseline';
+printf "\n%-12s %-40s %8s %8s %8s %7s %-13s %7s %s\n", 'scenario', 'what',
+    'req/s', 'min', 'max', 'ratio', 'of', 'CPU us', 'CPU ratio';
 for my $s (@scenarios) {
     my @v = @{ $rps{ $s->{name} } };
     my $med = median(@v);
     my ($min, $max) = (sort { $a <=> $b } @v)[0, -1];
     my $ratio = $s->{base} ? $med / median(@{ $rps{ $s->{base} } }) : undef;
-    printf "%-12s %-44s %9.0f %9.0f %9.0f  %s\n", $s->{name}, $s->{what},
-        $med, $min, $max,
-        defined $ratio ? sprintf('%.3f of %s', $ratio, $s->{base}) : '-';
+    my $us = median(@{ $cpu{ $s->{name} } });
+    # throughput ratio from CPU cost: base CPU per request / ours
+    my $cpu_ratio = $s->{base} ? median(@{ $cpu{ $s->{base} } }) / $us : undef;
+    printf "%-12s %-40s %8.0f %8.0f %8.0f %7s %-13s %7.1f %s\n", $s->{name},
+        $s->{what}, $med, $min, $max,
+        defined $ratio ? sprintf('%.3f', $ratio) : '-', $s->{base} || '',
+        $us, defined $cpu_ratio ? sprintf('%.3f', $cpu_ratio) : '-';
     push @rows, { name => $s->{name}, what => $s->{what}, rps => \@v,
                   median => $med, min => $min, max => $max,
-                  baseline => $s->{base}, ratio => $ratio };
+                  baseline => $s->{base}, ratio => $ratio,
+                  cpu_us_per_request => $cpu{ $s->{name} },
+                  cpu_us_median => $us, cpu_ratio => $cpu_ratio };
 }
+print "ratio: median req/s over the baseline's; CPU ratio: the baseline's server\n",
+      "CPU time per request over this scenario's (1.0 = costs the same).\n";
 printf "\nstartup (apache2 -k start until it answers): %.2f s\n", $startup;
 for my $f (sort keys %load) {
     printf "%s: %d entries, %.1f MB image (%.1f bytes/entry), parsed in %.2f s\n",
         $f, $load{$f}{entries}, $load{$f}{bytes} / 1e6,
         $load{$f}{bytes} / ($load{$f}{entries} || 1), $load{$f}{parse_s};
 }
-printf "memory: parent RSS %.1f MB (PSS %.1f MB)\n",
-    $mem{parent}{rss_kb} / 1024, $mem{parent}{pss_kb} / 1024;
-printf "        child %d: RSS %.1f MB (PSS %.1f MB)\n", $_->{pid},
-    $_->{rss_kb} / 1024, $_->{pss_kb} / 1024 for @{ $mem{children} || [] };
+for my $when (['after startup', $mem_start], ['after the runs', $mem_end]) {
+    my ($label, $m) = @$when;
+    printf "memory %s: parent RSS %.1f MB (PSS %.1f MB); children:%s\n", $label,
+        $m->{parent}{rss_kb} / 1024, $m->{parent}{pss_kb} / 1024,
+        join(',', map { sprintf ' RSS %.1f MB (PSS %.1f MB)', $_->{rss_kb} / 1024,
+                        $_->{pss_kb} / 1024 } @{ $m->{children} });
+}
+print "(after the runs, children also hold stock mod_authz_groupfile's request pools)\n";
 
 my $results = { settings => \%opt, scenarios => \@rows, startup_s => $startup,
-                load => \%load, memory => \%mem, when => scalar gmtime };
+                load => \%load, memory => { after_startup => $mem_start,
+                                            after_runs => $mem_end },
+                when => scalar gmtime };
 write_file("$OUT/results.json", JSON::PP->new->pretty->canonical->encode($results));
 print "\nfigures written to $OUT/results.json\n";

@@ -8,6 +8,8 @@ use lib 't/lib';
 use PolicyTest;
 
 my $T = t_path('');
+my $SO = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
+my $HTTPD = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
 my $n = 0;
 
 # Writes a minimal server config around $body and runs apache2 -t on it.
@@ -26,10 +28,10 @@ ErrorLog $dir/error_log
 Listen 127.0.0.1:1
 LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_policy_module $T/../mod_authz_policy.so
+LoadModule authz_policy_module $SO
 $body
 CONF
-    my $out = `/usr/sbin/apache2 -t -f $conf 2>&1`;
+    my $out = `$HTTPD -t -f $conf 2>&1`;
     return ($? >> 8, $out);
 }
 
@@ -132,6 +134,6 @@ like $out, qr/Syntax OK/, '... Syntax OK';
 
 # A real start fails the same way.
 my $dir = var_path('startup4');
-my $start = `timeout 20 /usr/sbin/apache2 -f $dir/httpd.conf -k start 2>&1`;
+my $start = `timeout 20 $HTTPD -f $dir/httpd.conf -k start 2>&1`;
 like $start, qr/nowhere\.txt: cannot read/,
     'apache2 -k start refuses to start, naming the file';

@@ -1,0 +1,195 @@
+#!/usr/bin/perl
+# make soak: mixed traffic (granted, denied, hidden, anonymous) for a set
+# time while the user file is replaced every second, by rename and by
+# rewriting in place, under the event and the prefork MPM.
+#
+# Fails on any 5xx, connection error or wrong decision (every answer is
+# checked against the status its stream expects) and on children's memory
+# growing by more than 10% between the end of the warm-up and the end.
+#
+#   perl t/soak/soak.pl [--seconds 60] [--mpm event,prefork] [--port 8532]
+use strict;
+use warnings;
+use FindBin;
+use File::Path qw(make_path);
+use Getopt::Long;
+use IO::Socket::INET;
+use MIME::Base64 qw(encode_base64);
+use Digest::SHA qw(sha1_base64);
+use Time::HiRes qw(time sleep);
+
+my $ROOT = "$FindBin::Bin/../..";
+my $OUT  = "$ROOT/build/soak";
+my %opt = (seconds => 60, mpm => 'event,prefork', port => 8532, warmup => 5);
+GetOptions(\%opt, 'seconds=i', 'mpm=s', 'port=i', 'warmup=i') or die "usage\n";
+
+sub write_file {
+    my ($path, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh or die "$path: $!";
+}
+
+make_path("$OUT/htdocs/$_") for qw(granted denied hidden);
+write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden);
+write_file("$OUT/htpasswd", 'soaker:{SHA}' . sha1_base64('soak') . "=\n");
+my $AUTH = 'Authorization: Basic ' . encode_base64('soaker:soak', '');
+
+# Two versions of the user file: the tested user is the same in both, the
+# rest differs, so that every reload is a real one and no decision changes.
+my @versions = map {
+    my $v = $_;
+    "soaker role=editor plan=pro\n"
+    . join('', map { "p${v}_$_ role=viewer plan=free\n" } 1 .. 20_000)
+} (1, 2);
+my $users = "$OUT/users.txt";
+
+# stream: path, credentials, expected status
+my @streams = (
+    [ '/granted/f.html', 1, 200 ],
+    [ '/denied/f.html',  1, 403 ],
+    [ '/hidden/f.html',  1, 404 ],
+    [ '/granted/f.html', 0, 401 ],
+);
+
+sub children_rss_kb {
+    my ($parent) = @_;
+    my $total = 0;
+    opendir my $proc, '/proc';
+    for my $pid (grep { /^\d+$/ } readdir $proc) {
+        open my $st, '<', "/proc/$pid/status" or next;
+        my %f = map { /^(\w+):\s+(\d+)/ ? ($1, $2) : () } <$st>;
+        $total += $f{VmRSS} || 0 if ($f{PPid} || 0) == $parent;
+    }
+    return $total;
+}
+
+my $failed = 0;
+for my $mpm (split /,/, $opt{mpm}) {
+    write_file($users, $versions[0]);
+    my $mpm_conf = $mpm eq 'prefork'
+        ? "LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so\n"
+          . "StartServers 8\nMinSpareServers 8\nMaxSpareServers 8\nServerLimit 8\n"
+          . "MaxRequestWorkers 8\n"
+        : "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
+          . "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
+          . "MinSpareThreads 1\nMaxSpareThreads 75\n";
+    write_file("$OUT/httpd.conf", <<"CONF");
+ServerRoot "$OUT"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$opt{port}
+PidFile "$OUT/httpd.pid"
+DefaultRuntimeDir "$OUT"
+ErrorLog "$OUT/error-$mpm.log"
+LogLevel warn
+User nobody
+Group nogroup
+$mpm_conf
+LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
+TypesConfig /etc/mime.types
+DocumentRoot "$OUT/htdocs"
+KeepAliveTimeout 30
+MaxKeepAliveRequests 0
+<Directory "$OUT/htdocs">
+    AuthType Basic
+    AuthName soak
+    AuthBasicProvider file
+    AuthUserFile "$OUT/htpasswd"
+    AuthzPolicyUserFile "$users"
+</Directory>
+<Location /granted>
+    Require role viewer
+</Location>
+<Location /denied>
+    Require role admin
+    AuthzPolicyErrorFormat json
+</Location>
+<Location /hidden>
+    Require role admin
+    AuthzPolicyDenyStatus 404
+</Location>
+CONF
+    system("chmod -R a+rX '$OUT'");
+    system('apache2', '-f', "$OUT/httpd.conf", '-k', 'stop') if -e "$OUT/httpd.pid";
+    sleep 1;
+    system('apache2', '-f', "$OUT/httpd.conf", '-k', 'start') == 0 or die "no start\n";
+    my $up;
+    for (1 .. 200) { last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}"); sleep 0.05 }
+    die "apache2 ($mpm) is not answering\n" unless $up;
+    open my $pf, '<', "$OUT/httpd.pid" or die $!;
+    chomp(my $parent = <$pf>);
+
+    # the replacer: a new version every second, by rename or in place
+    my $replacer = fork // die;
+    if (!$replacer) {
+        my $i = 0;
+        while (1) {
+            sleep 1;
+            my $text = $versions[++$i % 2];
+            if ($i % 2) {
+                write_file("$users.new", $text);
+                rename "$users.new", $users;
+            }
+            else {
+                write_file($users, $text);
+            }
+        }
+    }
+
+    # the traffic: one wrk per stream, all at once
+    my $total = $opt{seconds};
+    my @wrk;
+    for my $s (@streams) {
+        my ($path, $auth, $want) = @$s;
+        my $log = "$OUT/wrk-$mpm-$want.txt";
+        my $pid = fork // die;
+        if (!$pid) {
+            open STDOUT, '>', $log;
+            open STDERR, '>&', \*STDOUT;
+            exec 'wrk', '-t1', '-c4', "-d${total}s", '-s', "$FindBin::Bin/check.lua",
+                ($auth ? ('-H', $AUTH) : ()),
+                "http://127.0.0.1:$opt{port}$path", '--', $want;
+        }
+        push @wrk, [ $pid, $log, $want, $path ];
+    }
+    sleep $opt{warmup};
+    my $rss0 = children_rss_kb($parent);
+    waitpid $_->[0], 0 for @wrk;
+    my $rss1 = children_rss_kb($parent);
+    kill 'TERM', $replacer;
+    waitpid $replacer, 0;
+
+    printf "%s MPM, %d s, user file replaced every second:\n", $mpm, $total;
+    for my $w (@wrk) {
+        my (undef, $log, $want, $path) = @$w;
+        my $out = do { local (@ARGV, $/) = $log; <> };
+        my ($n) = $out =~ /(\d+) requests in/;
+        my ($wrong) = $out =~ /wrong decisions: (\d+)/;
+        my ($sock) = $out =~ /Socket errors: (.*)/;
+        my $ok = defined $n && $n > 0 && defined $wrong && !$wrong && !$sock;
+        printf "  %-16s expect %d: %7d requests, %d wrong%s  %s\n", $path, $want,
+            $n || 0, $wrong // -1, $sock ? ", socket errors: $sock" : '',
+            $ok ? 'ok' : 'FAILED';
+        $failed ||= !$ok;
+    }
+    my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
+    printf "  children's memory: %.1f MB after warm-up, %.1f MB at the end (%+.1f%%) %s\n",
+        $rss0 / 1024, $rss1 / 1024, 100 * $growth, $growth < 0.10 ? 'ok' : 'FAILED';
+    $failed ||= $growth >= 0.10;
+    my $errors = do { local (@ARGV, $/) = "$OUT/error-$mpm.log"; <> } // '';
+    my @crash = $errors =~ /(.*(?:Segmentation fault|exit signal|AH00052).*)/g;
+    if (@crash) {
+        print "  crashes:\n", map { "    $_\n" } @crash;
+        $failed = 1;
+    }
+    system('apache2', '-f', "$OUT/httpd.conf", '-k', 'stop');
+    sleep 2;
+}
+print $failed ? "soak: FAILED\n" : "soak: passed\n";
+exit($failed ? 1 : 0);

@@ -18,6 +18,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -32,6 +35,11 @@ APLOG_USE_MODULE(authz_policy);
  * read half-written. */
 #define CHECK_INTERVAL apr_time_from_sec(1)
 #define SETTLE_TIME    apr_time_from_sec(1)
+/* What a writer that stalled mid-way leaves looks like a finished file to
+ * a clock: an empty file, an in-place rewrite that made the file shorter,
+ * or a text file whose last line is unfinished must stay unchanged this
+ * long before it is believed. */
+#define SUSPECT_SETTLE apr_time_from_sec(10)
 
 #define IMAGE_MAGIC  "AZPIMG1"
 #define IMAGE_HEADER 64
@@ -141,9 +149,15 @@ static void version_of(const struct stat *st, version *v)
     v->dev = st->st_dev;
 }
 
-/* Reads the whole file.  EAGAIN: it changed while being read. */
-static int read_file(const char *path, char **buf, apr_size_t *len,
-                     version *v)
+/* Reads the whole file.  EAGAIN: it changed less than settle ago, or
+ * while being read (a writer is at work).  The rule is checked on the file
+ * actually opened: it may have been truncated since it was last stat()ed.
+ * prev: the version in force, to recognise an in-place rewrite that
+ * shrank the file; lines: a text file, whose last line ends in a newline
+ * when it is complete. */
+static int read_file(const char *path, apr_interval_time_t settle,
+                     const version *prev, int lines, char **buf,
+                     apr_size_t *len, version *v)
 {
     struct stat before, after;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -153,6 +167,17 @@ static int read_file(const char *path, char **buf, apr_size_t *len,
         int e = S_ISREG(before.st_mode) ? errno : EINVAL;
         close(fd);
         return e;
+    }
+    version_of(&before, v);
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t age = v->mtime <= now ? now - v->mtime : 0;
+    if (settle && (v->size == 0
+                   || (prev && v->ino == prev->ino && v->dev == prev->dev
+                       && v->size < prev->size)))
+        settle = SUSPECT_SETTLE;
+    if (settle && age < settle) {
+        close(fd);
+        return EAGAIN;
     }
     apr_size_t cap = (apr_size_t)before.st_size + 1, n = 0;
     char *b = malloc(cap);
@@ -189,26 +214,30 @@ static int read_file(const char *path, char **buf, apr_size_t *len,
                   || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec
                   || (apr_off_t)n != (apr_off_t)before.st_size;
     close(fd);
+    if (!changed && settle && lines && n > 0 && b[n - 1] != '\n'
+        && age < SUSPECT_SETTLE)
+        changed = 1;                    /* an unfinished last line */
     if (changed) {
         free(b);
         return EAGAIN;
     }
-    version_of(&before, v);
     *buf = b;
     *len = n;
     return 0;
 }
 
 /* Parses path into a heap snapshot; on error fills err (naming the file)
- * and returns NULL, with *again set when it was only caught mid-write. */
+ * and returns NULL, with *again set when it was only caught mid-write.
+ * settle: 0 at startup (read what is there), SETTLE_TIME on reloads. */
 static snapshot *load(const datafile_type *type, const char *path,
+                      apr_interval_time_t settle, const version *prev,
                       char *err, apr_size_t errlen, int *again)
 {
     char *buf = NULL;
     apr_size_t len = 0, size = 0;
     version v;
     *again = 0;
-    int e = read_file(path, &buf, &len, &v);
+    int e = read_file(path, settle, prev, type->lines, &buf, &len, &v);
     if (e) {
         *again = (e == EAGAIN);
         apr_snprintf(err, errlen, "%s %s: cannot read: %s", type->kind, path,
@@ -401,7 +430,9 @@ static snapshot *reload(datafile *df, server_rec *s, const version *v,
     *bad = 0;
     char err[1024];
     int again;
-    snapshot *fresh = load(df->type, df->path, err, sizeof err, &again);
+    snapshot *fresh = load(df->type, df->path, SETTLE_TIME,
+                           df->cur ? &df->cur->source : NULL, err,
+                           sizeof err, &again);
     if (fresh) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
@@ -425,6 +456,16 @@ static void log_missing(datafile *df, server_rec *s)
     df->missing_logged = 1;
 }
 
+/* A parse allocates and frees megabytes in whichever thread did it; glibc
+ * would keep them in that thread's arena.  Reloads are rare: give the
+ * memory back to the system each time. */
+static void give_back_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 /* A process with its own copy (no image directory). */
 static void step_alone(datafile *df, server_rec *s, apr_time_t now)
 {
@@ -439,6 +480,7 @@ static void step_alone(datafile *df, server_rec *s, apr_time_t now)
         snapshot *fresh = reload(df, s, &v, &bad);
         if (fresh)
             swap_current(df, fresh);
+        give_back_memory();
     }
 }
 
@@ -484,6 +526,7 @@ static void step_images(datafile *df, server_rec *s, apr_time_t now)
             /* nobody parses this version again */
             write_by_rename(df->bad_path, &v, sizeof v, NULL, 0);
         }
+        give_back_memory();
     }
     close(fd);                          /* releases the lock */
 }
@@ -563,7 +606,9 @@ const char *datafile_open(apr_pool_t *p, const datafile_type *type,
         if (!fresh->cur) {
             char buf[1024];
             int again;
-            fresh->cur = load(type, path, buf, sizeof buf, &again);
+            /* at startup, or first named by an .htaccess file: read what
+             * is there now */
+            fresh->cur = load(type, path, 0, NULL, buf, sizeof buf, &again);
             if (!fresh->cur)
                 err = apr_pstrdup(p, buf);
             else if (fresh->image_path && !publish(fresh, fresh->cur)) {

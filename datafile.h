@@ -31,6 +31,7 @@
  * valid() checks an image read back from disk before it is used. */
 typedef struct {
     const char *kind;           /* "AuthzPolicyUserFile", ... */
+    int lines;                  /* a text file of lines (see datafile.c) */
     void *(*compile)(const char *buf, apr_size_t len, apr_size_t *size,
                      char *err, apr_size_t errlen);
     int (*valid)(const void *image, apr_size_t size);

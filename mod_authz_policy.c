@@ -111,7 +111,7 @@ static apr_size_t count_userdb(const void *db)
 }
 
 static const datafile_type userfile_type = {
-    "AuthzPolicyUserFile", compile_userdb, valid_userdb, count_userdb
+    "AuthzPolicyUserFile", 1, compile_userdb, valid_userdb, count_userdb
 };
 
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)

@@ -9,20 +9,22 @@ end
 function init(args)
     want = tonumber(args[1])
     wrong = 0
-    statuses = {}
 end
 
 function response(status, headers, body)
     if status ~= want then
         wrong = wrong + 1
-        statuses[status] = (statuses[status] or 0) + 1
+        last_wrong = status
     end
 end
 
 function done(summary, latency, requests)
-    local total = 0
+    local total, seen = 0, ""
     for _, t in ipairs(threads) do
         total = total + t:get("wrong")
+        local w = t:get("last_wrong")
+        if w then seen = seen .. " " .. w end
     end
     io.write(string.format("wrong decisions: %d\n", total))
+    if total > 0 then io.write("wrong statuses:" .. seen .. "\n") end
 end

@@ -113,8 +113,9 @@ static uint32_t *sindex_find(const sindex *ix, const char *arena,
         uint32_t e = ix->slot[i];
         if (e == 0)
             return &ix->slot[i];
+        /* strncmp, not memcmp: k may be shorter than len */
         const char *k = arena + keyoff[e - 1];
-        if (memcmp(k, key, len) == 0 && k[len] == '\0')
+        if (strncmp(k, key, len) == 0 && k[len] == '\0')
             return &ix->slot[i];
         i = (i + 1) & ix->mask;
     }
@@ -413,6 +414,13 @@ static void build_free(build *db)
     free(db);
 }
 
+/* memcpy, but an empty column may have no array at all. */
+static void put(char *dst, const void *src, uint64_t n)
+{
+    if (n)
+        memcpy(dst, src, (size_t)n);
+}
+
 static uint64_t align8(uint64_t n)
 {
     return (n + 7) & ~(uint64_t)7;
@@ -450,21 +458,18 @@ static userdb *image_of(const build *b, const uint32_t *item_sym)
         return NULL;
     memset(img, 0, (size_t)h.off_arena);
     memcpy(img, &h, sizeof h);
-    memcpy(img + h.off_name, b->u_name, col);
-    memcpy(img + h.off_roles, b->u_roles, col);
-    memcpy(img + h.off_scopes, b->u_scopes, col);
-    memcpy(img + h.off_plan, b->u_plan, col);
-    memcpy(img + h.off_index, b->users.slot,
-           ((size_t)b->users.mask + 1) * 4);
-    memcpy(img + h.off_set_start, b->set_start, (size_t)b->nsets * 4);
-    memcpy(img + h.off_set_n, b->set_n, (size_t)b->nsets * 4);
+    put(img + h.off_name, b->u_name, col);
+    put(img + h.off_roles, b->u_roles, col);
+    put(img + h.off_scopes, b->u_scopes, col);
+    put(img + h.off_plan, b->u_plan, col);
+    put(img + h.off_index, b->users.slot, ((uint64_t)b->users.mask + 1) * 4);
+    put(img + h.off_set_start, b->set_start, (uint64_t)b->nsets * 4);
+    put(img + h.off_set_n, b->set_n, (uint64_t)b->nsets * 4);
     uint32_t *items = (uint32_t *)(img + h.off_items);
     for (uint32_t i = 0; i < b->nitems; i++)
         items[i] = b->sym_off[item_sym[i]];
-    if (b->nsyms)
-        memcpy(img + h.off_sym, b->sym_off, (size_t)b->nsyms * 4);
-    if (b->arena_len)
-        memcpy(img + h.off_arena, b->arena, b->arena_len);
+    put(img + h.off_sym, b->sym_off, (uint64_t)b->nsyms * 4);
+    put(img + h.off_arena, b->arena, b->arena_len);
     return (userdb *)img;
 }
 
@@ -599,7 +604,7 @@ int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
     uint32_t i = hash_bytes(name, len) & db->index_mask, e;
     while ((e = slots[i]) != 0) {
         const char *k = arena + names[e - 1];
-        if (memcmp(k, name, len) == 0 && k[len] == '\0')
+        if (strncmp(k, name, len) == 0 && k[len] == '\0')
             break;
         i = (i + 1) & db->index_mask;
     }

@@ -55,7 +55,7 @@ deps:
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
-             t/unit/test_escape
+             t/unit/test_escape t/unit/test_iplist t/unit/test_region
 
 t/unit/test_userdb: t/unit/test_userdb.c userdb.c userdb.h t/unit/unit.h
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< userdb.c
@@ -65,6 +65,10 @@ t/unit/test_negotiate: t/unit/test_negotiate.c negotiate.c negotiate.h t/unit/un
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< negotiate.c
 t/unit/test_escape: t/unit/test_escape.c escape.c escape.h t/unit/unit.h
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< escape.c
+t/unit/test_iplist: t/unit/test_iplist.c iplist.c iplist.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< iplist.c
+t/unit/test_region: t/unit/test_region.c region.c region.h t/unit/unit.h
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< region.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done

@@ -9,15 +9,16 @@
 APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
-MODULE_SRC = mod_authz_policy.c deny.c datafile.c userdb.c policy_model.c \
-             negotiate.c escape.c
-HEADERS    = policy.h datafile.h userdb.h policy_model.h negotiate.h escape.h
+MODULE_SRC = mod_authz_policy.c deny.c network.c datafile.c userdb.c \
+             policy_model.c iplist.c region.c geoip.c negotiate.c escape.c
+HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
+             geoip.h negotiate.h escape.h
 # Extra compiler flags, e.g. sanitizers: make EXTRA_CFLAGS=-fsanitize=address
 EXTRA_CFLAGS ?=
 
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               build-essential wrk
+               build-essential wrk libmaxminddb-dev libmaxmind-db-writer-perl
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
         bench test-asan test-valgrind fuzz fuzz-deps soak
@@ -29,6 +30,7 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS)
 	@echo "apxs -c $(MODULE_SRC)"
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
+	    -I/usr/include/x86_64-linux-gnu -lmaxminddb \
 	    $(MODULE_SRC) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new

@@ -2,8 +2,9 @@
  * datafile: load-once, reload-on-change data files shared by every
  * process.  See datafile.h for the contract.
  *
- * An image file is a 64-byte header (which source version it was parsed
- * from) followed by the image.  It is only ever replaced by rename, so a
+ * An image file is the image followed by a 64-byte trailer (which source
+ * version it was parsed from), so that a library that reads a file format
+ * itself (libmaxminddb) can open the image file as it is.  It is only ever replaced by rename, so a
  * process that maps it never sees it change.  Next to it, "<name>.lock"
  * elects the one process that parses a changed source, and "<name>.bad"
  * names a source version that failed, so that nobody parses it again.
@@ -41,8 +42,8 @@ APLOG_USE_MODULE(authz_policy);
  * long before it is believed. */
 #define SUSPECT_SETTLE apr_time_from_sec(10)
 
-#define IMAGE_MAGIC  "AZPIMG1"
-#define IMAGE_HEADER 64
+#define IMAGE_MAGIC   "AZPIMG1"
+#define IMAGE_TRAILER 64
 
 typedef struct {                /* one version of a file; also on disk */
     apr_int64_t mtime;
@@ -52,15 +53,18 @@ typedef struct {                /* one version of a file; also on disk */
 } version;
 
 typedef struct {
-    char magic[8];
+    char pad[IMAGE_TRAILER - 8 - sizeof(version) - 8];
     version source;             /* what the image was parsed from */
-    apr_uint64_t size;          /* image bytes after the header */
-    char pad[IMAGE_HEADER - 8 - sizeof(version) - 8];
-} image_header;
+    apr_uint64_t size;          /* image bytes before the trailer */
+    char magic[8];
+} image_trailer;
 
 typedef struct {
     const void *image;
     apr_size_t size;
+    const datafile_type *type;
+    void *handle;               /* what requests get: the image, or the
+                                   type's handle on it */
     void *map;                  /* mapped file, else the image is malloc'd */
     apr_size_t map_len;
     version source;
@@ -102,6 +106,8 @@ static snapshot *snapshot_new(void)
 
 static void snapshot_free(snapshot *snap)
 {
+    if (snap->type && snap->type->close && snap->handle)
+        snap->type->close(snap->handle);
     if (snap->map)
         munmap(snap->map, snap->map_len);
     else
@@ -262,8 +268,15 @@ static snapshot *load(const datafile_type *type, const char *path,
     }
     snap->image = image;
     snap->size = size;
+    snap->type = type;
+    snap->handle = type->open ? type->open(NULL, image, size) : image;
     snap->source = v;
     snap->parse_time = took;
+    if (!snap->handle) {
+        snapshot_free(snap);
+        apr_snprintf(err, errlen, "%s %s: cannot be opened", type->kind, path);
+        return NULL;
+    }
     return snap;
 }
 
@@ -314,13 +327,13 @@ static int write_by_rename(const char *path, const void *a, apr_size_t alen,
 
 static int publish(const datafile *df, const snapshot *snap)
 {
-    image_header h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, IMAGE_MAGIC, sizeof h.magic);
-    h.source = snap->source;
-    h.size = snap->size;
-    return write_by_rename(df->image_path, &h, sizeof h, snap->image,
-                           snap->size);
+    image_trailer t;
+    memset(&t, 0, sizeof t);
+    memcpy(t.magic, IMAGE_MAGIC, sizeof t.magic);
+    t.source = snap->source;
+    t.size = snap->size;
+    return write_by_rename(df->image_path, snap->image, snap->size, &t,
+                           sizeof t);
 }
 
 /* Maps an image file; NULL with errno set when it is absent or unusable. */
@@ -330,7 +343,7 @@ static snapshot *map_image(const datafile *df, version *file)
     int fd = open(df->image_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    if (fstat(fd, &st) < 0 || st.st_size <= IMAGE_HEADER) {
+    if (fstat(fd, &st) < 0 || st.st_size <= IMAGE_TRAILER) {
         close(fd);
         errno = EINVAL;
         return NULL;
@@ -340,23 +353,32 @@ static snapshot *map_image(const datafile *df, version *file)
     close(fd);
     if (map == MAP_FAILED)
         return NULL;
-    const image_header *h = map;
-    const char *image = (const char *)map + IMAGE_HEADER;
+    image_trailer t;
+    memcpy(&t, (const char *)map + len - IMAGE_TRAILER, sizeof t);
     snapshot *snap = NULL;
-    if (memcmp(h->magic, IMAGE_MAGIC, sizeof h->magic) == 0
-        && h->size == len - IMAGE_HEADER
-        && df->type->valid(image, len - IMAGE_HEADER))
+    if (memcmp(t.magic, IMAGE_MAGIC, sizeof t.magic) == 0
+        && t.size == len - IMAGE_TRAILER
+        && df->type->valid(map, len - IMAGE_TRAILER))
         snap = snapshot_new();
     if (!snap) {
         munmap(map, len);
         errno = EINVAL;
         return NULL;
     }
-    snap->image = image;
-    snap->size = len - IMAGE_HEADER;
+    snap->image = map;
+    snap->size = len - IMAGE_TRAILER;
+    snap->type = df->type;
     snap->map = map;
     snap->map_len = len;
-    snap->source = h->source;
+    snap->source = t.source;
+    snap->handle = df->type->open ? df->type->open(df->image_path, map,
+                                                   snap->size)
+                                  : map;
+    if (!snap->handle) {
+        snapshot_free(snap);
+        errno = EINVAL;
+        return NULL;
+    }
     version_of(&st, file);
     return snap;
 }
@@ -436,7 +458,8 @@ static snapshot *reload(datafile *df, server_rec *s, const version *v,
     if (fresh) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
-                     df->type->kind, df->path, df->type->count(fresh->image));
+                     df->type->kind, df->path,
+                     df->type->count ? df->type->count(fresh->image) : 0);
     }
     else if (!again) {
         df->failed = *v;
@@ -678,7 +701,7 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
     pair[1] = snap;
     apr_pool_cleanup_register(pool, pair, release_cleanup,
                               apr_pool_cleanup_null);
-    return snap->image;
+    return snap->handle;
 }
 
 void datafile_child_init(void)
@@ -731,7 +754,8 @@ void datafile_publish(apr_pool_t *pconf, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "%s %s: %" APR_SIZE_T_FMT " entries, %" APR_SIZE_T_FMT
                      " bytes shared by all processes, parsed in %.3f s",
-                     df->type->kind, df->path, df->type->count(mapped->image),
+                     df->type->kind, df->path,
+                     df->type->count ? df->type->count(mapped->image) : 0,
                      mapped->size, (double)df->cur->parse_time / 1e6);
         swap_current(df, mapped);       /* one copy, shared by children */
         df->image = v;

@@ -28,7 +28,10 @@
 
 /* How a kind of file is parsed.  compile() returns a malloc'd image and
  * its size, or NULL and "line N: ..." in err (the caller adds the path).
- * valid() checks an image read back from disk before it is used. */
+ * valid() checks an image read back from disk before it is used.  A type
+ * whose library reads files itself (GeoIP) gives open(), which makes the
+ * handle requests use from the image file (path) or, before there is one,
+ * from the image in memory (path NULL); NULL from open() fails the load. */
 typedef struct {
     const char *kind;           /* "AuthzPolicyUserFile", ... */
     int lines;                  /* a text file of lines (see datafile.c) */
@@ -36,6 +39,8 @@ typedef struct {
                      char *err, apr_size_t errlen);
     int (*valid)(const void *image, apr_size_t size);
     apr_size_t (*count)(const void *image);      /* entries, for the log */
+    void *(*open)(const char *path, const void *image, apr_size_t size);
+    void (*close)(void *handle);
 } datafile_type;
 
 typedef struct datafile datafile;
@@ -56,8 +61,9 @@ void datafile_publish(apr_pool_t *pconf, server_rec *s);
 /* child_init: a new child looks at the images on its first request. */
 void datafile_child_init(void);
 
-/* The current image, held until pool (the request's) is cleared; NULL
- * when the file is missing (the caller denies with 500). */
+/* The current image (or the type's handle), held until pool (the
+ * request's) is cleared; NULL when the file is missing (the caller denies
+ * with 500). */
 const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s);
 
 #endif

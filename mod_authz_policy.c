@@ -16,6 +16,8 @@
  * through untouched, so Apache behaves as without the module.
  */
 #include "policy.h"
+#include "geoip.h"
+#include "iplist.h"
 #include "userdb.h"
 
 #include "http_core.h"
@@ -48,6 +50,7 @@ static void *create_server_conf(apr_pool_t *p, server_rec *s)
     (void)s;
     policy_server_conf *c = apr_pcalloc(p, sizeof *c);
     c->roles = policy_roles_make(p);
+    c->iplists = apr_hash_make(p);
     return c;
 }
 
@@ -58,6 +61,11 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->plans = add->plans_set ? add->plans : base->plans;
     c->plans_set = add->plans_set || base->plans_set;
     c->roles = policy_roles_merge(p, base->roles, add->roles);
+    c->iplists = base->iplists;          /* declared in the main server */
+    c->region_from = add->region_from ? add->region_from : base->region_from;
+    c->geoip = add->geoip ? add->geoip : base->geoip;
+    c->trusted = add->trusted ? add->trusted : base->trusted;
+    c->trusted_text = add->trusted ? add->trusted_text : base->trusted_text;
     return c;
 }
 
@@ -111,7 +119,8 @@ static apr_size_t count_userdb(const void *db)
 }
 
 static const datafile_type userfile_type = {
-    "AuthzPolicyUserFile", 1, compile_userdb, valid_userdb, count_userdb
+    .kind = "AuthzPolicyUserFile", .lines = 1, .compile = compile_userdb,
+    .valid = valid_userdb, .count = count_userdb
 };
 
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
@@ -165,6 +174,111 @@ static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
             return apr_pstrcat(cmd->pool, "AuthzPolicyRoleInherit: ", err,
                                NULL);
     }
+    return NULL;
+}
+
+static policy_server_conf *server_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &authz_policy_module);
+}
+
+static const char *set_iplist(cmd_parms *cmd, void *dirv, const char *name,
+                              const char *arg)
+{
+    (void)dirv;
+    policy_server_conf *sc = server_conf(cmd);
+    if (cmd->server->is_virtual)
+        return "AuthzPolicyIPList belongs in the main server configuration: "
+               "lists are shared by all virtual hosts";
+    if (apr_hash_get(sc->iplists, name, APR_HASH_KEY_STRING))
+        return apr_psprintf(cmd->pool, "AuthzPolicyIPList: the list '%s' "
+                            "is declared twice", name);
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyIPList: invalid path ",
+                           arg, NULL);
+    datafile *df;
+    const char *err = datafile_open(cmd->temp_pool, &policy_iplist_type,
+                                    path, &df);
+    if (err)
+        return apr_pstrdup(cmd->pool, err);
+    apr_hash_set(sc->iplists, apr_pstrdup(cmd->pool, name),
+                 APR_HASH_KEY_STRING, df);
+    return NULL;
+}
+
+static const char *set_geoip(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    (void)dirv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyGeoIPDatabase: invalid "
+                           "path ", arg, NULL);
+    const char *err = datafile_open(cmd->temp_pool, &geoip_type, path,
+                                    &server_conf(cmd)->geoip);
+    return err ? apr_pstrdup(cmd->pool, err) : NULL;
+}
+
+static apr_status_t free_iplist(void *list)
+{
+    iplist_free(list);
+    return APR_SUCCESS;
+}
+
+static const char *set_trusted_proxy(cmd_parms *cmd, void *dirv, int argc,
+                                     char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc = server_conf(cmd);
+    if (argc < 1)
+        return "AuthzPolicyTrustedProxy needs at least one address or CIDR";
+    /* lines add up: parse them all again as one list */
+    const char *text = sc->trusted_text ? sc->trusted_text : "";
+    for (int i = 0; i < argc; i++)
+        text = apr_pstrcat(cmd->pool, text, argv[i], "\n", NULL);
+    char err[256];
+    iplist *list = iplist_parse(text, strlen(text), err, sizeof err);
+    if (!list) {
+        const char *why = strchr(err, ':');
+        return apr_psprintf(cmd->pool, "AuthzPolicyTrustedProxy: %s",
+                            why ? why + 2 : err);
+    }
+    apr_pool_cleanup_register(cmd->pool, list, free_iplist,
+                              apr_pool_cleanup_null);
+    sc->trusted = list;
+    sc->trusted_text = text;
+    return NULL;
+}
+
+static const char *set_region_from(cmd_parms *cmd, void *dirv, int argc,
+                                   char *const argv[])
+{
+    (void)dirv;
+    if (argc < 1)
+        return "AuthzPolicyRegionFrom needs at least one source: geoip, "
+               "header:NAME or env:NAME";
+    apr_array_header_t *a = apr_array_make(cmd->pool, argc,
+                                           sizeof(region_source));
+    for (int i = 0; i < argc; i++) {
+        region_source *src = apr_array_push(a);
+        if (!strcasecmp(argv[i], "geoip")) {
+            src->kind = SOURCE_GEOIP;
+        }
+        else if (!strncasecmp(argv[i], "header:", 7) && argv[i][7]) {
+            src->kind = SOURCE_HEADER;
+            src->name = argv[i] + 7;
+        }
+        else if (!strncasecmp(argv[i], "env:", 4) && argv[i][4]) {
+            src->kind = SOURCE_ENV;
+            src->name = argv[i] + 4;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "AuthzPolicyRegionFrom: '%s' is "
+                                "not geoip, header:NAME or env:NAME", argv[i]);
+        }
+    }
+    server_conf(cmd)->region_from = a;
     return NULL;
 }
 
@@ -322,6 +436,14 @@ static const command_rec policy_cmds[] = {
                       "plans, lowest first"),
     AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
                       RSRC_CONF, "a role and the roles its holders also hold"),
+    AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
+                  "a name and a file of addresses and CIDRs"),
+    AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
+                  "a MaxMind DB file (GeoLite2/GeoIP2 Country or City)"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyTrustedProxy", set_trusted_proxy, NULL,
+                      RSRC_CONF, "proxies whose region headers are believed"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyRegionFrom", set_region_from, NULL,
+                      RSRC_CONF, "geoip, header:NAME, env:NAME, in order"),
     AP_INIT_TAKE_ARGV("AuthzPolicyDenyStatus", set_deny_status, NULL, DIR_CTX,
                       "status (401, 403, 404, 451) [reason ...]"),
     AP_INIT_TAKE1("AuthzPolicyErrorFormat", set_error_format, NULL, DIR_CTX,
@@ -393,15 +515,16 @@ static const policy_attrs *user_attrs(request_rec *r, policy_request *rq)
 /* ------------------------------------------------------------------ */
 /* Require providers                                                   */
 
-/* Plan lines read before check_config are validated there, once every
- * AuthzPolicyPlans is known; those in .htaccess are validated at once. */
+/* Plan and iplist lines read before check_config are validated there,
+ * once every AuthzPolicyPlans and AuthzPolicyIPList is known; those in
+ * .htaccess are validated at once. */
 typedef struct {
     policy_require *req;
     server_rec *server;
     const char *where;
-} pending_plan;
+} pending_check;
 
-static apr_array_header_t *pending_plans;   /* NULL once configured */
+static apr_array_header_t *pending_checks;  /* NULL once configured */
 
 /* Whether a grant of this line denies: an odd number of `not` and
  * <RequireNone> between it and the top. */
@@ -423,6 +546,20 @@ static int effective_negation(const cmd_parms *cmd)
             neg ^= 1;
     return neg;
 }
+
+static const char *validate_iplists(apr_pool_t *p, policy_require *req,
+                                    const policy_server_conf *sc)
+{
+    for (unsigned i = 0; i < req->nvalues; i++)
+        if (!apr_hash_get(sc->iplists, req->values[i], APR_HASH_KEY_STRING))
+            return apr_psprintf(p, "Require iplist: no list '%s' is declared "
+                                "by AuthzPolicyIPList", req->values[i]);
+    return NULL;
+}
+
+/* What can only be checked once the whole configuration is read. */
+static const char *validate_late(apr_pool_t *p, policy_require *req,
+                                 const policy_server_conf *sc);
 
 static const char *validate_plans(apr_pool_t *p, policy_require *req,
                                   const policy_server_conf *sc)
@@ -462,27 +599,46 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
     if (req->negated)
         req->required = apr_pstrcat(cmd->pool, "not ", req->required, NULL);
 
-    if (reason == REASON_PLAN) {
-        policy_server_conf *sc =
-            ap_get_module_config(cmd->server->module_config,
-                                 &authz_policy_module);
-        if (pending_plans) {
-            pending_plan *pp = apr_array_push(pending_plans);
-            pp->req = req;
-            pp->server = cmd->server;
-            pp->where = cmd->directive
+    if (reason == REASON_REGION) {
+        for (unsigned i = 0; i < req->nvalues; i++) {
+            char code[REGION_MAX];
+            if (!region_parse(req->values[i], strlen(req->values[i]), code))
+                return apr_psprintf(cmd->pool, "Require region: '%s' is not "
+                                    "an ISO 3166 code (DE, US, US-CA; XX for "
+                                    "unknown)", req->values[i]);
+            req->values[i] = apr_pstrdup(cmd->pool, code);
+        }
+        req->required = apr_array_pstrcat(cmd->pool, vals, ' ');
+        if (req->negated)
+            req->required = apr_pstrcat(cmd->pool, "not ", req->required,
+                                        NULL);
+    }
+    if (reason == REASON_PLAN || reason == REASON_IPLIST) {
+        if (pending_checks) {
+            pending_check *pc = apr_array_push(pending_checks);
+            pc->req = req;
+            pc->server = cmd->server;
+            pc->where = cmd->directive
                 ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                                cmd->directive->line_num)
                 : "?";
         }
         else {
-            const char *err = validate_plans(cmd->pool, req, sc);
+            const char *err = validate_late(cmd->pool, req,
+                                            server_conf(cmd));
             if (err)
                 return err;
         }
     }
     *parsed = req;
     return NULL;
+}
+
+static const char *validate_late(apr_pool_t *p, policy_require *req,
+                                 const policy_server_conf *sc)
+{
+    return req->reason == REASON_PLAN ? validate_plans(p, req, sc)
+                                      : validate_iplists(p, req, sc);
 }
 
 /* Records our answer: the last of our checks in a pass whose answer points
@@ -539,18 +695,35 @@ static authz_status check_user_attr(request_rec *r, const char *line,
     return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
 }
 
-#define PROVIDER(name, reason)                                               \
+/* Require iplist and Require region: no user needed. */
+static authz_status check_network(request_rec *r, const char *line,
+                                  const void *parsed)
+{
+    (void)line;
+    const policy_require *req = parsed;
+    policy_request *rq = policy_request_get(r, 1);
+    rq->took_part = 1;
+    authz_status st = req->reason == REASON_IPLIST
+        ? policy_check_iplist(r, rq, req) : policy_check_region(r, rq, req);
+    if (st == AUTHZ_GENERAL_ERROR)
+        return st;
+    vote(rq, req, st == AUTHZ_GRANTED);
+    return st;
+}
+
+#define PROVIDER(name, reason, check)                                        \
     static const char *parse_##name(cmd_parms *cmd, const char *line,        \
                                     const void **parsed)                     \
     {                                                                        \
         return parse_require(cmd, line, parsed, reason);                     \
     }                                                                        \
-    static const authz_provider provider_##name = { check_user_attr,        \
-                                                    parse_##name };
+    static const authz_provider provider_##name = { check, parse_##name };
 
-PROVIDER(role, REASON_ROLE)
-PROVIDER(plan, REASON_PLAN)
-PROVIDER(scope, REASON_SCOPE)
+PROVIDER(role, REASON_ROLE, check_user_attr)
+PROVIDER(plan, REASON_PLAN, check_user_attr)
+PROVIDER(scope, REASON_SCOPE, check_user_attr)
+PROVIDER(iplist, REASON_IPLIST, check_network)
+PROVIDER(region, REASON_REGION, check_network)
 
 /* ------------------------------------------------------------------ */
 /* Taking over the hook chains that deny                               */
@@ -663,7 +836,7 @@ static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     datafile_registry_init(pconf);
-    pending_plans = apr_array_make(pconf, 8, sizeof(pending_plan));
+    pending_checks = apr_array_make(pconf, 8, sizeof(pending_check));
     return OK;
 }
 
@@ -684,19 +857,34 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
             rc = !OK;
         }
     }
-    for (int i = 0; pending_plans && i < pending_plans->nelts; i++) {
-        pending_plan *pp = &APR_ARRAY_IDX(pending_plans, i, pending_plan);
+    for (int i = 0; pending_checks && i < pending_checks->nelts; i++) {
+        pending_check *pc = &APR_ARRAY_IDX(pending_checks, i, pending_check);
         policy_server_conf *sc =
-            ap_get_module_config(pp->server->module_config,
+            ap_get_module_config(pc->server->module_config,
                                  &authz_policy_module);
-        const char *err = validate_plans(ptemp, pp->req, sc);
+        const char *err = validate_late(ptemp, pc->req, sc);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                         "%s (%s)", err, pp->where);
+                         "%s (%s)", err, pc->where);
             rc = !OK;
         }
     }
-    pending_plans = NULL;            /* from now on: validate at once */
+    pending_checks = NULL;           /* from now on: validate at once */
+    /* A region header with no trusted proxy is never believed. */
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        for (int i = 0; sc->region_from && i < sc->region_from->nelts; i++)
+            if (APR_ARRAY_IDX(sc->region_from, i, region_source).kind
+                    == SOURCE_HEADER && !sc->trusted)
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
+                             NULL, "AuthzPolicyRegionFrom header:%s (server "
+                             "%s) will never be believed: no "
+                             "AuthzPolicyTrustedProxy",
+                             APR_ARRAY_IDX(sc->region_from, i,
+                                           region_source).name,
+                             v->server_hostname ? v->server_hostname : "main");
+    }
     return rc;
 }
 
@@ -747,6 +935,12 @@ static void register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope",
                               AUTHZ_PROVIDER_VERSION, &provider_scope,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "iplist",
+                              AUTHZ_PROVIDER_VERSION, &provider_iplist,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "region",
+                              AUTHZ_PROVIDER_VERSION, &provider_region,
                               AP_AUTH_INTERNAL_PER_CONF);
 
     policy_deny_register(p);

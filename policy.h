@@ -12,6 +12,7 @@
 
 #include "datafile.h"
 #include "policy_model.h"
+#include "region.h"
 
 extern module AP_MODULE_DECLARE_DATA authz_policy_module;
 
@@ -48,11 +49,23 @@ typedef struct {
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
 } policy_require;
 
+/* Where a client's region comes from (AuthzPolicyRegionFrom). */
+typedef enum { SOURCE_GEOIP, SOURCE_HEADER, SOURCE_ENV } region_source_kind;
+typedef struct {
+    region_source_kind kind;
+    const char *name;            /* the header or variable */
+} region_source;
+
 typedef struct {
     policy_plans plans;
     int plans_set;
     policy_roles *roles;         /* inheritance edges and, after
                                     check_config, their closure */
+    apr_hash_t *iplists;         /* name -> datafile; the main server's */
+    apr_array_header_t *region_from;    /* of region_source; NULL: geoip */
+    datafile *geoip;
+    const void *trusted;         /* AuthzPolicyTrustedProxy, an iplist */
+    const char *trusted_text;
 } policy_server_conf;
 
 typedef struct {
@@ -88,9 +101,22 @@ typedef struct {
     policy_attrs attrs;
     policy_format body_format;   /* the body we asked ap_die to send */
     int denial_status;
+    int region_state;            /* 0 not looked up, 1 done, -1 failed */
+    char country[3];             /* "" when unknown */
+    char subdivision[REGION_MAX];
 } policy_request;
 
 policy_request *policy_request_get(request_rec *r, int create);
+
+/* network.c: AuthzPolicyIPList files. */
+extern const datafile_type policy_iplist_type;
+/* network.c: Require iplist and Require region. */
+authz_status policy_check_iplist(request_rec *r, policy_request *rq,
+                                 const policy_require *req);
+authz_status policy_check_region(request_rec *r, policy_request *rq,
+                                 const policy_require *req);
+/* network.c: 1 when addr is in the iplist image list. */
+int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
  * phase into the configured answer; returns the status to hand on. */

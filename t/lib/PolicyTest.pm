@@ -14,7 +14,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
-                 write_file var_path);
+                 write_file var_path from);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -51,6 +51,34 @@ sub raw_request {
     my $resp = <$sock>;
     close $sock;
     return $resp;
+}
+
+# from(SOURCE, PATH, vhost => NAME, headers...): a GET sent from a chosen
+# source address (127.0.0.x, or ::1 for the IPv6 listener), to the main
+# server or a virtual host of t/conf/extra.conf.in.  An HTTP::Response.
+sub from {
+    my ($source, $path, %o) = @_;
+    my $vhost = delete $o{vhost};
+    my $port;
+    if ($source =~ /:/) {
+        open my $fh, '<', t_path('conf/extra.conf') or die $!;
+        ($port) = map { /^Listen \[::1\]:(\d+)/ ? $1 : () } <$fh>;
+    }
+    else {
+        my $old = Apache::TestRequest::module($vhost || 'default');
+        (undef, $port) = split /:/, Apache::TestRequest::hostport();
+        Apache::TestRequest::module($old);
+    }
+    require IO::Socket::IP;
+    my $sock = IO::Socket::IP->new(
+        PeerHost => $source =~ /:/ ? '::1' : '127.0.0.1', PeerPort => $port,
+        LocalHost => $source, Timeout => 10) or die "connect from $source: $@";
+    my $head = join '', map { "$_: $o{$_}\r\n" } sort keys %o;
+    print $sock "GET $path HTTP/1.0\r\nHost: localhost\r\n$head\r\n";
+    local $/;
+    my $text = <$sock>;
+    require HTTP::Response;
+    return HTTP::Response->parse($text);
 }
 
 sub error_log_size { -s t_path('logs/error_log') || 0 }

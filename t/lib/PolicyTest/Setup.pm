@@ -42,6 +42,21 @@ sub prepare_var {
     my $sha = sha1_base64($PASSWORD) . '=';
     write_file("$VAR/htpasswd", join '', map { "$_:{SHA}$sha\n" } @USERS);
     write_file("$VAR/reload-users.txt", "ruth role=admin\n");
+
+    # Networks: test clients use source addresses in 127.0.0.0/8.
+    write_file("$VAR/office.txt", "# the office\n127.0.0.1\n127.0.0.3\n::1\n");
+    write_file("$VAR/blocked.txt", "127.0.0.5\n127.0.0.6/31 # two more\n");
+    write_file("$VAR/reload-ips.txt", "127.0.0.8\n");
+    # a large list: 200,000 networks, one of them loopback
+    open my $big, '>', "$VAR/big.txt" or die $!;
+    for my $i (0 .. 199_998) {
+        printf $big "10.%d.%d.%d/32\n", $i >> 16, ($i >> 8) & 255, $i & 255;
+    }
+    print $big "127.0.0.7\n";
+    close $big;
+    # a GeoIP database that gives loopback addresses regions
+    system($^X, "$T/data/make-geoip.pl", "$VAR/geo.mmdb") == 0
+        or die "make-geoip.pl failed\n";
     chmod 0755, $VAR;
 }
 

@@ -1,0 +1,177 @@
+/*
+ * network: the checks that need no user, Require iplist and Require
+ * region, and where a client's region comes from.
+ *
+ * The client is r->useragent_addr, so mod_remoteip's trusted-proxy rules
+ * apply; this module parses no X-Forwarded-For itself.  A region header is
+ * believed only from a TCP peer (r->connection->client_addr) inside
+ * AuthzPolicyTrustedProxy.
+ */
+#include "policy.h"
+#include "geoip.h"
+#include "iplist.h"
+
+#include "http_log.h"
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+static void *compile_iplist(const char *buf, apr_size_t len,
+                            apr_size_t *size, char *err, apr_size_t errlen)
+{
+    iplist *list = iplist_parse(buf, len, err, errlen);
+    if (list)
+        *size = iplist_size(list);
+    return list;
+}
+
+static int valid_iplist(const void *image, apr_size_t size)
+{
+    return iplist_valid(image, size);
+}
+
+static apr_size_t count_iplist(const void *image)
+{
+    return iplist_count(image);
+}
+
+const datafile_type policy_iplist_type = {
+    .kind = "AuthzPolicyIPList", .lines = 1, .compile = compile_iplist,
+    .valid = valid_iplist, .count = count_iplist
+};
+
+int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr)
+{
+    if (!addr)
+        return 0;
+    if (addr->family == AF_INET)
+        return iplist_contains_v4(list, (const uint8_t *)&addr->sa.sin.sin_addr);
+#if APR_HAVE_IPV6
+    if (addr->family == AF_INET6)
+        return iplist_contains_v6(list,
+                                  (const uint8_t *)&addr->sa.sin6.sin6_addr);
+#endif
+    return 0;
+}
+
+authz_status policy_check_iplist(request_rec *r, policy_request *rq,
+                                 const policy_require *req)
+{
+    (void)rq;
+    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                  &authz_policy_module);
+    for (unsigned i = 0; i < req->nvalues; i++) {
+        datafile *df = sc->iplists ? apr_hash_get(sc->iplists, req->values[i],
+                                                  APR_HASH_KEY_STRING)
+                                   : NULL;
+        const void *list = df ? datafile_acquire(df, r->pool, r->server)
+                              : NULL;
+        if (!list) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "Require iplist %s: the list is not available",
+                          req->values[i]);
+            return AUTHZ_GENERAL_ERROR;
+        }
+        if (policy_addr_in_list(list, r->useragent_addr))
+            return AUTHZ_GRANTED;
+    }
+    return AUTHZ_DENIED;
+}
+
+/* A header's or variable's value as a region: "DE" or "US-CA".  XX (what
+ * CDNs send when they do not know) and anything else is no answer. */
+static int region_value(const char *v, policy_request *rq)
+{
+    char code[REGION_MAX];
+    if (!v)
+        return 0;
+    while (apr_isspace(*v))
+        v++;
+    size_t len = strlen(v);
+    while (len && apr_isspace(v[len - 1]))
+        len--;
+    if (!region_parse(v, len, code) || !strcmp(code, "XX"))
+        return 0;
+    memcpy(rq->country, code, 2);
+    rq->country[2] = '\0';
+    if (len > 2)
+        memcpy(rq->subdivision, code, REGION_MAX);
+    return 1;
+}
+
+/* Looks the client's region up once per request; -1 on a failure (logged):
+ * the caller answers 500. */
+static int client_region(request_rec *r, policy_request *rq)
+{
+    if (rq->region_state)
+        return rq->region_state;
+    rq->region_state = -1;
+    rq->country[0] = rq->subdivision[0] = '\0';
+    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                  &authz_policy_module);
+    static const region_source geoip_only = { SOURCE_GEOIP, NULL };
+    const region_source *src = sc->region_from
+        ? (const region_source *)sc->region_from->elts : &geoip_only;
+    int n = sc->region_from ? sc->region_from->nelts : 1;
+    int found = 0;
+
+    for (int i = 0; i < n && !found; i++) {
+        switch (src[i].kind) {
+        case SOURCE_GEOIP: {
+            if (!sc->geoip) {
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                              "Require region: region source geoip without "
+                              "AuthzPolicyGeoIPDatabase");
+                return -1;
+            }
+            const void *db = datafile_acquire(sc->geoip, r->pool, r->server);
+            const char *err = NULL;
+            int rv = db ? geoip_lookup(db, (const struct sockaddr *)
+                                           &r->useragent_addr->sa,
+                                       rq->country, rq->subdivision, &err)
+                        : -1;
+            if (rv < 0) {
+                if (err)
+                    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                                  "Require region: GeoIP look-up of %s "
+                                  "failed: %s", r->useragent_ip, err);
+                return -1;
+            }
+            found = rv;
+            break;
+        }
+        case SOURCE_HEADER:
+            if (sc->trusted
+                && policy_addr_in_list(sc->trusted, r->connection->client_addr))
+                found = region_value(apr_table_get(r->headers_in,
+                                                   src[i].name), rq);
+            break;
+        case SOURCE_ENV:
+            found = region_value(apr_table_get(r->subprocess_env,
+                                               src[i].name), rq);
+            break;
+        }
+    }
+    if (!found)
+        rq->country[0] = rq->subdivision[0] = '\0';
+    rq->region_state = 1;
+    if (!r->main)
+        apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_REGION",
+                       apr_pstrdup(r->pool, rq->subdivision[0] ? rq->subdivision
+                                   : rq->country[0] ? rq->country : "XX"));
+    return 1;
+}
+
+authz_status policy_check_region(request_rec *r, policy_request *rq,
+                                 const policy_require *req)
+{
+    if (client_region(r, rq) < 0)
+        return AUTHZ_GENERAL_ERROR;
+    const char *country = rq->country[0] ? rq->country : NULL;
+    const char *sub = rq->subdivision[0] ? rq->subdivision : NULL;
+    for (unsigned i = 0; i < req->nvalues; i++)
+        if (region_matches(req->values[i], country, sub))
+            return AUTHZ_GRANTED;
+    return AUTHZ_DENIED;
+}

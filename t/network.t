@@ -1,0 +1,69 @@
+# Require iplist: grants and denials by client address, negation, IPv6, a
+# 200,000-entry list, hidden 404, and reloads.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Test::More;
+use lib 't/lib';
+use PolicyTest;
+
+plan tests => 26;
+
+sub code { from(@_)->code }
+
+is code('127.0.0.1', '/n/office/'), 200, 'office: a listed address';
+is code('127.0.0.3', '/n/office/'), 200, 'office: another one';
+is code('::1', '/n/office/'), 200, 'office: an IPv6 client';
+my $r = from('127.0.0.2', "/n/office/?i1-$$");
+is $r->code, 403, 'office: others get 403';
+ok !defined $r->header('WWW-Authenticate'), '... no challenge: nobody can log in';
+like access_log_line("?i1-$$"), qr/ 403 reason=iplist required=office status=403$/,
+    '... reason iplist';
+
+is code('127.0.0.2', '/n/not-blocked/'), 200, 'not blocked: 200';
+is code('127.0.0.5', "/n/not-blocked/?i2-$$"), 403, 'Require not iplist: blocked';
+like access_log_line("?i2-$$"), qr/ reason=iplist required=not blocked /,
+    '... blamed on the list';
+is code('127.0.0.6', '/n/not-blocked/'), 403, 'a /31 holds .6';
+is code('127.0.0.7', '/n/not-blocked/'), 403, '... and .7';
+is code('127.0.0.8', '/n/not-blocked/'), 200, '... not .8';
+
+is code('127.0.0.5', '/n/either/'), 200, 'two lists: the first';
+is code('127.0.0.3', '/n/either/'), 200, 'two lists: the second';
+is code('127.0.0.2', '/n/either/'), 403, 'two lists: neither';
+
+is code('127.0.0.7', '/n/big/'), 200, '200,000 entries: the one that matches';
+is code('127.0.0.2', '/n/big/'), 403, '200,000 entries: one that does not';
+
+# hidden 404, byte for byte (Date aside)
+sub raw { my $t = from(@_)->as_string; $t =~ s/^Date: .*$//m; $t }
+my $hidden = raw('127.0.0.2', '/n/hidden-ip/');
+like $hidden, qr{^HTTP/1\.1 404 Not Found}, 'hidden: 404';
+is $hidden, raw('127.0.0.2', '/n/nowhere/'), '... as a real 404';
+
+# reloads: a new list, a broken one, a replacement by rename
+my $file = var_path('reload-ips.txt');
+sub settles {
+    my ($addr, $want) = @_;
+    my $streak = 0;
+    wait_for(8, sub { $streak = code($addr, '/n/reloading/') == $want ? $streak + 1 : 0;
+                      $streak >= 5 });
+}
+ok settles('127.0.0.8', 200), 'the list as started';
+write_file($file, "127.0.0.2\n");
+ok settles('127.0.0.8', 403) && code('127.0.0.2', '/n/reloading/') == 200,
+    'rewritten in place: picked up';
+my $size = error_log_size();
+write_file("$file.new", "127.0.0.3\n127.0.0.300\n");
+rename "$file.new", $file or die $!;
+my $log = wait_for(8, sub { code('127.0.0.2', '/n/reloading/');
+    my $s = error_log_since($size); $s =~ /reload-ips\.txt: line 2/ ? $s : undef });
+like $log || '', qr/reload-ips\.txt: line 2: not an IPv4 or IPv6 address: '127\.0\.0\.300'; the last good version stays in force/,
+    'a broken list: the error names file and line';
+ok settles('127.0.0.2', 200), '... and the last good list stays';
+is code('127.0.0.3', '/n/reloading/'), 403, '... none of the broken one';
+write_file("$file.new", "127.0.0.3\n");
+rename "$file.new", $file or die $!;
+ok settles('127.0.0.3', 200), 'replaced by rename: picked up';
+write_file($file, "127.0.0.8\n");
+ok settles('127.0.0.8', 200), 'back as started';

@@ -95,7 +95,7 @@ test-valgrind: deps
 # libFuzzer targets for every parser; seeds in t/fuzz/corpus/<target>, new
 # inputs and crashes in build/fuzz.  make fuzz FUZZ_SECONDS=10 is CI's smoke.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = userdb negotiate escape
+FUZZ_TARGETS  = userdb negotiate escape iplist region
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -I.
 
@@ -108,6 +108,13 @@ build/fuzz/fuzz_negotiate: t/fuzz/fuzz_negotiate.c negotiate.c negotiate.h
 build/fuzz/fuzz_escape: t/fuzz/fuzz_escape.c escape.c escape.h
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_escape.c escape.c
+
+build/fuzz/fuzz_iplist: t/fuzz/fuzz_iplist.c iplist.c iplist.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_iplist.c iplist.c
+build/fuzz/fuzz_region: t/fuzz/fuzz_region.c region.c region.h
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_region.c region.c
 
 fuzz-deps:
 	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \

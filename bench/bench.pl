@@ -55,6 +55,10 @@ my @scenarios = (
       base => 'basic', what => 'stock Require group, 100,000 members' },
     { name => 'ip-10k',      path => '/ip/f.html', expect => 200,
       base => 'static', what => 'stock Require ip, 10,000 networks' },
+    { name => 'iplist-1m',   path => '/iplist/f.html', expect => 200,
+      base => 'static', what => 'Require iplist, 1,000,000 networks' },
+    { name => 'region',      path => '/region/f.html', expect => 200,
+      base => 'static', what => 'Require region (GeoIP look-up)' },
     { name => 'denied-html', path => '/denied/f.html', auth => 1, expect => 403,
       base => 'static', what => 'denied (role), HTML body' },
     { name => 'denied-json', path => '/denied/f.html', auth => 1, expect => 403,
@@ -77,8 +81,9 @@ if ($opt{only}) {
 # ---------------------------------------------------------------------
 # Data
 
-make_path("$OUT/htdocs/$_") for qw(static basic role plan group ip denied hidden);
-for my $d (qw(static basic role plan group ip denied hidden)) {
+my @dirs = qw(static basic role plan group ip iplist region denied hidden);
+make_path("$OUT/htdocs/$_") for @dirs;
+for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
     write_file("$OUT/htdocs/$d/f.html", "<p>a small static file</p>\n");
 }
@@ -118,6 +123,18 @@ generate("$OUT/group-100k.txt", 100_000, sub {
     print $fh 'staff: ', join(' ', map { sprintf 'm%07d', $_ } 1 .. 99_999),
               " $USER\n";
 });
+# a million networks that do not merge (every other address), then
+# loopback: the list's last entry
+generate("$OUT/iplist-1m.txt", 1_000_000, sub {
+    my $fh = shift;
+    for my $i (0 .. 999_998) {
+        my $a = 2 * $i;
+        printf $fh "10.%d.%d.%d\n", $a >> 16, ($a >> 8) & 255, $a & 255;
+    }
+    print $fh "127.0.0.1\n";
+});
+system($^X, "$ROOT/t/data/make-geoip.pl", "$OUT/geo.mmdb") == 0
+    or die "make-geoip.pl failed\n";
 my $sha = sha1_base64($PASS) . '=';
 write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
 
@@ -169,6 +186,8 @@ DocumentRoot "$OUT/htdocs"
 
 AuthzPolicyPlans free pro enterprise
 AuthzPolicyRoleInherit admin editor
+AuthzPolicyIPList million "$OUT/iplist-1m.txt"
+AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
 
 <Directory "$OUT/htdocs">
     Require all granted
@@ -210,6 +229,13 @@ AuthzPolicyRoleInherit admin editor
 </Location>
 <Location /ip>
     Include "$OUT/ip-10k.conf"
+</Location>
+<Location /iplist>
+    Require iplist million
+</Location>
+<Location /region>
+    # 127.0.0.1 is in no region of the test database: XX
+    Require region XX
 </Location>
 CONF
 write_file("$OUT/httpd.conf", $conf);
@@ -372,9 +398,11 @@ print "ratio: median req/s over the baseline's; CPU ratio: the baseline's server
       "CPU time per request over this scenario's (1.0 = costs the same).\n";
 printf "\nstartup (apache2 -k start until it answers): %.2f s\n", $startup;
 for my $f (sort keys %load) {
-    printf "%s: %d entries, %.1f MB image (%.1f bytes/entry), parsed in %.2f s\n",
-        $f, $load{$f}{entries}, $load{$f}{bytes} / 1e6,
-        $load{$f}{bytes} / ($load{$f}{entries} || 1), $load{$f}{parse_s};
+    my $l = $load{$f};
+    printf "%s: %s%.1f MB image, parsed in %.2f s\n", $f,
+        $l->{entries} ? sprintf('%d entries, %.1f bytes each, ', $l->{entries},
+                                $l->{bytes} / $l->{entries}) : '',
+        $l->{bytes} / 1e6, $l->{parse_s};
 }
 for my $when (['after startup', $mem_start], ['after the runs', $mem_end]) {
     my ($label, $m) = @$when;

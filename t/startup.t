@@ -147,6 +147,9 @@ like $out, qr/Syntax OK/, '... Syntax OK';
     mkdir $d;
     write_file("$d/htpasswd", "alice:{SHA}x\n");
     write_file("$d/users.txt", "alice role=admin\n");
+    write_file("$d/office-networks.txt", "192.0.2.0/24\n");
+    write_file("$d/blocklist.txt", "198.51.100.7\n");
+    system('cp', var_path('geo.mmdb'), "$d/GeoLite2-Country.mmdb") == 0 or die;
     $examples =~ s{/etc/apache2/}{$d/}g;
     $examples =~ s{\$\{APACHE_LOG_DIR\}}{$d}g;
     my ($rc2, $out2) = configtest(

@@ -1,7 +1,8 @@
 #!/usr/bin/perl
-# make soak: mixed traffic (granted, denied, hidden, anonymous) for a set
-# time while the user file is replaced every second, by rename and by
-# rewriting in place, under the event and the prefork MPM.
+# make soak: mixed traffic (granted, denied, hidden, anonymous, by IP list)
+# for a set time while the user file and an IP list are replaced every
+# second, by rename and by rewriting in place, under the event and the
+# prefork MPM.
 #
 # Fails on any 5xx, connection error or wrong decision (every answer is
 # checked against the status its stream expects) and on children's memory
@@ -30,8 +31,8 @@ sub write_file {
     close $fh or die "$path: $!";
 }
 
-make_path("$OUT/htdocs/$_") for qw(granted denied hidden);
-write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden);
+make_path("$OUT/htdocs/$_") for qw(granted denied hidden office);
+write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office);
 write_file("$OUT/htpasswd", 'soaker:{SHA}' . sha1_base64('soak') . "=\n");
 my $AUTH = 'Authorization: Basic ' . encode_base64('soaker:soak', '');
 
@@ -43,6 +44,13 @@ my @versions = map {
     . join('', map { "p${v}_$_ role=viewer plan=free\n" } 1 .. 20_000)
 } (1, 2);
 my $users = "$OUT/users.txt";
+# Two versions of an IP list: loopback in both, the rest differs.
+my @ipversions = map {
+    my $v = $_;
+    join('', map { sprintf "10.%d.%d.%d\n", $v, $_ >> 8, $_ & 255 } 0 .. 49_999)
+    . "127.0.0.1\n"
+} (1, 2);
+my $ips = "$OUT/ips.txt";
 
 # stream: path, credentials, expected status
 my @streams = (
@@ -50,6 +58,7 @@ my @streams = (
     [ '/denied/f.html',  1, 403 ],
     [ '/hidden/f.html',  1, 404 ],
     [ '/granted/f.html', 0, 401 ],
+    [ '/office/f.html',  0, 200 ],
 );
 
 sub children_rss_kb {
@@ -64,9 +73,11 @@ sub children_rss_kb {
     return $total;
 }
 
+my $wrk_end;            # when the wrk runs of the current MPM end
 my $failed = 0;
 for my $mpm (split /,/, $opt{mpm}) {
     write_file($users, $versions[0]);
+    write_file($ips, $ipversions[0]);
     unlink "$OUT/error-$mpm.log";
     my $mpm_conf = $mpm eq 'prefork'
         ? "LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so\n"
@@ -115,6 +126,11 @@ MaxKeepAliveRequests 0
     Require role admin
     AuthzPolicyDenyStatus 404
 </Location>
+AuthzPolicyIPList office "$ips"
+<Location /office>
+    AuthType None
+    Require iplist office
+</Location>
 CONF
     system("chmod -R a+rX '$OUT'");
     if (-e "$OUT/httpd.pid") {
@@ -129,29 +145,34 @@ CONF
     open my $pf, '<', "$OUT/httpd.pid" or die "$OUT/httpd.pid: $!";
     chomp(my $parent = <$pf>);
 
-    # the replacer: a new version every second, by rename or in place
+    # the replacer: new versions every second, by rename or in place
     my $replacer = fork // die;
     if (!$replacer) {
         my $i = 0;
         while (1) {
             sleep 1;
-            my $text = $versions[++$i % 2];
-            if ($i % 2) {
-                write_file("$users.new", $text);
-                rename "$users.new", $users;
-            }
-            else {
-                write_file($users, $text);
+            $i++;
+            for ([ $users, \@versions ], [ $ips, \@ipversions ]) {
+                my ($file, $v) = @$_;
+                my $text = $v->[$i % 2];
+                if ($i % 2) {
+                    write_file("$file.new", $text);
+                    rename "$file.new", $file;
+                }
+                else {
+                    write_file($file, $text);
+                }
             }
         }
     }
 
     # the traffic: one wrk per stream, all at once
     my $total = $opt{seconds};
+    $wrk_end = time + $total;
     my @wrk;
-    for my $s (@streams) {
-        my ($path, $auth, $want) = @$s;
-        my $log = "$OUT/wrk-$mpm-$want.txt";
+    for my $n (0 .. $#streams) {
+        my ($path, $auth, $want) = @{ $streams[$n] };
+        my $log = "$OUT/wrk-$mpm-$n.txt";
         my $pid = fork // die;
         if (!$pid) {
             open STDOUT, '>', $log;
@@ -162,14 +183,22 @@ CONF
         }
         push @wrk, [ $pid, $log, $want, $path ];
     }
+    # the median of three samples a second apart: a reload in flight maps
+    # two versions for a moment
+    my $sample = sub {
+        my @v = sort { $a <=> $b } map { sleep 1 if $_; children_rss_kb($parent) } 0 .. 2;
+        $v[1];
+    };
     sleep $opt{warmup};
-    my $rss0 = children_rss_kb($parent);
+    my $rss0 = $sample->();
+    sleep 1 while time < $wrk_end - 3.5;     # the end sample, before wrk stops
+    my $rss1 = $sample->();
     waitpid $_->[0], 0 for @wrk;
-    my $rss1 = children_rss_kb($parent);
     kill 'TERM', $replacer;
     waitpid $replacer, 0;
 
-    printf "%s MPM, %d s, user file replaced every second:\n", $mpm, $total;
+    printf "%s MPM, %d s, user file and IP list replaced every second:\n",
+        $mpm, $total;
     for my $w (@wrk) {
         my (undef, $log, $want, $path) = @$w;
         my $out = do { local (@ARGV, $/) = $log; <> };

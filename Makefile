@@ -9,7 +9,7 @@
 APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
-MODULE_SRC = mod_authz_policy.c deny.c network.c datafile.c userdb.c \
+MODULE_SRC = mod_authz_policy.c deny.c attrs.c network.c datafile.c userdb.c \
              policy_model.c iplist.c region.c geoip.c negotiate.c escape.c
 HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
              geoip.h negotiate.h escape.h
@@ -18,7 +18,8 @@ EXTRA_CFLAGS ?=
 
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               build-essential wrk libmaxminddb-dev libmaxmind-db-writer-perl
+               build-essential wrk libmaxminddb-dev libmaxmind-db-writer-perl \
+               sqlite3 libaprutil1-dbd-sqlite3
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
         bench test-asan test-valgrind fuzz fuzz-deps soak

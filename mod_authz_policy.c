@@ -66,6 +66,7 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->geoip = add->geoip ? add->geoip : base->geoip;
     c->trusted = add->trusted ? add->trusted : base->trusted;
     c->trusted_text = add->trusted ? add->trusted_text : base->trusted_text;
+    c->cache = add->cache ? add->cache : base->cache;
     return c;
 }
 
@@ -81,6 +82,8 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     policy_dir_conf *c = apr_pcalloc(p, sizeof *c);
     c->userfile = add->userfile_set ? add->userfile : base->userfile;
     c->userfile_set = add->userfile_set || base->userfile_set;
+    for (int a = 0; a < ATTR_COUNT; a++)   /* a deeper scope's lines replace */
+        c->sources[a] = add->sources[a] ? add->sources[a] : base->sources[a];
     for (int i = 0; i < REASON_COUNT; i++) {
         c->status[i] = add->status[i] ? add->status[i] : base->status[i];
         c->message[i] = add->message[i] ? add->message[i] : base->message[i];
@@ -282,6 +285,19 @@ static const char *set_region_from(cmd_parms *cmd, void *dirv, int argc,
     return NULL;
 }
 
+static const char *set_attribute(cmd_parms *cmd, void *dirv, int argc,
+                                 char *const argv[])
+{
+    return policy_attr_directive(cmd, dirv, argc, argv);
+}
+
+static const char *set_cache(cmd_parms *cmd, void *dirv, int argc,
+                             char *const argv[])
+{
+    (void)dirv;
+    return policy_cache_directive(cmd, server_conf(cmd), argc, argv);
+}
+
 static int reason_status_valid(int reason, int status)
 {
     if (reason == REASON_ANONYMOUS)
@@ -436,6 +452,11 @@ static const command_rec policy_cmds[] = {
                       "plans, lowest first"),
     AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
                       RSRC_CONF, "a role and the roles its holders also hold"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyAttribute", set_attribute, NULL, DIR_CTX,
+                      "role|plan|scope and file, env NAME [DELIMITER] or "
+                      "dbd \"SQL\""),
+    AP_INIT_TAKE_ARGV("AuthzPolicyCache", set_cache, NULL, RSRC_CONF,
+                      "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
     AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
                   "a name and a file of addresses and CIDRs"),
     AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
@@ -473,43 +494,6 @@ policy_request *policy_request_get(request_rec *r, int create)
         ap_set_module_config(r->request_config, &authz_policy_module, rq);
     }
     return rq;
-}
-
-/* The user's attributes, fetched once per request.  NULL on an internal
- * failure (already logged): the caller answers AUTHZ_GENERAL_ERROR. */
-static const policy_attrs *user_attrs(request_rec *r, policy_request *rq)
-{
-    if (rq->attrs_state)
-        return rq->attrs_state > 0 ? &rq->attrs : NULL;
-    rq->attrs_state = -1;
-    policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
-                                              &authz_policy_module);
-    if (!d->userfile) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "no AuthzPolicyUserFile applies to %s: role, plan and "
-                      "scope checks cannot be made", r->uri);
-        return NULL;
-    }
-    const userdb *db = datafile_acquire(d->userfile, r->pool, r->server);
-    if (!db)
-        return NULL;
-    userdb_user u;
-    if (userdb_lookup(db, r->user, &u)) {
-        /* names, for the checks: a user holds a handful */
-        const char **names = apr_palloc(r->pool, sizeof(char *)
-                                        * (u.nroles + u.nscopes + 1));
-        for (unsigned i = 0; i < u.nroles; i++)
-            names[i] = userdb_str(db, u.roles[i]);
-        for (unsigned i = 0; i < u.nscopes; i++)
-            names[u.nroles + i] = userdb_str(db, u.scopes[i]);
-        rq->attrs.roles = names;
-        rq->attrs.nroles = u.nroles;
-        rq->attrs.scopes = names + u.nroles;
-        rq->attrs.nscopes = u.nscopes;
-        rq->attrs.plan = u.plan;
-    }
-    rq->attrs_state = 1;
-    return &rq->attrs;
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,32 +642,30 @@ static authz_status check_user_attr(request_rec *r, const char *line,
     rq->took_part = 1;
     if (!r->user)
         return AUTHZ_DENIED_NO_USER;
-    const policy_attrs *a = user_attrs(r, rq);
-    if (!a)
+    policy_attr attr = req->reason == REASON_ROLE ? ATTR_ROLE
+                       : req->reason == REASON_PLAN ? ATTR_PLAN : ATTR_SCOPE;
+    unsigned n;
+    const char *const *held = policy_attr_values(r, rq, attr, &n);
+    if (!held)
         return AUTHZ_GENERAL_ERROR;
+    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                  &authz_policy_module);
 
     int granted = 0;
     switch (req->reason) {
-    case REASON_ROLE: {
-        policy_server_conf *sc =
-            ap_get_module_config(r->server->module_config,
-                                 &authz_policy_module);
-        granted = policy_roles_grant(sc->roles, a->roles, a->nroles,
-                                     req->values, req->nvalues);
+    case REASON_ROLE:
+        granted = policy_roles_grant(sc->roles, held, n, req->values,
+                                     req->nvalues);
         break;
-    }
     case REASON_PLAN: {
-        policy_server_conf *sc =
-            ap_get_module_config(r->server->module_config,
-                                 &authz_policy_module);
-        granted = policy_plans_grant(&sc->plans, a->plan,
-                                     policy_plan_rank(&sc->plans,
-                                                      req->lowest_plan));
+        /* several sources: the highest-ranked plan wins */
+        int min = policy_plan_rank(&sc->plans, req->lowest_plan);
+        for (unsigned i = 0; i < n && !granted; i++)
+            granted = policy_plans_grant(&sc->plans, held[i], min);
         break;
     }
     case REASON_SCOPE:
-        granted = policy_any_shared(a->scopes, a->nscopes, req->values,
-                                    req->nvalues);
+        granted = policy_any_shared(held, n, req->values, req->nvalues);
         break;
     default:
         break;
@@ -836,6 +818,7 @@ static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     datafile_registry_init(pconf);
+    policy_attrs_pre_config(pconf);
     pending_checks = apr_array_make(pconf, 8, sizeof(pending_check));
     return OK;
 }
@@ -895,8 +878,11 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     /* The first of httpd's two start-up passes only checks the
      * configuration: publish data files in the real one. */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG)
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         datafile_publish(pconf, s);
+        if (policy_attrs_post_config(pconf, s) != OK)
+            return !OK;
+    }
     chain_access_ex = take_over(pconf, ap_hook_get_access_checker_ex(),
                                 phase_access_ex);
     chain_check_user = take_over(pconf, ap_hook_get_check_user_id(),
@@ -907,9 +893,8 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void policy_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    (void)pchild;
-    (void)s;
     datafile_child_init();
+    policy_attrs_child_init(pchild, s);
 }
 
 static void register_hooks(apr_pool_t *p)

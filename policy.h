@@ -10,9 +10,12 @@
 #include "http_config.h"
 #include "mod_auth.h"
 
+#include "ap_socache.h"
+#include <apr_global_mutex.h>
 #include "datafile.h"
 #include "policy_model.h"
 #include "region.h"
+#include "userdb.h"
 
 extern module AP_MODULE_DECLARE_DATA authz_policy_module;
 
@@ -49,6 +52,30 @@ typedef struct {
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
 } policy_require;
 
+/* The attributes a user holds, and where each comes from
+ * (AuthzPolicyAttribute). */
+typedef enum { ATTR_ROLE = 0, ATTR_PLAN, ATTR_SCOPE, ATTR_COUNT } policy_attr;
+extern const char *const policy_attr_name[ATTR_COUNT];
+typedef enum { ASRC_FILE, ASRC_ENV, ASRC_DBD } attr_source_kind;
+typedef struct {
+    attr_source_kind kind;
+    const char *name;            /* env: the variable */
+    const char *delim;           /* env: between values */
+    const char *sql;             /* dbd: the query */
+    const char *label;           /* dbd: its mod_dbd label */
+    const char *key;             /* dbd: the cache key, less the user */
+} attr_source;
+
+/* AuthzPolicyCache: one mod_socache instance. */
+typedef struct {
+    apr_interval_time_t ttl;     /* 0: off */
+    const char *name, *args;
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *inst;
+    apr_global_mutex_t *mutex;   /* for caches that need one */
+    int ready, child_ready;
+} policy_cache;
+
 /* Where a client's region comes from (AuthzPolicyRegionFrom). */
 typedef enum { SOURCE_GEOIP, SOURCE_HEADER, SOURCE_ENV } region_source_kind;
 typedef struct {
@@ -66,11 +93,13 @@ typedef struct {
     datafile *geoip;
     const void *trusted;         /* AuthzPolicyTrustedProxy, an iplist */
     const char *trusted_text;
+    policy_cache *cache;         /* NULL: no AuthzPolicyCache */
 } policy_server_conf;
 
 typedef struct {
     datafile *userfile;
     int userfile_set;
+    apr_array_header_t *sources[ATTR_COUNT];   /* NULL: the user file */
 
     /* how denials are answered; 0 / NULL = inherit */
     int status[REASON_COUNT];
@@ -83,22 +112,18 @@ typedef struct {
     int responds;                /* a response directive is in effect */
 } policy_dir_conf;
 
-/* A user's attributes for one request, fetched at most once. */
-typedef struct {
-    const char *const *roles;
-    unsigned nroles;
-    const char *const *scopes;
-    unsigned nscopes;
-    const char *plan;
-} policy_attrs;
-
 /* What this module knows about one request. */
 typedef struct {
     int took_part;               /* one of our providers was evaluated */
     const policy_require *vote;  /* our last check, in the current pass,
                                     whose answer pointed to a denial */
-    int attrs_state;             /* 0 not fetched, 1 fetched, -1 failed */
-    policy_attrs attrs;
+    /* each attribute fetched at most once: 0 not yet, 1 done, -1 failed */
+    int attr_state[ATTR_COUNT];
+    const char **values[ATTR_COUNT];
+    unsigned nvalues[ATTR_COUNT];
+    int file_state, file_found;  /* the user file's entry, looked up once */
+    const userdb *file_db;
+    userdb_user file_user;
     policy_format body_format;   /* the body we asked ap_die to send */
     int denial_status;
     int region_state;            /* 0 not looked up, 1 done, -1 failed */
@@ -107,6 +132,18 @@ typedef struct {
 } policy_request;
 
 policy_request *policy_request_get(request_rec *r, int create);
+
+/* attrs.c: the user's values of an attribute, from every source; NULL on
+ * a failure (logged): the caller answers 500. */
+const char *const *policy_attr_values(request_rec *r, policy_request *rq,
+                                      policy_attr a, unsigned *n);
+const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
+                                  int argc, char *const argv[]);
+const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
+                                   int argc, char *const argv[]);
+void policy_attrs_pre_config(apr_pool_t *pconf);
+int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s);
+void policy_attrs_child_init(apr_pool_t *p, server_rec *s);
 
 /* network.c: AuthzPolicyIPList files. */
 extern const datafile_type policy_iplist_type;

@@ -22,11 +22,14 @@ sub t_path   { "$T/$_[0]" }
 sub var_path { "$PolicyTest::Setup::VAR/$_[0]" }
 sub write_file { PolicyTest::Setup::write_file(@_) }
 
-# req(METHOD, URL, user => NAME, password => PW, headers...)
+# req(METHOD, URL, user => NAME, password => PW, vhost => NAME, headers...)
 # Credentials go with the first request (no 401 round trip first); a user
-# without a password gets the suite's password.
+# without a password gets the suite's password; vhost: a <VirtualHost> of
+# t/conf/extra.conf.in.
 sub req {
     my ($method, $url, %o) = @_;
+    my $vhost = delete $o{vhost};
+    local $Apache::TestRequest::Module = $vhost if $vhost;
     my @auth;
     if (defined(my $user = delete $o{user})) {
         my $pw = delete $o{password};
@@ -65,9 +68,8 @@ sub from {
         ($port) = map { /^Listen \[::1\]:(\d+)/ ? $1 : () } <$fh>;
     }
     else {
-        my $old = Apache::TestRequest::module($vhost || 'default');
+        local $Apache::TestRequest::Module = $vhost || 'default';
         (undef, $port) = split /:/, Apache::TestRequest::hostport();
-        Apache::TestRequest::module($old);
     }
     require IO::Socket::IP;
     my $sock = IO::Socket::IP->new(

@@ -35,6 +35,17 @@ sub ensure_traversable {
     }
 }
 
+# Runs SQL against the tests' SQLite database (the server's user must be
+# able to read it, and its directory, for SQLite's journal).
+sub sqlite {
+    my ($sql, $db) = @_;
+    $db = "$VAR/" . ($db || 'attrs.sqlite');
+    open my $p, '|-', 'sqlite3', $db or die "sqlite3: $!";
+    print $p $sql;
+    close $p or die "sqlite3 failed\n";
+    chmod 0644, $db;
+}
+
 sub prepare_var {
     ensure_traversable();
     make_path($VAR);
@@ -54,6 +65,15 @@ sub prepare_var {
     }
     print $big "127.0.0.7\n";
     close $big;
+    # attributes kept in SQL (SQLite through mod_dbd)
+    unlink "$VAR/attrs.sqlite", "$VAR/broken.sqlite";
+    sqlite("CREATE TABLE roles (user TEXT, role TEXT);
+            CREATE TABLE plans (user TEXT, plan TEXT);
+            INSERT INTO roles VALUES ('bob', 'auditor'), ('bob', 'support'),
+                                     ('dave', 'auditor'), ('erin', 'temp');
+            INSERT INTO plans VALUES ('carol', 'enterprise');");
+    sqlite("CREATE TABLE other (x TEXT);", 'broken.sqlite');
+
     # a GeoIP database that gives loopback addresses regions
     system($^X, "$T/data/make-geoip.pl", "$VAR/geo.mmdb") == 0
         or die "make-geoip.pl failed\n";

@@ -1,0 +1,412 @@
+/*
+ * attrs: a user's roles, plan and scopes, from where they are kept
+ * (AuthzPolicyAttribute): the user file, a variable set by an
+ * authentication module, or SQL through mod_dbd.  Each attribute is
+ * fetched at most once per request, however many Require lines ask;
+ * SQL answers are also kept in mod_socache across requests
+ * (AuthzPolicyCache).  A source that fails fails the request (500): an
+ * attribute that could not be read is never taken as empty.
+ */
+#include "policy.h"
+#include "userdb.h"
+
+#include "http_log.h"
+#include "util_mutex.h"
+#include <apr_dbd.h>                /* before mod_dbd.h, which needs it */
+#include "mod_dbd.h"
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+#define CACHE_MUTEX "authz-policy-cache"
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                        */
+
+const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
+                                  int argc, char *const argv[])
+{
+    int in_htaccess = !(cmd->override & (ACCESS_CONF | RSRC_CONF));
+    if (argc < 2)
+        return "AuthzPolicyAttribute needs an attribute (role, plan, scope) "
+               "and a source (file, env NAME [DELIMITER], dbd \"SQL\")";
+    int a;
+    for (a = 0; a < ATTR_COUNT; a++)
+        if (!strcasecmp(argv[0], policy_attr_name[a]))
+            break;
+    if (a == ATTR_COUNT)
+        return apr_psprintf(cmd->pool, "AuthzPolicyAttribute: '%s' is not "
+                            "role, plan or scope", argv[0]);
+    attr_source *src = apr_pcalloc(cmd->pool, sizeof *src);
+    const char *kind = argv[1];
+    if (!strcasecmp(kind, "file") && argc == 2) {
+        src->kind = ASRC_FILE;
+    }
+    else if (!strcasecmp(kind, "env") && (argc == 3 || argc == 4)) {
+        src->kind = ASRC_ENV;
+        src->name = argv[2];
+        src->delim = argc == 4 ? argv[3] : ",";
+        if (!*src->delim)
+            return "AuthzPolicyAttribute env: the delimiter is empty";
+    }
+    else if (!strcasecmp(kind, "dbd") && argc == 3) {
+        if (in_htaccess)
+            return "AuthzPolicyAttribute dbd is not allowed in .htaccess "
+                   "files (file and env are)";
+        APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare =
+            APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+        if (!prepare)
+            return "AuthzPolicyAttribute dbd needs mod_dbd, loaded before "
+                   "this line";
+        static unsigned counter;
+        src->kind = ASRC_DBD;
+        src->sql = argv[2];
+        src->label = apr_psprintf(cmd->pool, "authz_policy_%s_%u",
+                                  policy_attr_name[a], ++counter);
+        prepare(cmd->server, src->sql, src->label);
+        /* cache key prefix: the same on every server of a fleet */
+        apr_uint64_t h = APR_UINT64_C(1469598103934665603);
+        for (const char *c = src->sql; *c; c++)
+            h = (h ^ (unsigned char)*c) * APR_UINT64_C(1099511628211);
+        src->key = apr_psprintf(cmd->pool, "ap:%s:%016" APR_UINT64_T_HEX_FMT
+                                ":", policy_attr_name[a], h);
+    }
+    else {
+        return apr_psprintf(cmd->pool, "AuthzPolicyAttribute %s: '%s' is not "
+                            "file, env NAME [DELIMITER] or dbd \"SQL\"",
+                            argv[0], kind);
+    }
+    if (!d->sources[a])
+        d->sources[a] = apr_array_make(cmd->pool, 2, sizeof(attr_source *));
+    APR_ARRAY_PUSH(d->sources[a], attr_source *) = src;
+    return NULL;
+}
+
+const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
+                                   int argc, char *const argv[])
+{
+    if (argc < 1 || argc > 2)
+        return "AuthzPolicyCache SECONDS [PROVIDER[:ARGS]]";
+    char *end;
+    long secs = strtol(argv[0], &end, 10);
+    if (*end || secs < 0 || secs > 86400 * 365)
+        return apr_psprintf(cmd->pool, "AuthzPolicyCache: '%s' is not a "
+                            "number of seconds", argv[0]);
+    policy_cache *c = apr_pcalloc(cmd->pool, sizeof *c);
+    c->ttl = apr_time_from_sec(secs);
+    const char *spec = argc == 2 ? argv[1] : "shmcb";
+    const char *colon = strchr(spec, ':');
+    c->name = colon ? apr_pstrmemdup(cmd->pool, spec, (apr_size_t)(colon - spec))
+                    : spec;
+    c->args = colon ? colon + 1 : NULL;
+    if (secs > 0) {
+        c->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, c->name,
+                                         AP_SOCACHE_PROVIDER_VERSION);
+        if (!c->provider)
+            return apr_psprintf(cmd->pool, "AuthzPolicyCache: unknown cache "
+                                "'%s' (is mod_socache_%s loaded?)", c->name,
+                                c->name);
+        const char *err = c->provider->create(&c->inst, c->args,
+                                              cmd->temp_pool, cmd->pool);
+        if (err)
+            return apr_psprintf(cmd->pool, "AuthzPolicyCache: %s", err);
+    }
+    sc->cache = c;
+    return NULL;
+}
+
+void policy_attrs_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, CACHE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+}
+
+int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        policy_cache *c = sc->cache;
+        if (!c || !c->provider || c->ready)
+            continue;               /* off, or shared with the main server */
+        if (c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
+            apr_status_t rv = ap_global_mutex_create(&c->mutex, NULL,
+                                                     CACHE_MUTEX, NULL, v,
+                                                     pconf, 0);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                             "AuthzPolicyCache: cannot create its mutex");
+                return !OK;
+            }
+        }
+        struct ap_socache_hints hints = { 64, 512,
+                                          apr_time_from_sec(60) };
+        apr_status_t rv = c->provider->init(c->inst, "authz_policy", &hints,
+                                            v, pconf);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                         "AuthzPolicyCache: cannot start the %s cache",
+                         c->name);
+            return !OK;
+        }
+        c->ready = 1;
+    }
+    return OK;
+}
+
+void policy_attrs_child_init(apr_pool_t *p, server_rec *s)
+{
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        policy_cache *c = sc->cache;
+        if (c && c->mutex && !c->child_ready) {
+            apr_global_mutex_child_init(&c->mutex,
+                                        apr_global_mutex_lockfile(c->mutex),
+                                        p);
+            c->child_ready = 1;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Sources                                                              */
+
+typedef struct {
+    apr_array_header_t *values;     /* const char * */
+} collect;
+
+static void add(request_rec *r, collect *out, const char *v, apr_size_t len)
+{
+    while (len && apr_isspace(*v)) {
+        v++;
+        len--;
+    }
+    while (len && apr_isspace(v[len - 1]))
+        len--;
+    if (len)
+        APR_ARRAY_PUSH(out->values, const char *) =
+            apr_pstrmemdup(r->pool, v, len);
+}
+
+/* The user file's entry for the user, looked up once per request. */
+static int from_file(request_rec *r, policy_request *rq, policy_attr a,
+                     collect *out)
+{
+    if (rq->file_state == 0) {
+        rq->file_state = -1;
+        policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                  &authz_policy_module);
+        if (!d->userfile) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "no AuthzPolicyUserFile applies to %s: %s checks "
+                          "cannot be made", r->uri, policy_attr_name[a]);
+            return -1;
+        }
+        rq->file_db = datafile_acquire(d->userfile, r->pool, r->server);
+        if (!rq->file_db)
+            return -1;
+        rq->file_found = userdb_lookup(rq->file_db, r->user, &rq->file_user);
+        rq->file_state = 1;
+    }
+    if (rq->file_state < 0)
+        return -1;
+    if (!rq->file_found)
+        return 0;
+    const userdb_user *u = &rq->file_user;
+    if (a == ATTR_PLAN) {
+        if (u->plan)
+            APR_ARRAY_PUSH(out->values, const char *) = u->plan;
+        return 0;
+    }
+    const uint32_t *offs = a == ATTR_ROLE ? u->roles : u->scopes;
+    unsigned n = a == ATTR_ROLE ? u->nroles : u->nscopes;
+    for (unsigned i = 0; i < n; i++)
+        APR_ARRAY_PUSH(out->values, const char *) =
+            userdb_str(rq->file_db, offs[i]);
+    return 0;
+}
+
+static void split(request_rec *r, collect *out, const char *v,
+                  const char *delim)
+{
+    size_t dl = strlen(delim);
+    while (v && *v) {
+        const char *hit = strstr(v, delim);
+        add(r, out, v, hit ? (apr_size_t)(hit - v) : strlen(v));
+        v = hit ? hit + dl : NULL;
+    }
+}
+
+static int from_env(request_rec *r, const attr_source *src, collect *out)
+{
+    split(r, out, apr_table_get(r->subprocess_env, src->name), src->delim);
+    return 0;
+}
+
+/* Cached answers: "v" then the values, one per line. */
+static int cache_get(request_rec *r, policy_cache *c, const char *key,
+                     collect *out)
+{
+    unsigned char buf[8192];
+    unsigned int len = sizeof buf - 1;
+    apr_status_t rv;
+    if (c->mutex && (rv = apr_global_mutex_lock(c->mutex)) != APR_SUCCESS)
+        return 0;
+    rv = c->provider->retrieve(c->inst, r->server, (const unsigned char *)key,
+                               (unsigned int)strlen(key), buf, &len, r->pool);
+    if (c->mutex)
+        apr_global_mutex_unlock(c->mutex);
+    if (rv != APR_SUCCESS || len < 1 || buf[0] != 'v')
+        return 0;
+    buf[len] = '\0';
+    split(r, out, (const char *)buf + 1, "\n");
+    return 1;
+}
+
+static void cache_put(request_rec *r, policy_cache *c, const char *key,
+                      const apr_array_header_t *values)
+{
+    const char *text = "v";
+    for (int i = 0; i < values->nelts; i++) {
+        const char *v = APR_ARRAY_IDX(values, i, const char *);
+        if (strchr(v, '\n'))
+            return;                 /* not representable: do not cache */
+        text = apr_pstrcat(r->pool, text, i ? "\n" : "", v, NULL);
+    }
+    if (strlen(text) >= 8192)
+        return;
+    if (c->mutex && apr_global_mutex_lock(c->mutex) != APR_SUCCESS)
+        return;
+    apr_status_t rv = c->provider->store(
+        c->inst, r->server, (const unsigned char *)key,
+        (unsigned int)strlen(key), apr_time_now() + c->ttl,
+        (unsigned char *)text, (unsigned int)strlen(text), r->pool);
+    if (c->mutex)
+        apr_global_mutex_unlock(c->mutex);
+    if (rv != APR_SUCCESS)
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                      "AuthzPolicyCache: could not store %s", key);
+}
+
+static int from_dbd(request_rec *r, const attr_source *src, collect *out)
+{
+    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                  &authz_policy_module);
+    policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
+    const char *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL)
+                        : NULL;
+    if (c && cache_get(r, c, key, out)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "AuthzPolicyAttribute dbd: %s from the cache", key);
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "AuthzPolicyAttribute dbd: querying for user %s",
+                  ap_escape_logitem(r->pool, r->user));
+
+    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthzPolicyAttribute dbd: no database connection");
+        return -1;
+    }
+    apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, src->label,
+                                          APR_HASH_KEY_STRING);
+    if (!st) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthzPolicyAttribute dbd: the query \"%s\" is not "
+                      "prepared (see mod_dbd's errors at startup)", src->sql);
+        return -1;
+    }
+    apr_dbd_results_t *res = NULL;
+    int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 0,
+                              r->user, NULL);
+    if (rv) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "AuthzPolicyAttribute dbd: query failed: %s",
+                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+        return -1;
+    }
+    int first = out->values->nelts;
+    apr_dbd_row_t *row = NULL;
+    while ((rv = apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)) != -1) {
+        if (rv) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "AuthzPolicyAttribute dbd: reading rows failed: %s",
+                          apr_dbd_error(dbd->driver, dbd->handle, rv));
+            return -1;
+        }
+        const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
+        if (v)
+            add(r, out, v, strlen(v));
+    }
+    if (c) {
+        apr_array_header_t mine = *out->values;
+        mine.elts += first * sizeof(const char *);
+        mine.nelts -= first;
+        cache_put(r, c, key, &mine);
+    }
+    return 0;
+}
+
+/* A subrequest (mod_dir's index, SSI) for the same user, with the same
+ * sources, reuses what its main request fetched. */
+static const policy_request *fetched_by_main(request_rec *r, policy_attr a,
+                                             const policy_dir_conf *d)
+{
+    for (request_rec *m = r->main; m; m = m->main) {
+        const policy_request *mq = policy_request_get(m, 0);
+        const policy_dir_conf *md = ap_get_module_config(m->per_dir_config,
+                                                         &authz_policy_module);
+        if (mq && mq->attr_state[a] > 0 && m->user && !strcmp(m->user, r->user)
+            && md->sources[a] == d->sources[a] && md->userfile == d->userfile)
+            return mq;
+    }
+    return NULL;
+}
+
+const char *const *policy_attr_values(request_rec *r, policy_request *rq,
+                                      policy_attr a, unsigned *n)
+{
+    if (rq->attr_state[a]) {
+        *n = rq->nvalues[a];
+        return rq->attr_state[a] > 0 ? rq->values[a] : NULL;
+    }
+    policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                              &authz_policy_module);
+    const policy_request *mq = fetched_by_main(r, a, d);
+    if (mq) {
+        rq->values[a] = mq->values[a];
+        rq->nvalues[a] = mq->nvalues[a];
+        rq->attr_state[a] = 1;
+        *n = rq->nvalues[a];
+        return rq->values[a];
+    }
+    rq->attr_state[a] = -1;
+    static const attr_source file_source = { ASRC_FILE, NULL, NULL, NULL,
+                                             NULL, NULL };
+    const attr_source *const file_only = &file_source;
+    const attr_source *const *src = d->sources[a]
+        ? (const attr_source *const *)d->sources[a]->elts : &file_only;
+    int count = d->sources[a] ? d->sources[a]->nelts : 1;
+
+    collect out = { apr_array_make(r->pool, 4, sizeof(const char *)) };
+    for (int i = 0; i < count; i++) {
+        int rv = src[i]->kind == ASRC_FILE ? from_file(r, rq, a, &out)
+                 : src[i]->kind == ASRC_ENV ? from_env(r, src[i], &out)
+                 : from_dbd(r, src[i], &out);
+        if (rv < 0)
+            return NULL;
+    }
+    rq->values[a] = (const char **)out.values->elts;
+    rq->nvalues[a] = (unsigned)out.values->nelts;
+    rq->attr_state[a] = 1;
+    *n = rq->nvalues[a];
+    return rq->values[a];
+}

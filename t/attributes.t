@@ -1,0 +1,75 @@
+# AuthzPolicyAttribute: roles, plans and scopes from variables set by an
+# authentication module and from SQL (SQLite through mod_dbd), their
+# union, once per request, failures, and AuthzPolicyCache.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Test::More;
+use lib 't/lib';
+use PolicyTest;
+use PolicyTest::Setup ();
+use Time::HiRes qw(sleep);
+
+plan tests => 27;
+
+sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
+sub cached { code(@_, vhost => 'policy_cache') }
+
+# variables (here set by mod_setenvif from a header, as an SSO module would)
+is code('bob', '/a/env-role/', 'X-Test-Roles' => 'viewer, editor'), 200,
+    'env: a comma-separated list, values trimmed';
+is code('bob', '/a/env-role/', 'X-Test-Roles' => 'viewer'), 403,
+    'env: without the role';
+is code('bob', '/a/env-role/'), 403, 'env: variable not set: no roles';
+is code('carol', '/a/env-scope/', 'X-Test-Scopes' => 'reports:read reports:write'),
+    200, 'env: space-delimited scopes (OAuth)';
+is code('carol', '/a/env-scope/', 'X-Test-Scopes' => 'reports:read'), 403,
+    'env: without the scope';
+
+# SQL
+is code('bob', '/a/dbd-role/'), 200, 'dbd: a role from the database';
+is code('carol', '/a/dbd-role/'), 403, 'dbd: a user without it';
+is code('frank', '/a/dbd-role/'), 403, 'dbd: a user without rows';
+
+# sources add up
+is code('alice', '/a/union/'), 200, 'union: a role from the file';
+is code('bob', '/a/union/'), 200, 'union: a role from the database';
+is code('carol', '/a/union/', 'X-Test-Roles' => 'tester'), 200,
+    'union: a role from a variable';
+is code('erin', '/a/union/'), 403, 'union: none of them';
+is code('bob', '/a/union-all/'), 200,
+    'union: RequireAll of a file role and a database role';
+is code('dave', '/a/union-all/'), 403, '... one of them missing';
+is code('carol', '/a/plan/'), 200,
+    'plan: the highest-ranked plan wins (file free, database enterprise)';
+is code('erin', '/a/plan/'), 403, 'plan: none';
+
+# once per request, however many Require lines ask
+my $size = error_log_size();
+code('bob', "/a/union-all/?q1-$$");
+my $log = wait_for(5, sub { my $s = error_log_since($size); $s =~ /q1-$$|querying/ ? $s : undef });
+my @queries = ($log || '') =~ /AuthzPolicyAttribute dbd: querying for user bob/g;
+is scalar(@queries), 1, 'two Require role lines, one query';
+
+# a source that fails denies with 500 and a log line, never grants
+$size = error_log_size();
+my $r = req(GET => '/a/broken/', user => 'bob', vhost => 'policy_dbd_broken');
+is $r->code, 500, 'a failing query: 500';
+like error_log_since($size), qr/AuthzPolicyAttribute dbd: no database connection/,
+    '... with a log line';
+
+# the cache (virtual host policy_cache: AuthzPolicyCache 2, shmcb)
+is cached('dave', '/a/dbd-role/'), 200, 'cache: dave is an auditor';
+PolicyTest::Setup::sqlite("DELETE FROM roles WHERE user = 'dave';");
+is code('dave', '/a/dbd-role/'), 403, 'no cache: a change counts at once';
+$size = error_log_size();
+is cached('dave', '/a/dbd-role/'), 200, 'cache: within its lifetime, the kept answer';
+like error_log_since($size), qr/dbd: ap:role:\w+:dave from the cache/,
+    '... from the cache, without a query';
+sleep 2.5;
+is cached('dave', '/a/dbd-role/'), 403, 'cache: after its lifetime, the new one';
+PolicyTest::Setup::sqlite("INSERT INTO roles VALUES ('dave', 'auditor');");
+is cached('dave', '/a/dbd-role/'), 403, 'cache: a denial is kept too';
+sleep 2.5;
+is cached('dave', '/a/dbd-role/'), 200, '... until it expires';
+is code('dave', '/a/dbd-role/'), 200, 'restored';

@@ -19,7 +19,8 @@ EXTRA_CFLAGS ?=
 # Debian packages the build, the tests and the demo need.
 DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                build-essential wrk libmaxminddb-dev libmaxmind-db-writer-perl \
-               sqlite3 libaprutil1-dbd-sqlite3
+               sqlite3 libaprutil1-dbd-sqlite3 postgresql libaprutil1-dbd-pgsql \
+               memcached libapache2-mod-auth-openidc
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
         bench test-asan test-valgrind fuzz fuzz-deps soak

@@ -324,8 +324,11 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
                       "prepared (see mod_dbd's errors at startup)", src->sql);
         return -1;
     }
+    /* random access (1): the whole result is fetched here, and a failure
+     * is reported; in sequential mode a broken connection would look like
+     * "no more rows" and deny instead of failing */
     apr_dbd_results_t *res = NULL;
-    int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 0,
+    int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 1,
                               r->user, NULL);
     if (rv) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

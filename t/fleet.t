@@ -1,0 +1,157 @@
+# A fleet: two Apache servers reading roles from one PostgreSQL database
+# (through mod_dbd) and keeping answers in one memcached.  A role removed
+# in the database stops granting on both within the cache lifetime, and a
+# database that goes down fails closed (500) and is used again when back.
+#
+# The test starts its own PostgreSQL cluster (unix socket only), memcached
+# (loopback) and the two servers, and stops them all at the end.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Test::More;
+use lib 't/lib';
+use PolicyTest;
+use PolicyTest::Setup ();
+use File::Path qw(make_path remove_tree);
+use IO::Socket::INET;
+use MIME::Base64 qw(encode_base64);
+use Time::HiRes qw(sleep time);
+
+my ($pgbin) = sort { $b cmp $a } glob '/usr/lib/postgresql/*/bin';
+my $have = $pgbin && -x "$pgbin/postgres" && -x '/usr/bin/memcached'
+           && -e '/usr/lib/apache2/modules/mod_socache_memcache.so'
+           && glob('/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_pgsql*');
+plan skip_all => 'PostgreSQL, memcached or the pgsql DBD driver are not '
+                 . 'installed (make test installs them)' unless $have;
+plan tests => 13;
+
+my $base = ($ENV{POLICY_TEST_PORT} || 8529) + 80;    # away from the suite
+my ($port_a, $port_b, $port_mc, $port_pg) = ($base, $base + 1, $base + 2, $base + 3);
+my $dir = var_path('fleet');
+remove_tree($dir);
+make_path("$dir/pg", "$dir/sock", "$dir/a", "$dir/b", "$dir/htdocs/fleet");
+write_file("$dir/htdocs/fleet/index.html", "fleet\n");
+system('chown', '-R', 'postgres', "$dir/pg", "$dir/sock");
+chmod 0777, "$dir/sock";
+my @started;
+END {
+    system('apache2', '-f', "$dir/$_/httpd.conf", '-k', 'stop') for qw(a b);
+    kill 'TERM', @started if @started;
+    pg('stop', '-m', 'immediate') if $pgbin && -e "$dir/pg/postmaster.pid";
+}
+
+sub as_postgres { system('runuser', '-u', 'postgres', '--', @_) }
+sub pg { as_postgres("$pgbin/pg_ctl", '-D', "$dir/pg", '-w', '-s', @_) }
+sub psql {
+    my ($sql) = @_;
+    as_postgres("$pgbin/psql", '-q', '-h', "$dir/sock", '-p', $port_pg,
+                '-U', 'postgres', '-d', 'postgres', '-c', $sql) == 0
+        or die "psql failed: $sql\n";
+}
+sub wait_port {
+    my ($port) = @_;
+    for (1 .. 200) {
+        return 1 if IO::Socket::INET->new("127.0.0.1:$port");
+        sleep 0.05;
+    }
+    die "nothing answers on port $port\n";
+}
+
+# PostgreSQL: a private cluster, trust on its own socket, no TCP
+as_postgres("$pgbin/initdb", '-D', "$dir/pg", '-A', 'trust', '-U', 'postgres',
+            '--no-sync') == 0 or die "initdb failed\n";
+pg('start', '-l', "$dir/sock/pg.log", '-o',
+   "-p $port_pg -k $dir/sock -c listen_addresses=''") == 0 or die "postgres failed\n";
+psql("CREATE TABLE roles (username text, role text);
+      INSERT INTO roles VALUES ('bob', 'auditor'), ('dave', 'auditor');
+      GRANT SELECT ON roles TO PUBLIC;");
+
+# memcached on loopback
+my $mc = fork // die;
+if (!$mc) {
+    exec '/usr/bin/memcached', '-u', 'nobody', '-l', '127.0.0.1', '-p', $port_mc,
+         '-U', '0', '-m', '16';
+}
+push @started, $mc;
+wait_port($port_mc);
+
+# two servers, one database, one cache
+my $T = t_path('');
+my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
+my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
+for my $s (['a', $port_a], ['b', $port_b]) {
+    my ($name, $port) = @$s;
+    write_file("$dir/$name/httpd.conf", <<"CONF");
+ServerRoot "$dir/$name"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$dir/$name/httpd.pid"
+DefaultRuntimeDir "$dir/$name"
+ErrorLog "$dir/$name/error_log"
+LogLevel warn authz_policy:debug
+User nobody
+Group nogroup
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
+LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
+LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+LoadModule socache_memcache_module /usr/lib/apache2/modules/mod_socache_memcache.so
+LoadModule authz_policy_module $so
+DocumentRoot "$dir/htdocs"
+DBDriver pgsql
+DBDParams "host=$dir/sock port=$port_pg user=postgres dbname=postgres"
+DBDMin 0
+DBDKeep 1
+AuthzPolicyCache 3 memcache:127.0.0.1:$port_mc
+<Location /fleet>
+    AuthType Basic
+    AuthName fleet
+    AuthBasicProvider file
+    AuthUserFile "$T/var/htpasswd"
+    AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE username = %s"
+    Require role auditor
+</Location>
+CONF
+    system($httpd, '-f', "$dir/$name/httpd.conf", '-k', 'start') == 0
+        or die "apache2 ($name) did not start\n";
+    wait_port($port);
+}
+system('chmod', '-R', 'a+rX', map { "$dir/$_" } qw(a b htdocs));
+chmod 0755, $dir;
+
+sub get {
+    my ($port, $user) = @_;
+    my $sock = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
+    my $auth = encode_base64("$user:$PolicyTest::Setup::PASSWORD", '');
+    print $sock "GET /fleet/index.html HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
+    my $line = <$sock>;
+    return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
+}
+sub log_of { local (@ARGV, $/) = "$dir/$_[0]/error_log"; <> // '' }
+
+is get($port_a, 'bob'), 200, 'server A: a role from PostgreSQL';
+is get($port_a, 'carol'), 403, 'server A: a user without it';
+psql("DELETE FROM roles WHERE username = 'bob'");
+is get($port_b, 'bob'), 200,
+    'server B, after the role was removed: the answer A kept in memcached';
+unlike log_of('b'), qr/querying for user bob/, '... B never asked the database';
+like log_of('b'), qr/ap:role:\w+:bob from the cache/, '... it came from the cache';
+is get($port_a, 'bob'), 200, 'server A: still within the cache lifetime';
+sleep 3.5;
+is get($port_a, 'bob'), 403, 'after the lifetime: A denies';
+is get($port_b, 'bob'), 403, '... and so does B';
+
+# the database goes down: fail closed, never grant
+pg('stop', '-m', 'fast');
+my $code = get($port_a, 'dave');
+is $code, 500, 'database down: 500 for a user not in the cache';
+like log_of('a'), qr/AuthzPolicyAttribute dbd: (no database connection|query failed)/,
+    '... with a log line';
+pg('start', '-l', "$dir/sock/pg.log", '-o',
+   "-p $port_pg -k $dir/sock -c listen_addresses=''") == 0 or die;
+my $back = wait_for(15, sub { get($port_a, 'dave') == 200 });
+ok $back, 'database back: the server recovers by itself';
+is get($port_b, 'dave'), 200, '... on both servers';
+is get($port_b, 'carol'), 403, '... and still denies the others';

@@ -51,6 +51,11 @@ my @scenarios = (
       base => 'basic', what => 'Require role, 1,000,000-user file' },
     { name => 'plan-1m',     path => '/plan/f.html', auth => 1, expect => 200,
       base => 'basic', what => 'Require plan, 1,000,000-user file' },
+    { name => 'dbd-warm',    path => '/dbd/f.html', auth => 1, expect => 200,
+      base => 'role-1m', what => 'Require role from SQL, cache warm' },
+    { name => 'dbd-cold',    path => '/dbd/f.html', auth => 1, expect => 200,
+      port => 1, base => 'role-1m',
+      what => 'Require role from SQL, no cache (a query each)' },
     { name => 'group-100k',  path => '/group/f.html', auth => 1, expect => 200,
       base => 'basic', what => 'stock Require group, 100,000 members' },
     { name => 'ip-10k',      path => '/ip/f.html', expect => 200,
@@ -81,7 +86,7 @@ if ($opt{only}) {
 # ---------------------------------------------------------------------
 # Data
 
-my @dirs = qw(static basic role plan group ip iplist region denied hidden);
+my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -135,6 +140,13 @@ generate("$OUT/iplist-1m.txt", 1_000_000, sub {
 });
 system($^X, "$ROOT/t/data/make-geoip.pl", "$OUT/geo.mmdb") == 0
     or die "make-geoip.pl failed\n";
+# roles kept in SQL (SQLite through mod_dbd)
+unlink "$OUT/attrs.sqlite";
+open my $sq, '|-', 'sqlite3', "$OUT/attrs.sqlite" or die "sqlite3: $!";
+print $sq "CREATE TABLE roles (user TEXT, role TEXT);
+           CREATE INDEX roles_user ON roles (user);
+           INSERT INTO roles VALUES ('$USER', 'editor');";
+close $sq or die "sqlite3 failed\n";
 my $sha = sha1_base64($PASS) . '=';
 write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
 
@@ -171,6 +183,8 @@ LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
 LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
 LoadModule authz_groupfile_module /usr/lib/apache2/modules/mod_authz_groupfile.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
 LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
 TypesConfig /etc/mime.types
 # a fixed set of children, so that their CPU time can be summed
@@ -187,6 +201,9 @@ DocumentRoot "$OUT/htdocs"
 AuthzPolicyPlans free pro enterprise
 AuthzPolicyRoleInherit admin editor
 AuthzPolicyIPList million "$OUT/iplist-1m.txt"
+DBDriver sqlite3
+DBDParams "$OUT/attrs.sqlite"
+AuthzPolicyCache 300
 AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
 
 <Directory "$OUT/htdocs">
@@ -199,7 +216,7 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
     AuthUserFile "$OUT/htpasswd"
     Require valid-user
 </Location>
-<LocationMatch "^/(role|plan|denied|hidden)/">
+<LocationMatch "^/(role|plan|denied|hidden|dbd)/">
     AuthType Basic
     AuthName bench
     AuthBasicProvider file
@@ -230,6 +247,15 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
 <Location /ip>
     Include "$OUT/ip-10k.conf"
 </Location>
+<Location /dbd>
+    AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE user = %s"
+    Require role editor
+</Location>
+# the same without the cache
+Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
+<VirtualHost 127.0.0.1:@{[ $opt{port} + 1 ]}>
+    AuthzPolicyCache 0
+</VirtualHost>
 <Location /iplist>
     Require iplist million
 </Location>
@@ -257,9 +283,11 @@ for (1 .. 600) {
 die "apache2 is not answering on port $opt{port}\n" unless $up;
 my $startup = time - $t0;
 
+sub port_of { $opt{port} + ($_[0]{port} || 0) }
+
 sub status_of {
     my ($s) = @_;
-    my $sock = IO::Socket::INET->new("127.0.0.1:$opt{port}") or die $!;
+    my $sock = IO::Socket::INET->new('127.0.0.1:' . port_of($s)) or die $!;
     print $sock "GET $s->{path} HTTP/1.0\r\n",
         ($s->{auth} ? "Authorization: $AUTH\r\n" : ''),
         ($s->{accept} ? "Accept: $s->{accept}\r\n" : ''), "\r\n";
@@ -321,7 +349,7 @@ sub wrk {
                "-d$opt{duration}s");
     push @cmd, '-H', "Authorization: $AUTH" if $s->{auth};
     push @cmd, '-H', "Accept: $s->{accept}" if $s->{accept};
-    push @cmd, "http://127.0.0.1:$opt{port}$s->{path}";
+    push @cmd, 'http://127.0.0.1:' . port_of($s) . $s->{path};
     my $cpu0 = server_cpu();
     my $out = `@{[ map { "'$_'" } @cmd ]} 2>&1`;
     my $cpu = server_cpu() - $cpu0;

@@ -10,7 +10,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use Time::HiRes qw(sleep);
 
-plan tests => 27;
+plan tests => 30;
 
 sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
 sub cached { code(@_, vhost => 'policy_cache') }
@@ -73,3 +73,11 @@ is cached('dave', '/a/dbd-role/'), 403, 'cache: a denial is kept too';
 sleep 2.5;
 is cached('dave', '/a/dbd-role/'), 200, '... until it expires';
 is code('dave', '/a/dbd-role/'), 200, 'restored';
+
+# .htaccess may use file and env sources, not SQL
+is code('bob', '/a/ht-env/', 'X-Test-Roles' => 'editor'), 200,
+    '.htaccess: an env source';
+$size = error_log_size();
+is code('bob', '/a/ht-dbd/'), 500, '.htaccess: a dbd source is refused (500)';
+like error_log_since($size), qr/AuthzPolicyAttribute dbd is not allowed in \.htaccess files/,
+    '... and the log says why';

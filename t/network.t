@@ -43,15 +43,13 @@ is $hidden, raw('127.0.0.2', '/n/nowhere/'), '... as a real 404';
 
 # reloads: a new list, a broken one, a replacement by rename
 my $file = var_path('reload-ips.txt');
-sub settles {
+sub settles_for {
     my ($addr, $want) = @_;
-    my $streak = 0;
-    wait_for(8, sub { $streak = code($addr, '/n/reloading/') == $want ? $streak + 1 : 0;
-                      $streak >= 5 });
+    settles(sub { code($addr, '/n/reloading/') }, $want);
 }
-ok settles('127.0.0.8', 200), 'the list as started';
+ok settles_for('127.0.0.8', 200), 'the list as started';
 write_file($file, "127.0.0.2\n");
-ok settles('127.0.0.8', 403) && code('127.0.0.2', '/n/reloading/') == 200,
+ok settles_for('127.0.0.8', 403) && code('127.0.0.2', '/n/reloading/') == 200,
     'rewritten in place: picked up';
 my $size = error_log_size();
 write_file("$file.new", "127.0.0.3\n127.0.0.300\n");
@@ -60,10 +58,10 @@ my $log = wait_for(8, sub { code('127.0.0.2', '/n/reloading/');
     my $s = error_log_since($size); $s =~ /reload-ips\.txt: line 2/ ? $s : undef });
 like $log || '', qr/reload-ips\.txt: line 2: not an IPv4 or IPv6 address: '127\.0\.0\.300'; the last good version stays in force/,
     'a broken list: the error names file and line';
-ok settles('127.0.0.2', 200), '... and the last good list stays';
+ok settles_for('127.0.0.2', 200), '... and the last good list stays';
 is code('127.0.0.3', '/n/reloading/'), 403, '... none of the broken one';
 write_file("$file.new", "127.0.0.3\n");
 rename "$file.new", $file or die $!;
-ok settles('127.0.0.3', 200), 'replaced by rename: picked up';
+ok settles_for('127.0.0.3', 200), 'replaced by rename: picked up';
 write_file($file, "127.0.0.8\n");
-ok settles('127.0.0.8', 200), 'back as started';
+ok settles_for('127.0.0.8', 200), 'back as started';

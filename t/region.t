@@ -76,14 +76,9 @@ is code('127.0.0.1', '/n/env-us-ca/', vhost => 'policy_env'), 403,
 
 # the database replaced by rename: 127.0.0.2 moves from DE to AT
 my $db = var_path('geo.mmdb');
-sub settles {
-    my ($want) = @_;
-    my $streak = 0;
-    wait_for(10, sub { $streak = code('127.0.0.2', '/n/de/') == $want ? $streak + 1 : 0;
-                       $streak >= 5 });
-}
+sub settles_de { settles(sub { code('127.0.0.2', '/n/de/') }, $_[0], 10) }
 system($^X, t_path('data/make-geoip.pl'), $db, 'b') == 0 or die;
-ok settles(403), 'a new database by rename: picked up';
+ok settles_de(403), 'a new database by rename: picked up';
 
 # rewritten in place (truncated, then written), under load
 my %bytes;
@@ -133,4 +128,4 @@ unlike error_log_since($before), qr/Segmentation|exit signal|AH00052/,
 open my $fh, '>:raw', $db or die;
 print $fh $bytes{a};
 close $fh;
-ok settles(200), 'back to the first database';
+ok settles_de(200), 'back to the first database';

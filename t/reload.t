@@ -12,14 +12,7 @@ plan tests => 11;
 
 my $file = var_path('reload-users.txt');
 sub status { req(GET => '/p/reload/', user => 'ruth')->code }
-# Every child answers for itself: wait until several answers in a row agree.
-sub settles_to {
-    my ($want) = @_;
-    my $streak = 0;
-    return wait_for(8, sub {
-        $streak = status() == $want ? $streak + 1 : 0;
-        $streak >= 5 });
-}
+sub settles_to { settles(\&status, $_[0]) }
 
 write_file($file, "ruth role=admin\n");
 ok settles_to(200), 'ruth is an admin';

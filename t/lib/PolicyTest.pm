@@ -14,7 +14,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
-                 write_file var_path from);
+                 write_file var_path from settles);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -105,6 +105,17 @@ sub wait_for {
         return $v if $v || time > $end;
         sleep 0.2;
     }
+}
+
+# Data files are looked at when requests need them, and each server
+# process answers for itself: asks $ask->() until it has answered $want
+# several times in a row (or $secs pass).
+sub settles {
+    my ($ask, $want, $secs) = @_;
+    my $streak = 0;
+    return wait_for($secs || 8, sub {
+        $streak = $ask->() == $want ? $streak + 1 : 0;
+        $streak >= 5 });
 }
 
 # The policy_log line for a unique request tag (query string).

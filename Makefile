@@ -23,7 +23,7 @@ DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                memcached libapache2-mod-auth-openidc
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
-        bench test-asan test-valgrind fuzz fuzz-deps soak
+        bench bench-instructions test-asan test-valgrind fuzz fuzz-deps soak
 
 all: mod_authz_policy.so
 
@@ -145,6 +145,12 @@ soak: deps
 bench: deps
 	$(MAKE) all
 	perl bench/bench.pl $(BENCH_ARGS)
+
+# Instructions per request under callgrind: repeatable where req/s is not.
+bench-instructions: deps
+	$(MAKE) all
+	@test -e bench/out/httpd.conf || perl bench/bench.pl --rounds 1 --duration 1
+	perl bench/instructions.pl $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------
 

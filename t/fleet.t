@@ -28,6 +28,16 @@ plan tests => 13;
 my $base = ($ENV{POLICY_TEST_PORT} || 8529) + 80;    # away from the suite
 my ($port_a, $port_b, $port_mc, $port_pg) = ($base, $base + 1, $base + 2, $base + 3);
 my $dir = var_path('fleet');
+sub stop_servers {
+    # by pid: stopping through apache2 -k stop would parse the configuration
+    for my $name (qw(a b)) {
+        open my $pf, '<', "$dir/$name/httpd.pid" or next;
+        chomp(my $pid = <$pf>);
+        kill 'TERM', $pid if $pid;
+    }
+}
+stop_servers();                  # an earlier, interrupted run's
+sleep 1;
 remove_tree($dir);
 make_path("$dir/pg", "$dir/sock", "$dir/a", "$dir/b", "$dir/htdocs/fleet");
 write_file("$dir/htdocs/fleet/index.html", "fleet\n");
@@ -35,7 +45,7 @@ system('chown', '-R', 'postgres', "$dir/pg", "$dir/sock");
 chmod 0777, "$dir/sock";
 my @started;
 END {
-    system('apache2', '-f', "$dir/$_/httpd.conf", '-k', 'stop') for qw(a b);
+    stop_servers();
     kill 'TERM', @started if @started;
     pg('stop', '-m', 'immediate') if $pgbin && -e "$dir/pg/postmaster.pid";
 }

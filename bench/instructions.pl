@@ -1,0 +1,99 @@
+#!/usr/bin/perl
+# make bench-instructions: instructions per request, counted by callgrind
+# in apache2 -X running bench.pl's configuration (one run per scenario,
+# counting only inside ap_process_async_request, so start-up is left out).  Unlike req/s on a
+# shared machine, the counts repeat from run to run: they show what a
+# check itself costs.  Run make bench first (it writes the configuration
+# and data in bench/out).
+#
+#   perl bench/instructions.pl [--requests 2000] [--only NAME,...]
+use strict;
+use warnings;
+use FindBin;
+use Getopt::Long;
+use IO::Socket::INET;
+use MIME::Base64 qw(encode_base64);
+use Time::HiRes qw(sleep);
+
+my $OUT = "$FindBin::Bin/out";
+my %opt = (requests => 2000, only => '', port => 8531);
+GetOptions(\%opt, 'requests=i', 'only=s', 'port=i') or die "usage\n";
+-e "$OUT/httpd.conf" or die "run make bench first: no $OUT/httpd.conf\n";
+my $AUTH = 'Basic ' . encode_base64('u0999999:bench', '');
+
+# name, path, credentials, Accept, baseline
+my @scenarios = (
+    [ 'static',      '/static/f.html', 0, undef, undef ],
+    [ 'basic',       '/basic/f.html',  1, undef, undef ],
+    [ 'role-1m',     '/role/f.html',   1, undef, 'basic' ],
+    [ 'plan-1m',     '/plan/f.html',   1, undef, 'basic' ],
+    [ 'dbd-warm',    '/dbd/f.html',    1, undef, 'role-1m' ],
+    [ 'iplist-1m',   '/iplist/f.html', 0, undef, 'static' ],
+    [ 'region',      '/region/f.html', 0, undef, 'static' ],
+    [ 'denied-html', '/denied/f.html', 1, undef, 'static' ],
+    [ 'denied-json', '/denied/f.html', 1, 'application/json', 'static' ],
+    [ 'missing-auth', '/role/nothing.html', 1, undef, 'basic' ],
+    [ 'hidden-404',  '/hidden/f.html', 1, undef, 'missing-auth' ],
+);
+if ($opt{only}) {
+    my %want = map { $_ => 1 } split /,/, $opt{only};
+    $want{ $_->[4] } = 1 for grep { $want{ $_->[0] } && $_->[4] } @scenarios;
+    @scenarios = grep { $want{ $_->[0] } } @scenarios;
+}
+
+system('apache2', '-f', "$OUT/httpd.conf", '-k', 'stop') if -e "$OUT/httpd.pid";
+sleep 1;
+
+# one keep-alive connection, requests one after another
+sub run {
+    my ($path, $auth, $accept, $n) = @_;
+    my $sock = IO::Socket::INET->new("127.0.0.1:$opt{port}") or die $!;
+    my $req = "GET $path HTTP/1.1\r\nHost: x\r\n"
+        . ($auth ? "Authorization: $AUTH\r\n" : '')
+        . ($accept ? "Accept: $accept\r\n" : '') . "\r\n";
+    for (1 .. $n) {
+        print $sock $req;
+        my ($len, $line) = (0);
+        while (defined($line = <$sock>) && $line ne "\r\n") {
+            $len = $1 if $line =~ /^Content-Length: (\d+)/i;
+        }
+        read $sock, my $body, $len if $len;
+    }
+}
+
+my %ir;
+for my $s (@scenarios) {
+    my ($name, $path, $auth, $accept) = @$s;
+    my $out = "$OUT/callgrind.$name";
+    # apache2 -X becomes the server's User: it writes the counts at exit
+    open my $touch, '>', $out or die "$out: $!";
+    close $touch;
+    system('chown', 'nobody', $out);
+    my $vg = fork // die;
+    if (!$vg) {
+        open STDOUT, '>', "$OUT/callgrind.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'valgrind', '--tool=callgrind', '--vgdb=no', '--collect-atstart=no',
+            '--toggle-collect=ap_process_async_request', "--callgrind-out-file=$out",
+            'apache2', '-X', '-f', "$OUT/httpd.conf";
+    }
+    my $up;
+    for (1 .. 1800) { last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}"); sleep 0.1 }
+    die "apache2 under callgrind does not answer\n" unless $up;
+    close $up;
+    run($path, $auth, $accept, $opt{requests});
+    kill 'TERM', $vg;
+    waitpid $vg, 0;
+    open my $fh, '<', $out or die "$out: $!";
+    my ($total) = map { /^(?:summary|totals): (\d+)/ ? $1 : () } <$fh>;
+    $ir{$name} = $total / $opt{requests};
+    printf "%-13s %10.0f instructions per request\n", $name, $ir{$name};
+}
+
+printf "\n%-13s %12s  %s\n", 'scenario', 'instr./req.', 'ratio to baseline (its cost / ours)';
+for my $s (@scenarios) {
+    my ($name, undef, undef, undef, $base) = @$s;
+    printf "%-13s %12.0f  %s\n", $name, $ir{$name},
+        $base ? sprintf('%.3f of %s (%+.0f instructions)', $ir{$base} / $ir{$name},
+                        $base, $ir{$name} - $ir{$base}) : '-';
+}

@@ -101,22 +101,10 @@ FUZZ_TARGETS  = userdb negotiate escape iplist region
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -I.
 
-build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c userdb.c userdb.h
+# each target fuzzes the parser of the same name: fuzz_X.c with X.c
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c %.c %.h
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c userdb.c
-build/fuzz/fuzz_negotiate: t/fuzz/fuzz_negotiate.c negotiate.c negotiate.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_negotiate.c negotiate.c
-build/fuzz/fuzz_escape: t/fuzz/fuzz_escape.c escape.c escape.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_escape.c escape.c
-
-build/fuzz/fuzz_iplist: t/fuzz/fuzz_iplist.c iplist.c iplist.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_iplist.c iplist.c
-build/fuzz/fuzz_region: t/fuzz/fuzz_region.c region.c region.h
-	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_region.c region.c
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c $*.c
 
 fuzz-deps:
 	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \

@@ -3,7 +3,6 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use Test::More;
 use lib 't/lib';
 use PolicyTest;
 

@@ -93,12 +93,9 @@ for my $d (@dirs) {
     write_file("$OUT/htdocs/$d/f.html", "<p>a small static file</p>\n");
 }
 
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh or die "$path: $!";
-}
+use lib "$FindBin::Bin/../t/lib";
+use PolicyTest::Setup ();
+sub write_file { PolicyTest::Setup::write_file(@_) }
 
 sub generate {
     my ($path, $lines, $make) = @_;
@@ -164,28 +161,11 @@ write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
 # ---------------------------------------------------------------------
 # Server
 
-my $conf = <<"CONF";
-ServerRoot "$OUT"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$opt{port}
-PidFile "$OUT/httpd.pid"
-DefaultRuntimeDir "$OUT"
-ErrorLog "$OUT/error.log"
-LogLevel warn authz_policy:info
-User nobody
-Group nogroup
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
-LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
-LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
-LoadModule authz_host_module /usr/lib/apache2/modules/mod_authz_host.so
-LoadModule authz_groupfile_module /usr/lib/apache2/modules/mod_authz_groupfile.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
-LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
-LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
+my $conf = PolicyTest::Setup::standalone_conf(
+    root => $OUT, listen => "127.0.0.1:$opt{port}", error_log => "$OUT/error.log",
+    so => "$ROOT/mod_authz_policy.so", log_level => 'warn authz_policy:info',
+    modules => [qw(authn_core authn_file auth_basic authz_core authz_user
+                   authz_host authz_groupfile mime dbd socache_shmcb)]) . <<"CONF";
 TypesConfig /etc/mime.types
 # a fixed set of children, so that their CPU time can be summed
 StartServers 4

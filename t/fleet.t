@@ -90,24 +90,11 @@ my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
 my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
 for my $s (['a', $port_a], ['b', $port_b]) {
     my ($name, $port) = @$s;
-    write_file("$dir/$name/httpd.conf", <<"CONF");
-ServerRoot "$dir/$name"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$dir/$name/httpd.pid"
-DefaultRuntimeDir "$dir/$name"
-ErrorLog "$dir/$name/error_log"
-LogLevel warn authz_policy:debug
-User nobody
-Group nogroup
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
-LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
-LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
-LoadModule socache_memcache_module /usr/lib/apache2/modules/mod_socache_memcache.so
-LoadModule authz_policy_module $so
+    write_file("$dir/$name/httpd.conf", PolicyTest::Setup::standalone_conf(
+        root => "$dir/$name", listen => "127.0.0.1:$port", so => $so,
+        log_level => 'warn authz_policy:debug',
+        modules => [qw(authn_core authn_file auth_basic authz_core dbd
+                       socache_memcache)]) . <<"CONF");
 DocumentRoot "$dir/htdocs"
 DBDriver pgsql
 DBDParams "host=$dir/sock port=$port_pg user=postgres dbname=postgres"

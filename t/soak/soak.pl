@@ -24,12 +24,9 @@ my $OUT  = "$ROOT/build/soak";
 my %opt = (seconds => 60, mpm => 'event,prefork', port => 8532, warmup => 5);
 GetOptions(\%opt, 'seconds=i', 'mpm=s', 'port=i', 'warmup=i') or die "usage\n";
 
-sub write_file {
-    my ($path, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh or die "$path: $!";
-}
+use lib "$FindBin::Bin/../lib";
+use PolicyTest::Setup ();
+sub write_file { PolicyTest::Setup::write_file(@_) }
 
 make_path("$OUT/htdocs/$_") for qw(granted denied hidden office);
 write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office);
@@ -80,30 +77,17 @@ for my $mpm (split /,/, $opt{mpm}) {
     write_file($ips, $ipversions[0]);
     unlink "$OUT/error-$mpm.log";
     my $mpm_conf = $mpm eq 'prefork'
-        ? "LoadModule mpm_prefork_module /usr/lib/apache2/modules/mod_mpm_prefork.so\n"
-          . "StartServers 20\nMinSpareServers 20\nMaxSpareServers 20\n"
+        ? "StartServers 20\nMinSpareServers 20\nMaxSpareServers 20\n"
           . "ServerLimit 20\nMaxRequestWorkers 20\n"
-        : "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
-          . "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
+        : "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
           . "MinSpareThreads 1\nMaxSpareThreads 75\n";
-    write_file("$OUT/httpd.conf", <<"CONF");
-ServerRoot "$OUT"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$opt{port}
-PidFile "$OUT/httpd.pid"
-DefaultRuntimeDir "$OUT"
-ErrorLog "$OUT/error-$mpm.log"
-LogLevel warn authz_policy:info
-User nobody
-Group nogroup
+    write_file("$OUT/httpd.conf", PolicyTest::Setup::standalone_conf(
+        root => $OUT, listen => "127.0.0.1:$opt{port}", mpm => $mpm,
+        so => "$ROOT/mod_authz_policy.so", error_log => "$OUT/error-$mpm.log",
+        log_level => 'warn authz_policy:info',
+        modules => [qw(authn_core authn_file auth_basic authz_core authz_user
+                       mime)]) . <<"CONF");
 $mpm_conf
-LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
-LoadModule authn_file_module /usr/lib/apache2/modules/mod_authn_file.so
-LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule authz_user_module /usr/lib/apache2/modules/mod_authz_user.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule authz_policy_module "$ROOT/mod_authz_policy.so"
 TypesConfig /etc/mime.types
 DocumentRoot "$OUT/htdocs"
 KeepAliveTimeout 30

@@ -35,6 +35,34 @@ sub ensure_traversable {
     }
 }
 
+# The start of the configuration of a server of its own (the bench, the
+# soak, the fleet test, configuration tests): where it lives, who it runs
+# as, the MPM and the modules, this one last.
+#   standalone_conf(root => DIR, listen => 'HOST:PORT', so => MODULE.so,
+#                   modules => [qw(authn_core ...)], mpm => 'event',
+#                   log_level => 'warn authz_policy:info', error_log => FILE)
+sub standalone_conf {
+    my (%o) = @_;
+    my $mpm = $o{mpm} || 'event';
+    my $load = join '', map {
+        "LoadModule ${_}_module /usr/lib/apache2/modules/mod_$_.so\n"
+    } "mpm_$mpm", @{ $o{modules} || [] };
+    my $error_log = $o{error_log} || "$o{root}/error_log";
+    my $level = $o{log_level} || 'warn';
+    return <<"CONF";
+ServerRoot "$o{root}"
+ServerName 127.0.0.1
+Listen $o{listen}
+PidFile "$o{root}/httpd.pid"
+DefaultRuntimeDir "$o{root}"
+ErrorLog "$error_log"
+LogLevel $level
+User nobody
+Group nogroup
+${load}LoadModule authz_policy_module "$o{so}"
+CONF
+}
+
 # Runs SQL against the tests' SQLite database (the server's user must be
 # able to read it, and its directory, for SQLite's journal).
 sub sqlite {

@@ -531,13 +531,19 @@ static int effective_negation(const cmd_parms *cmd)
     return neg;
 }
 
+/* p: the pool of req itself (the lists are kept in it). */
 static const char *validate_iplists(apr_pool_t *p, policy_require *req,
                                     const policy_server_conf *sc)
 {
-    for (unsigned i = 0; i < req->nvalues; i++)
-        if (!apr_hash_get(sc->iplists, req->values[i], APR_HASH_KEY_STRING))
+    datafile **lists = apr_pcalloc(p, req->nvalues * sizeof *lists);
+    for (unsigned i = 0; i < req->nvalues; i++) {
+        lists[i] = apr_hash_get(sc->iplists, req->values[i],
+                                APR_HASH_KEY_STRING);
+        if (!lists[i])
             return apr_psprintf(p, "Require iplist: no list '%s' is declared "
                                 "by AuthzPolicyIPList", req->values[i]);
+    }
+    req->lists = lists;
     return NULL;
 }
 
@@ -827,6 +833,7 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
+    (void)ptemp;
     int rc = OK;
     for (server_rec *v = s; v; v = v->next) {
         policy_server_conf *sc =
@@ -845,7 +852,7 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         policy_server_conf *sc =
             ap_get_module_config(pc->server->module_config,
                                  &authz_policy_module);
-        const char *err = validate_late(ptemp, pc->req, sc);
+        const char *err = validate_late(pconf, pc->req, sc);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          "%s (%s)", err, pc->where);

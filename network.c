@@ -59,14 +59,9 @@ authz_status policy_check_iplist(request_rec *r, policy_request *rq,
                                  const policy_require *req)
 {
     (void)rq;
-    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
-                                                  &authz_policy_module);
     for (unsigned i = 0; i < req->nvalues; i++) {
-        datafile *df = sc->iplists ? apr_hash_get(sc->iplists, req->values[i],
-                                                  APR_HASH_KEY_STRING)
-                                   : NULL;
-        const void *list = df ? datafile_acquire(df, r->pool, r->server)
-                              : NULL;
+        const void *list = req->lists
+            ? datafile_acquire(req->lists[i], r->pool, r->server) : NULL;
         if (!list) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           "Require iplist %s: the list is not available",

@@ -50,6 +50,8 @@ typedef struct {
     const char *required;        /* what it requires, for the environment
                                     and the "full" detail level */
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
+    datafile **lists;            /* iplist lines: the lists, resolved once
+                                    the configuration is read */
 } policy_require;
 
 /* The attributes a user holds, and where each comes from

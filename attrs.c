@@ -331,6 +331,22 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 1,
                               r->user, NULL);
     if (rv) {
+        /* A connection that was re-established under mod_dbd (PostgreSQL
+         * after a restart) has lost its prepared statements, and mod_dbd
+         * does not prepare them again: do it here, once, and retry. */
+        apr_dbd_prepared_t *again = NULL;
+        if (apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
+                            src->label, &again) == 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "AuthzPolicyAttribute dbd: query prepared again "
+                          "after: %s",
+                          apr_dbd_error(dbd->driver, dbd->handle, rv));
+            res = NULL;
+            rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res,
+                                  again, 1, r->user, NULL);
+        }
+    }
+    if (rv) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "AuthzPolicyAttribute dbd: query failed: %s",
                       apr_dbd_error(dbd->driver, dbd->handle, rv));

@@ -22,7 +22,7 @@ my $have = $pgbin && -x "$pgbin/postgres" && -x '/usr/bin/memcached'
            && glob('/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_pgsql*');
 plan skip_all => 'PostgreSQL, memcached or the pgsql DBD driver are not '
                  . 'installed (make test installs them)' unless $have;
-plan tests => 13;
+plan tests => 15;
 
 my $base = ($ENV{POLICY_TEST_PORT} || 8529) + 80;    # away from the suite
 my ($port_a, $port_b, $port_mc, $port_pg) = ($base, $base + 1, $base + 2, $base + 3);
@@ -100,6 +100,11 @@ DBDriver pgsql
 DBDParams "host=$dir/sock port=$port_pg user=postgres dbname=postgres"
 DBDMin 0
 DBDKeep 1
+DBDMax 1
+# one process with one connection: the restart test below knows which
+# connection its request uses
+StartServers 1
+ServerLimit 1
 AuthzPolicyCache 3 memcache:127.0.0.1:$port_mc
 <Location /fleet>
     AuthType Basic
@@ -151,3 +156,12 @@ my $back = wait_for(15, sub { get($port_a, 'dave') == 200 });
 ok $back, 'database back: the server recovers by itself';
 is get($port_b, 'dave'), 200, '... on both servers';
 is get($port_b, 'carol'), 403, '... and still denies the others';
+
+# restarted while idle: the pooled connection comes back without its
+# prepared statements (mod_dbd does not prepare them again)
+is get($port_a, 'dave'), 200, 'a connection in use';
+pg('restart', '-m', 'fast', '-l', "$dir/sock/pg.log", '-o',
+   "-p $port_pg -k $dir/sock -c listen_addresses=''") == 0 or die;
+my $size = length log_of('a');
+is get($port_a, 'dave'), 200,
+    'restarted while idle: the next request prepares its query again';

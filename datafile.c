@@ -1,31 +1,38 @@
 /*
- * datafile: load-once, reload-on-change data files shared by every
- * process.  See datafile.h for the contract.
+ * datafile: load-once, reload-on-change data files.  See datafile.h for
+ * the contract and docs/design.md for the threat model it answers.
  *
- * An image file is the image followed by a 64-byte trailer (which source
- * version it was parsed from), so that a library that reads a file format
- * itself (libmaxminddb) can open the image file as it is.  It is only ever replaced by rename, so a
- * process that maps it never sees it change.  Next to it, "<name>.lock"
- * elects the one process that parses a changed source, and "<name>.bad"
- * names a source version that failed, so that nobody parses it again.
+ * Three homes for a version of a file:
+ * - the parent's carry store (malloc'd, kept in the process pool's user
+ *   data, so it outlives the module's own unloading at a restart): the
+ *   last good version of every configured file, which children inherit;
+ * - a configured file's current snapshot in a child, either that
+ *   inherited version or one the child parsed itself after a change;
+ * - an .htaccess entry: a bounded, per-process cache of files named by
+ *   .htaccess files, each loaded by the child that first needed it.
  */
 #include "datafile.h"
 
 #include "http_log.h"
 #include "unixd.h"
+#include <apr_atomic.h>
 #include <apr_hash.h>
+#include <apr_shm.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,10 +49,11 @@ APLOG_USE_MODULE(authz_policy);
  * long before it is believed. */
 #define SUSPECT_SETTLE apr_time_from_sec(10)
 
-#define IMAGE_MAGIC   "AZPIMG1"
-#define IMAGE_TRAILER 64
+/* read_file's own failures, beside errno values */
+#define ERR_NOT_REGULAR (-1)
+#define ERR_TOO_LARGE   (-2)
 
-typedef struct {                /* one version of a file; also on disk */
+typedef struct {                /* one version of a file */
     apr_int64_t mtime;
     apr_int64_t size;
     apr_uint64_t ino;
@@ -53,92 +61,79 @@ typedef struct {                /* one version of a file; also on disk */
 } version;
 
 typedef struct {
-    char pad[IMAGE_TRAILER - 8 - sizeof(version) - 8];
-    version source;             /* what the image was parsed from */
-    apr_uint64_t size;          /* image bytes before the trailer */
-    char magic[8];
-} image_trailer;
-
-typedef struct {
-    const void *image;
+    const void *image;          /* NULL once a handle was made from it */
     apr_size_t size;
+    apr_size_t entries;
     const datafile_type *type;
     void *handle;               /* what requests get: the image, or the
                                    type's handle on it */
-    void *map;                  /* mapped file, else the image is malloc'd */
-    apr_size_t map_len;
     version source;
     apr_interval_time_t parse_time;
-    apr_uint32_t refs;          /* under the datafile's mutex */
+    apr_uint32_t refs;          /* atomic: datafile->cur and requests */
+    int carried;                /* the image belongs to the carry store */
 } snapshot;
 
+/* What the server's processes tell each other about a configured file,
+ * in memory the parent shares with its children (never a file): a version
+ * that failed to load is parsed and logged by one process only, and a
+ * vanished file is logged once. */
+typedef struct {
+    apr_uint32_t lock;          /* a spin lock: held for a few reads */
+    apr_uint32_t missing;       /* the loss is logged */
+    version bad;
+} shared_note;
+
 struct datafile {
-    const char *path;
+    char *path;
     const datafile_type *type;
-    apr_thread_mutex_t *mu;     /* guards cur, refs, next_check, checking */
+    pthread_mutex_t mu;         /* guards cur, next_check, checking */
     snapshot *cur;              /* NULL while the file is missing */
     apr_time_t next_check;
-    int checking;               /* one thread looks at the files at once */
-    /* published images; NULL: this process keeps its own copy */
-    const char *image_path, *lock_path, *bad_path;
-    version image;              /* the image file cur was mapped from */
-    version failed;             /* a source version known not to parse */
+    int checking;               /* one thread looks at the file at once */
+    version failed;             /* a source version known not to load */
+    char *failed_why;           /* .htaccess files: why, to answer again */
     int missing_logged;
+    shared_note *note;          /* configured files; NULL: not shared */
+    /* .htaccess entries; under registry.mu */
+    int htaccess;
+    char *key;
+    unsigned pins;              /* live configurations that name it */
+    int loading;                /* a thread is reading it */
+    apr_time_t last_used;
 };
 
+/* The parent's last good version of each configured file. */
+typedef struct carried {
+    struct carried *next;
+    char *key;                  /* "kind\npath" */
+    version source;
+    void *image;
+    apr_size_t size;
+    int configured;             /* named by the configuration being read */
+} carried;
+
+typedef struct {
+    carried *head;
+    int started;                /* a first start has completed */
+} carry_store;
+
 static struct {
-    apr_pool_t *pool;
-    apr_hash_t *files;          /* "kind\npath" -> datafile */
-    apr_thread_mutex_t *mu;
-    const char *image_dir;      /* set by the parent at post_config */
+    apr_pool_t *pool;           /* this configuration cycle's */
+    apr_hash_t *configured;     /* "kind\npath" -> datafile */
+    apr_shm_t *notes;
+    carry_store *carry;
+    int in_child;
+    pthread_mutex_t mu;         /* guards what follows */
+    pthread_cond_t loaded;      /* an .htaccess entry finished loading */
+    apr_hash_t *htaccess;       /* "kind\npath" -> datafile */
+    unsigned nhtaccess;
+    apr_hash_t *inodes;         /* inode_key -> inode_use */
+    apr_off_t max_bytes;
+    unsigned max_files;
 } registry;
 
 /* ------------------------------------------------------------------ */
-/* Snapshots                                                            */
-
-static snapshot *snapshot_new(void)
-{
-    snapshot *snap = calloc(1, sizeof *snap);
-    if (snap)
-        snap->refs = 1;         /* held by datafile->cur */
-    return snap;
-}
-
-static void snapshot_free(snapshot *snap)
-{
-    if (snap->type && snap->type->close && snap->handle)
-        snap->type->close(snap->handle);
-    if (snap->map)
-        munmap(snap->map, snap->map_len);
-    else
-        free((void *)snap->image);
-    free(snap);
-}
-
-static void snapshot_release(datafile *df, snapshot *snap)
-{
-    int last;
-    apr_thread_mutex_lock(df->mu);
-    last = (--snap->refs == 0);
-    apr_thread_mutex_unlock(df->mu);
-    if (last)
-        snapshot_free(snap);
-}
-
-/* Replaces cur; the old snapshot goes when its last request is done. */
-static void swap_current(datafile *df, snapshot *fresh)
-{
-    snapshot *old;
-    apr_thread_mutex_lock(df->mu);
-    old = df->cur;
-    df->cur = fresh;
-    apr_thread_mutex_unlock(df->mu);
-    if (old)
-        snapshot_release(df, old);
-}
-
-/* ------------------------------------------------------------------ */
-/* Source files                                                         */
+/* Versions and snapshots                                               */
 
 static int same_version(const version *a, const version *b)
 {
@@ -155,48 +150,147 @@ static void version_of(const struct stat *st, version *v)
     v->dev = st->st_dev;
 }
 
-/* Reads the whole file.  EAGAIN: it changed less than settle ago, or
- * while being read (a writer is at work).  The rule is checked on the file
- * actually opened: it may have been truncated since it was last stat()ed.
- * prev: the version in force, to recognise an in-place rewrite that
- * shrank the file; lines: a text file, whose last line ends in a newline
- * when it is complete. */
-static int read_file(const char *path, apr_interval_time_t settle,
-                     const version *prev, int lines, char **buf,
-                     apr_size_t *len, version *v)
+static snapshot *snapshot_new(void)
 {
-    struct stat before, after;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    snapshot *snap = calloc(1, sizeof *snap);
+    if (snap)
+        snap->refs = 1;         /* held by datafile->cur */
+    return snap;
+}
+
+static void snapshot_free(snapshot *snap)
+{
+    if (snap->type && snap->type->close && snap->handle)
+        snap->type->close(snap->handle);
+    /* In a child, an inherited image is the child's own copy. */
+    if (!snap->carried || registry.in_child)
+        free((void *)snap->image);
+    free(snap);
+}
+
+static void snapshot_release(snapshot *snap)
+{
+    if (apr_atomic_dec32(&snap->refs) == 0)
+        snapshot_free(snap);
+}
+
+/* Which inodes are loaded as data files, for datafile_is_loaded(). */
+typedef struct {
+    apr_uint64_t dev, ino;
+} inode_key;
+typedef struct {
+    inode_key key;
+    unsigned uses;
+} inode_use;
+
+static void count_inode(const version *v, int delta)
+{
+    inode_key k = { v->dev, v->ino };
+    pthread_mutex_lock(&registry.mu);
+    inode_use *u = apr_hash_get(registry.inodes, &k, sizeof k);
+    if (!u && delta > 0 && (u = calloc(1, sizeof *u)) != NULL) {
+        u->key = k;
+        apr_hash_set(registry.inodes, &u->key, sizeof u->key, u);
+    }
+    if (u) {
+        u->uses += delta;
+        if (u->uses == 0) {
+            apr_hash_set(registry.inodes, &u->key, sizeof u->key, NULL);
+            free(u);
+        }
+    }
+    pthread_mutex_unlock(&registry.mu);
+}
+
+/* Replaces cur; the old snapshot goes when its last request is done.
+ * Never called with registry.mu held. */
+static void swap_current(datafile *df, snapshot *fresh)
+{
+    pthread_mutex_lock(&df->mu);
+    snapshot *old = df->cur;
+    df->cur = fresh;
+    pthread_mutex_unlock(&df->mu);
+    if (fresh)
+        count_inode(&fresh->source, 1);
+    if (old) {
+        count_inode(&old->source, -1);
+        snapshot_release(old);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading a file                                                       */
+
+static const char *read_error(int e)
+{
+    if (e == ERR_NOT_REGULAR)
+        return "not a regular file: refused without reading it";
+    if (e == ERR_TOO_LARGE)
+        return "larger than AuthzPolicyHtaccessLimits allows";
+    if (e == EAGAIN)
+        return "cannot read: it changed while being read";
+    return "cannot read";
+}
+
+/* Opens path for reading only if it is a regular file: stat() first, so
+ * that a FIFO or a device is never opened, then the opened descriptor
+ * (non-blocking) is checked to be that same regular file. */
+static int open_regular(const char *path, int *fd, struct stat *st)
+{
+    struct stat named;
+    if (stat(path, &named) < 0)
         return errno;
-    if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
-        int e = S_ISREG(before.st_mode) ? errno : EINVAL;
-        close(fd);
+    if (!S_ISREG(named.st_mode))
+        return ERR_NOT_REGULAR;
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0)
+        return errno;
+    if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)
+        || st->st_dev != named.st_dev || st->st_ino != named.st_ino) {
+        int e = S_ISREG(st->st_mode) ? EAGAIN : ERR_NOT_REGULAR;
+        close(*fd);
         return e;
     }
-    version_of(&before, v);
+    return 0;
+}
+
+/* Reads the whole of the opened file fd (as fstat()ed in before).  EAGAIN:
+ * it changed less than settle ago, or while being read (a writer is at
+ * work).  The rule is checked on the file actually opened: it may have
+ * been truncated since it was last stat()ed.  prev: the version in force,
+ * to recognise an in-place rewrite that shrank the file; lines: a text
+ * file, whose last line ends in a newline when it is complete; max: the
+ * largest size allowed, 0 for no limit. */
+static int read_file(int fd, const struct stat *before,
+                     apr_interval_time_t settle, const version *prev,
+                     int lines, apr_off_t max, char **buf, apr_size_t *len,
+                     version *v)
+{
+    struct stat after;
+    version_of(before, v);
+    if (max && before->st_size > max)
+        return ERR_TOO_LARGE;
     apr_time_t now = apr_time_now();
     apr_interval_time_t age = v->mtime <= now ? now - v->mtime : 0;
     if (settle && (v->size == 0
                    || (prev && v->ino == prev->ino && v->dev == prev->dev
                        && v->size < prev->size)))
         settle = SUSPECT_SETTLE;
-    if (settle && age < settle) {
-        close(fd);
+    if (settle && age < settle)
         return EAGAIN;
-    }
-    apr_size_t cap = (apr_size_t)before.st_size + 1, n = 0;
+    apr_size_t cap = (apr_size_t)before->st_size + 1, n = 0;
     char *b = malloc(cap);
-    if (!b) {
-        close(fd);
+    if (!b)
         return ENOMEM;
-    }
     for (;;) {
         if (n == cap) {
+            if (max && (apr_off_t)n > max) {
+                free(b);
+                return ERR_TOO_LARGE;   /* it grew while being read */
+            }
             char *nb = realloc(b, cap * 2);
             if (!nb) {
                 free(b);
-                close(fd);
                 return ENOMEM;
             }
             b = nb;
@@ -208,18 +302,16 @@ static int read_file(const char *path, apr_interval_time_t settle,
         if (got < 0) {
             int e = errno;
             free(b);
-            close(fd);
             return e;
         }
         if (got == 0)
             break;
         n += (apr_size_t)got;
     }
-    int changed = fstat(fd, &after) < 0 || after.st_size != before.st_size
-                  || after.st_mtim.tv_sec != before.st_mtim.tv_sec
-                  || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec
-                  || (apr_off_t)n != (apr_off_t)before.st_size;
-    close(fd);
+    int changed = fstat(fd, &after) < 0 || after.st_size != before->st_size
+                  || after.st_mtim.tv_sec != before->st_mtim.tv_sec
+                  || after.st_mtim.tv_nsec != before->st_mtim.tv_nsec
+                  || (apr_off_t)n != (apr_off_t)before->st_size;
     if (!changed && settle && lines && n > 0 && b[n - 1] != '\n'
         && age < SUSPECT_SETTLE)
         changed = 1;                    /* an unfinished last line */
@@ -232,251 +324,79 @@ static int read_file(const char *path, apr_interval_time_t settle,
     return 0;
 }
 
-/* Parses path into a heap snapshot; on error fills err (naming the file)
- * and returns NULL, with *again set when it was only caught mid-write.
- * settle: 0 at startup (read what is there), SETTLE_TIME on reloads. */
-static snapshot *load(const datafile_type *type, const char *path,
-                      apr_interval_time_t settle, const version *prev,
-                      char *err, apr_size_t errlen, int *again)
+/* Parses the file read from fd into a snapshot; NULL with why (the
+ * reason, without the path) on error, *again set when the file was only
+ * caught mid-write.  keep_image: the image outlives the handle made from
+ * it (the parent keeps it to carry over restarts). */
+static snapshot *load_fd(const datafile_type *type, int fd,
+                         const struct stat *st, apr_interval_time_t settle,
+                         const version *prev, apr_off_t max, int keep_image,
+                         char *why, apr_size_t whylen, int *again)
 {
     char *buf = NULL;
     apr_size_t len = 0, size = 0;
     version v;
     *again = 0;
-    int e = read_file(path, settle, prev, type->lines, &buf, &len, &v);
+    int e = read_file(fd, st, settle, prev, type->lines, max, &buf, &len, &v);
     if (e) {
         *again = (e == EAGAIN);
-        apr_snprintf(err, errlen, "%s %s: cannot read: %s", type->kind, path,
-                     e == EAGAIN ? "it changed while being read"
-                                 : strerror(e));
+        if (e > 0 && e != EAGAIN)
+            apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
+        else
+            apr_snprintf(why, whylen, "%s", read_error(e));
         return NULL;
     }
-    char why[512];
     apr_time_t start = apr_time_now();
-    void *image = type->compile(buf, len, &size, why, sizeof why);
+    void *image = type->compile(buf, len, &size, why, whylen);
     apr_interval_time_t took = apr_time_now() - start;
     free(buf);
-    if (!image) {
-        apr_snprintf(err, errlen, "%s %s: %s", type->kind, path, why);
+    if (!image)
         return NULL;
-    }
     snapshot *snap = snapshot_new();
     if (!snap) {
         free(image);
-        apr_snprintf(err, errlen, "%s %s: out of memory", type->kind, path);
+        apr_snprintf(why, whylen, "out of memory");
         return NULL;
     }
     snap->image = image;
     snap->size = size;
+    snap->entries = type->count ? type->count(image) : 0;
     snap->type = type;
-    snap->handle = type->open ? type->open(NULL, image, size) : image;
     snap->source = v;
     snap->parse_time = took;
+    snap->handle = type->open ? type->open(image, size) : image;
     if (!snap->handle) {
         snapshot_free(snap);
-        apr_snprintf(err, errlen, "%s %s: cannot be opened", type->kind, path);
+        apr_snprintf(why, whylen, "cannot be opened");
         return NULL;
+    }
+    if (type->open && !keep_image) {
+        free(image);
+        snap->image = NULL;
     }
     return snap;
 }
 
-/* ------------------------------------------------------------------ */
-/* Image files                                                          */
-
-/* Writes path by rename: nobody ever maps half a file. */
-static int write_by_rename(const char *path, const void *a, apr_size_t alen,
-                           const void *b, apr_size_t blen)
+static snapshot *load_path(const datafile_type *type, const char *path,
+                           apr_interval_time_t settle, const version *prev,
+                           int keep_image, char *why, apr_size_t whylen,
+                           int *again)
 {
-    char *tmp = malloc(strlen(path) + 32);
-    if (!tmp)
-        return ENOMEM;
-    sprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return e;
-    }
-    const struct { const char *p; apr_size_t n; } part[2] = { { a, alen },
-                                                               { b, blen } };
-    int e = 0;
-    for (int i = 0; i < 2 && !e; i++) {
-        const char *p = part[i].p;
-        apr_size_t left = part[i].n;
-        while (left > 0) {
-            ssize_t n = write(fd, p, left);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                e = errno;
-                break;
-            }
-            p += n;
-            left -= (apr_size_t)n;
-        }
-    }
-    if (close(fd) < 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, path) < 0)
-        e = errno;
-    if (e)
-        unlink(tmp);
-    free(tmp);
-    return e;
-}
-
-static int publish(const datafile *df, const snapshot *snap)
-{
-    image_trailer t;
-    memset(&t, 0, sizeof t);
-    memcpy(t.magic, IMAGE_MAGIC, sizeof t.magic);
-    t.source = snap->source;
-    t.size = snap->size;
-    return write_by_rename(df->image_path, snap->image, snap->size, &t,
-                           sizeof t);
-}
-
-/* Maps an image file; NULL with errno set when it is absent or unusable. */
-static snapshot *map_image(const datafile *df, version *file)
-{
+    int fd;
     struct stat st;
-    int fd = open(df->image_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &st) < 0 || st.st_size <= IMAGE_TRAILER) {
-        close(fd);
-        errno = EINVAL;
+    int e = open_regular(path, &fd, &st);
+    if (e) {
+        *again = (e == EAGAIN);
+        if (e > 0 && e != EAGAIN)
+            apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
+        else
+            apr_snprintf(why, whylen, "%s", read_error(e));
         return NULL;
     }
-    apr_size_t len = (apr_size_t)st.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    snapshot *snap = load_fd(type, fd, &st, settle, prev, 0, keep_image,
+                             why, whylen, again);
     close(fd);
-    if (map == MAP_FAILED)
-        return NULL;
-    image_trailer t;
-    memcpy(&t, (const char *)map + len - IMAGE_TRAILER, sizeof t);
-    snapshot *snap = NULL;
-    if (memcmp(t.magic, IMAGE_MAGIC, sizeof t.magic) == 0
-        && t.size == len - IMAGE_TRAILER
-        && df->type->valid(map, len - IMAGE_TRAILER))
-        snap = snapshot_new();
-    if (!snap) {
-        munmap(map, len);
-        errno = EINVAL;
-        return NULL;
-    }
-    snap->image = map;
-    snap->size = len - IMAGE_TRAILER;
-    snap->type = df->type;
-    snap->map = map;
-    snap->map_len = len;
-    snap->source = t.source;
-    snap->handle = df->type->open ? df->type->open(df->image_path, map,
-                                                   snap->size)
-                                  : map;
-    if (!snap->handle) {
-        snapshot_free(snap);
-        errno = EINVAL;
-        return NULL;
-    }
-    version_of(&st, file);
     return snap;
-}
-
-/* Maps the published image again if it was replaced; drops cur if it was
- * withdrawn. */
-static void follow_image(datafile *df, server_rec *s)
-{
-    struct stat st;
-    version v;
-    if (stat(df->image_path, &st) < 0) {
-        if (df->cur)
-            swap_current(df, NULL);
-        memset(&df->image, 0, sizeof df->image);
-        return;
-    }
-    version_of(&st, &v);
-    if (df->cur && same_version(&v, &df->image))
-        return;
-    snapshot *fresh = map_image(df, &v);
-    if (!fresh) {
-        if (errno != ENOENT)
-            ap_log_error(APLOG_MARK, APLOG_ERR, errno, s,
-                         "%s %s: cannot map %s", df->type->kind, df->path,
-                         df->image_path);
-        return;
-    }
-    swap_current(df, fresh);
-    df->image = v;
-}
-
-/* The source version another process found bad, if any. */
-static int known_bad(const datafile *df, const version *v)
-{
-    version bad;
-    int fd = open(df->bad_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, &bad, sizeof bad);
-    close(fd);
-    return n == (ssize_t)sizeof bad && same_version(&bad, v);
-}
-
-/* ------------------------------------------------------------------ */
-/* Looking at the files, once a second per process                      */
-
-/* The source as it is now: 1 and *v when it is there and settled, 0 when
- * there is nothing new to do, -1 when it is missing. */
-static int source_state(datafile *df, server_rec *s, apr_time_t now,
-                        version *v)
-{
-    struct stat st;
-    (void)s;
-    if (stat(df->path, &st) < 0)
-        return errno == ENOENT ? -1 : 0;
-    df->missing_logged = 0;
-    version_of(&st, v);
-    if ((df->cur && same_version(v, &df->cur->source))
-        || same_version(v, &df->failed))
-        return 0;
-    if (v->mtime <= now && now - v->mtime < SETTLE_TIME)
-        return 0;                       /* let the writer finish */
-    return 1;
-}
-
-/* Parses the source; a failure is logged and remembered in df->failed
- * (*bad set) unless the file was only caught mid-write. */
-static snapshot *reload(datafile *df, server_rec *s, const version *v,
-                        int *bad)
-{
-    *bad = 0;
-    char err[1024];
-    int again;
-    snapshot *fresh = load(df->type, df->path, SETTLE_TIME,
-                           df->cur ? &df->cur->source : NULL, err,
-                           sizeof err, &again);
-    if (fresh) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
-                     df->type->kind, df->path,
-                     df->type->count ? df->type->count(fresh->image) : 0);
-    }
-    else if (!again) {
-        df->failed = *v;
-        *bad = 1;
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "%s; the last good version stays in force", err);
-    }
-    return fresh;
-}
-
-static void log_missing(datafile *df, server_rec *s)
-{
-    if (!df->missing_logged)
-        ap_log_error(APLOG_MARK, APLOG_ERR, ENOENT, s,
-                     "%s %s has gone: requests that need it are denied "
-                     "(500) until it is back", df->type->kind, df->path);
-    df->missing_logged = 1;
 }
 
 /* A parse allocates and frees megabytes in whichever thread did it; glibc
@@ -489,177 +409,612 @@ static void give_back_memory(void)
 #endif
 }
 
-/* A process with its own copy (no image directory). */
-static void step_alone(datafile *df, server_rec *s, apr_time_t now)
+/* ------------------------------------------------------------------ */
+/* The carry store (parent only)                                        */
+
+static carried *carry_find(const char *key)
+{
+    for (carried *c = registry.carry->head; c; c = c->next)
+        if (!strcmp(c->key, key))
+            return c;
+    return NULL;
+}
+
+/* Makes snap's image the carried version of key. */
+static void carry_put(const char *key, snapshot *snap)
+{
+    carried *c = carry_find(key);
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c || !(c->key = strdup(key))) {
+            free(c);
+            return;                     /* not carried: freed with snap */
+        }
+        c->next = registry.carry->head;
+        registry.carry->head = c;
+    }
+    else if (c->image != snap->image) {
+        free(c->image);
+    }
+    c->image = (void *)snap->image;
+    c->size = snap->size;
+    c->source = snap->source;
+    c->configured = 1;
+    snap->carried = 1;
+}
+
+static snapshot *from_carried(const datafile_type *type, const carried *c)
+{
+    snapshot *snap = snapshot_new();
+    if (!snap)
+        return NULL;
+    snap->image = c->image;
+    snap->size = c->size;
+    snap->entries = type->count ? type->count(c->image) : 0;
+    snap->type = type;
+    snap->source = c->source;
+    snap->carried = 1;
+    snap->handle = type->open ? type->open(c->image, c->size) : c->image;
+    if (!snap->handle) {
+        free(snap);
+        return NULL;
+    }
+    return snap;
+}
+
+/* ------------------------------------------------------------------ */
+/* Looking at a configured file again                                   */
+
+static void note_lock(shared_note *n)
+{
+    while (__atomic_exchange_n(&n->lock, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+}
+
+static void note_unlock(shared_note *n)
+{
+    __atomic_store_n(&n->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* 1 when another process found version v bad already. */
+static int note_known_bad(datafile *df, const version *v)
+{
+    if (!df->note)
+        return 0;
+    note_lock(df->note);
+    int bad = same_version(&df->note->bad, v);
+    note_unlock(df->note);
+    return bad;
+}
+
+/* Records v as bad; 1 when this process is the first to say so. */
+static int note_bad(datafile *df, const version *v)
+{
+    if (!df->note)
+        return 1;
+    note_lock(df->note);
+    int first = !same_version(&df->note->bad, v);
+    df->note->bad = *v;
+    note_unlock(df->note);
+    return first;
+}
+
+/* Records whether the file is missing; 1 when that is news. */
+static int note_missing(datafile *df, apr_uint32_t missing)
+{
+    if (!df->note) {
+        int news = df->missing_logged != (int)missing;
+        df->missing_logged = (int)missing;
+        return news;
+    }
+    return __atomic_exchange_n(&df->note->missing, missing, __ATOMIC_ACQ_REL)
+           != missing;
+}
+
+/* The source as it is now: 1 and *v when it is there and settled, 0 when
+ * there is nothing new to do, -1 when it is missing. */
+static int source_state(datafile *df, apr_time_t now, version *v)
+{
+    struct stat st;
+    if (stat(df->path, &st) < 0)
+        return errno == ENOENT ? -1 : 0;
+    note_missing(df, 0);
+    version_of(&st, v);
+    if ((df->cur && same_version(v, &df->cur->source))
+        || same_version(v, &df->failed))
+        return 0;
+    if (v->mtime <= now && now - v->mtime < SETTLE_TIME)
+        return 0;                       /* let the writer finish */
+    return 1;
+}
+
+static void log_missing(datafile *df, server_rec *s)
+{
+    if (note_missing(df, 1))
+        ap_log_error(APLOG_MARK, APLOG_ERR, ENOENT, s,
+                     "%s %s has gone: requests that need it are denied "
+                     "(500) until it is back", df->type->kind, df->path);
+}
+
+/* Reloads df if it changed; returns the new snapshot (already current)
+ * or NULL. */
+static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
 {
     version v;
-    int st = source_state(df, s, now, &v);
-    if (st < 0 && df->cur) {
+    int state = source_state(df, now, &v);
+    if (state < 0 && df->cur) {
         log_missing(df, s);
         swap_current(df, NULL);                 /* fail closed */
+        return NULL;
     }
-    else if (st > 0) {
-        int bad;
-        snapshot *fresh = reload(df, s, &v, &bad);
-        if (fresh)
-            swap_current(df, fresh);
-        give_back_memory();
+    if (state <= 0)
+        return NULL;
+    if (note_known_bad(df, &v)) {
+        df->failed = v;
+        return NULL;
+    }
+    char why[512];
+    int again;
+    snapshot *fresh = load_path(df->type, df->path, SETTLE_TIME,
+                                df->cur ? &df->cur->source : NULL,
+                                !registry.in_child, why, sizeof why, &again);
+    if (fresh) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
+                     df->type->kind, df->path, fresh->entries);
+        swap_current(df, fresh);
+    }
+    else if (!again) {
+        df->failed = v;
+        if (note_bad(df, &v))
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         "%s %s: %s; the last good version stays in force",
+                         df->type->kind, df->path, why);
+    }
+    give_back_memory();
+    return fresh;
+}
+
+void datafile_monitor(server_rec *s)
+{
+    if (!registry.configured || registry.in_child)
+        return;
+    apr_time_t now = apr_time_now();
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi)) {
+        const void *key;
+        void *val;
+        apr_hash_this(hi, &key, NULL, &val);
+        snapshot *fresh = check_configured(val, s, now);
+        if (fresh)      /* children forked from now on inherit it */
+            carry_put(key, fresh);
     }
 }
 
-/* A process following published images. */
-static void step_images(datafile *df, server_rec *s, apr_time_t now)
+/* ------------------------------------------------------------------ */
+/* Files named in .htaccess files                                       */
+
+/* 1 when uid (with its groups) may read a file of mode/owner st. */
+static int uid_can_read(const struct stat *st, uid_t uid)
 {
+    if (uid == 0 || (st->st_uid == uid))
+        return uid == 0 || (st->st_mode & S_IRUSR);
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || !found)
+        return (st->st_mode & S_IROTH) != 0;
+    gid_t groups[256];
+    int n = 256;
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+        n = 0;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st->st_gid)
+            return (st->st_mode & S_IRGRP) != 0;
+    return (st->st_mode & S_IROTH) != 0;
+}
+
+/* A parse error as the .htaccess owner may see it: the offending token
+ * (the quoted part) only when they could read the file themselves. */
+static const char *shown_why(apr_pool_t *p, const char *why,
+                             const struct stat *st, uid_t reader)
+{
+    const char *quote = strchr(why, '\'');
+    if (!quote || uid_can_read(st, reader))
+        return why;
+    return apr_pstrcat(p, apr_pstrmemdup(p, why, (apr_size_t)(quote - why)),
+                       "(the file's content is not shown: the owner of the "
+                       ".htaccess file cannot read it)", NULL);
+}
+
+/* AuthzPolicyHtaccessFiles for the file opened as fd; NULL when allowed. */
+static const char *refusal(apr_pool_t *p, const htaccess_files_rule *rule,
+                           int fd, const struct stat *st,
+                           const struct stat *htaccess)
+{
+    if (rule && rule->mode == HTACCESS_FILES_ANY)
+        return NULL;
+    if (!rule || rule->mode == HTACCESS_FILES_OWNER) {
+        if (st->st_uid == htaccess->st_uid)
+            return NULL;
+        return apr_psprintf(p, "refused: owned by uid %ld, not by the "
+                            ".htaccess file's owner (uid %ld) "
+                            "(AuthzPolicyHtaccessFiles owner)",
+                            (long)st->st_uid, (long)htaccess->st_uid);
+    }
+    /* The path of the opened file itself: no symlink can be swapped
+     * between this check and the read. */
+    char link[64], real[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, real, sizeof real - 1);
+    if (n <= 0)
+        return "refused: its real path cannot be found";
+    real[n] = '\0';
+    for (int i = 0; i < rule->ndirs; i++) {
+        size_t dl = strlen(rule->dirs[i]);
+        if (!strncmp(real, rule->dirs[i], dl) && real[dl] == '/')
+            return NULL;
+    }
+    return apr_psprintf(p, "refused: it resolves to %s, outside the "
+                        "AuthzPolicyHtaccessFiles directories", real);
+}
+
+static apr_status_t unpin(void *arg)
+{
+    datafile *df = arg;
+    pthread_mutex_lock(&registry.mu);
+    df->pins--;
+    pthread_mutex_unlock(&registry.mu);
+    return APR_SUCCESS;
+}
+
+static void entry_free(datafile *df)
+{
+    swap_current(df, NULL);
+    pthread_mutex_destroy(&df->mu);
+    free(df->key);
+    free(df->path);
+    free(df->failed_why);
+    free(df);
+}
+
+/* Under registry.mu: takes the least recently used entry that nobody
+ * uses out of the cache, for the caller to free. */
+static datafile *evict_unused(void)
+{
+    datafile *oldest = NULL;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.htaccess); hi;
+         hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        if (!df->pins && !df->loading
+            && (!oldest || df->last_used < oldest->last_used))
+            oldest = df;
+    }
+    if (oldest) {
+        apr_hash_set(registry.htaccess, oldest->key, APR_HASH_KEY_STRING,
+                     NULL);
+        registry.nhtaccess--;
+    }
+    return oldest;
+}
+
+/* Under registry.mu: the entry for key, made if need be and pinned for
+ * the life of pool.  NULL when the cache is full of entries in use. */
+static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
+                           const char *key, const char *path,
+                           datafile **evicted)
+{
+    datafile *df = apr_hash_get(registry.htaccess, key, APR_HASH_KEY_STRING);
+    *evicted = NULL;
+    if (!df) {
+        if (registry.nhtaccess >= registry.max_files
+            && !(*evicted = evict_unused()))
+            return NULL;
+        df = calloc(1, sizeof *df);
+        if (!df || !(df->key = strdup(key)) || !(df->path = strdup(path))) {
+            if (df)
+                free(df->key);
+            free(df);
+            return NULL;
+        }
+        pthread_mutex_init(&df->mu, NULL);
+        df->type = type;
+        df->htaccess = 1;
+        apr_hash_set(registry.htaccess, df->key, APR_HASH_KEY_STRING, df);
+        registry.nhtaccess++;
+    }
+    df->pins++;
+    df->last_used = apr_time_now();
+    apr_pool_cleanup_register(pool, df, unpin, apr_pool_cleanup_null);
+    return df;
+}
+
+/* Loads or reuses a file named by an .htaccess file. */
+static const char *open_from_htaccess(cmd_parms *cmd,
+                                      const datafile_type *type,
+                                      const char *path, const char *key,
+                                      const htaccess_files_rule *rule,
+                                      datafile **out)
+{
+    apr_pool_t *p = cmd->pool;
+    const char *htaccess = cmd->directive ? cmd->directive->filename
+                                          : cmd->config_file->name;
+    const char *named = apr_psprintf(p, "%s %s (named in %s)", type->kind,
+                                     path, htaccess);
+    struct stat hst, st;
+    if (stat(htaccess, &hst) < 0)
+        return apr_psprintf(p, "%s: cannot check the .htaccess file: %s",
+                            named, strerror(errno));
+    int fd = -1;
+    int e = open_regular(path, &fd, &st);
+    if (e) {
+        if (e > 0 && e != EAGAIN)
+            return apr_psprintf(p, "%s: cannot read: %s", named, strerror(e));
+        return apr_psprintf(p, "%s: %s", named, read_error(e));
+    }
+    const char *why = refusal(p, rule, fd, &st, &hst);
+    if (!why && st.st_size > registry.max_bytes)
+        why = apr_psprintf(p, "refused: %" APR_OFF_T_FMT " bytes, more than "
+                           "the %" APR_OFF_T_FMT " that AuthzPolicyHtaccess"
+                           "Limits allows", (apr_off_t)st.st_size,
+                           registry.max_bytes);
+    if (why) {
+        close(fd);
+        return apr_psprintf(p, "%s: %s", named, why);
+    }
     version v;
-    follow_image(df, s);
-    int st = source_state(df, s, now, &v);
-    if (st == 0 || (st < 0 && !df->cur))
-        return;                 /* nothing new, or already withdrawn */
-    if (st > 0 && known_bad(df, &v)) {
-        df->failed = v;
-        return;
+    version_of(&st, &v);
+
+    datafile *evicted, *df;
+    pthread_mutex_lock(&registry.mu);
+    df = entry_get(p, type, key, path, &evicted);
+    while (df && df->loading)   /* only requests for this file wait */
+        pthread_cond_wait(&registry.loaded, &registry.mu);
+    int load = 0;
+    if (!df)
+        why = apr_psprintf(p, "refused: this server process keeps %u files "
+                           "named in .htaccess files already, all in use "
+                           "(AuthzPolicyHtaccessLimits)", registry.nhtaccess);
+    else if (df->cur && same_version(&v, &df->cur->source))
+        ;                               /* loaded and unchanged */
+    else if (same_version(&v, &df->failed)) {
+        if (!df->cur)   /* else the last good version stays in force */
+            why = shown_why(p, df->failed_why ? df->failed_why : "invalid",
+                            &st, hst.st_uid);
     }
-    /* One process acts for all: whoever takes the lock. */
-    int fd = open(df->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return;                         /* busy: follow its result later */
-    }
-    follow_image(df, s);                /* someone may have just done it */
-    if (st < 0) {
-        if (unlink(df->image_path) == 0)
-            log_missing(df, s);
-        swap_current(df, NULL);
-    }
-    else if (!df->cur || !same_version(&v, &df->cur->source)) {
-        int bad;
-        snapshot *fresh = reload(df, s, &v, &bad);
-        if (fresh) {
-            int e = publish(df, fresh);
-            if (e)
-                ap_log_error(APLOG_MARK, APLOG_ERR, e, s,
-                             "%s %s: cannot write %s; the last good version "
-                             "stays in force", df->type->kind, df->path,
-                             df->image_path);
-            snapshot_free(fresh);
-            follow_image(df, s);
+    else
+        load = df->loading = 1;
+    pthread_mutex_unlock(&registry.mu);
+    if (evicted)
+        entry_free(evicted);
+
+    if (load) {
+        char buf[512];
+        int again;
+        /* the first version is read as it is; a change must settle */
+        snapshot *fresh = load_fd(type, fd, &st, df->cur ? SETTLE_TIME : 0,
+                                  df->cur ? &df->cur->source : NULL,
+                                  registry.max_bytes, 0, buf, sizeof buf,
+                                  &again);
+        if (fresh)
+            swap_current(df, fresh);
+        else if (!df->cur)
+            why = shown_why(p, buf, &st, hst.st_uid);
+        else if (!again)
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
+                         "%s: %s; the last good version stays in force",
+                         named, shown_why(p, buf, &st, hst.st_uid));
+        pthread_mutex_lock(&registry.mu);
+        if (!fresh && !again) {         /* not read again until it changes */
+            df->failed = v;
+            free(df->failed_why);
+            df->failed_why = strdup(buf);
         }
-        else if (bad) {
-            /* nobody parses this version again */
-            write_by_rename(df->bad_path, &v, sizeof v, NULL, 0);
-        }
+        df->loading = 0;
+        pthread_cond_broadcast(&registry.loaded);
+        pthread_mutex_unlock(&registry.mu);
         give_back_memory();
     }
-    close(fd);                          /* releases the lock */
+    close(fd);
+    if (why)
+        return apr_psprintf(p, "%s: %s", named, why);
+    *out = df;
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* The registry                                                         */
 
-static apr_uint64_t hash64(const char *s)
-{
-    apr_uint64_t h = APR_UINT64_C(1469598103934665603);
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= APR_UINT64_C(1099511628211);
-    }
-    return h;
-}
-
-static void set_image_paths(datafile *df, const char *key)
-{
-    const char *base = apr_psprintf(registry.pool, "%s/%016" APR_UINT64_T_HEX_FMT,
-                                    registry.image_dir, hash64(key));
-    df->image_path = apr_pstrcat(registry.pool, base, ".img", NULL);
-    df->lock_path = apr_pstrcat(registry.pool, base, ".lock", NULL);
-    df->bad_path = apr_pstrcat(registry.pool, base, ".bad", NULL);
-}
-
 static apr_status_t registry_cleanup(void *unused)
 {
     (void)unused;
-    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
-         hi = apr_hash_next(hi)) {
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
         if (df->cur)
-            snapshot_release(df, df->cur);
+            snapshot_release(df->cur);
         df->cur = NULL;
     }
-    memset(&registry, 0, sizeof registry);
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.inodes); hi;
+         hi = apr_hash_next(hi))
+        free(apr_hash_this_val(hi));
+    registry.configured = NULL;
+    registry.pool = NULL;
     return APR_SUCCESS;
 }
 
 void datafile_registry_init(apr_pool_t *pconf)
 {
-    /* Our own pool: .htaccess files open data files at request time, from
-     * many threads, and pconf is not ours to allocate from then. */
+    /* The carry store lives in the process pool, which outlives pconf
+     * and this module's own unloading at a restart. */
+    apr_pool_t *process = apr_pool_parent_get(pconf);
+    void *found = NULL;
+    apr_pool_userdata_get(&found, "authz_policy_carry", process);
+    if (!found) {
+        found = calloc(1, sizeof(carry_store));
+        apr_pool_userdata_set(found, "authz_policy_carry", NULL, process);
+    }
+    registry.carry = found;
+    for (carried *c = registry.carry->head; c; c = c->next)
+        c->configured = 0;
+
     apr_pool_create(&registry.pool, pconf);
-    registry.files = apr_hash_make(registry.pool);
-    registry.image_dir = NULL;
-    apr_thread_mutex_create(&registry.mu, APR_THREAD_MUTEX_DEFAULT,
-                            registry.pool);
+    registry.configured = apr_hash_make(registry.pool);
+    registry.htaccess = apr_hash_make(registry.pool);
+    registry.inodes = apr_hash_make(registry.pool);
+    registry.nhtaccess = 0;
+    registry.in_child = 0;
+    registry.max_bytes = DATAFILE_HTACCESS_BYTES;
+    registry.max_files = DATAFILE_HTACCESS_FILES;
+    pthread_mutex_init(&registry.mu, NULL);
+    pthread_cond_init(&registry.loaded, NULL);
     apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
                               apr_pool_cleanup_null);
 }
 
-const char *datafile_open(apr_pool_t *p, const datafile_type *type,
-                          const char *path, datafile **out)
+/* A file named in the server configuration, loaded by the parent. */
+static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
+                                   const char *path, const char *key,
+                                   datafile **out)
 {
-    const char *key = apr_pstrcat(p, type->kind, "\n", path, NULL);
-    const char *err = NULL;
-
-    apr_thread_mutex_lock(registry.mu);
-    datafile *df = apr_hash_get(registry.files, key, APR_HASH_KEY_STRING);
-    if (!df) {
-        apr_pool_t *rp = registry.pool;
-        datafile *fresh = apr_pcalloc(rp, sizeof *fresh);
-        fresh->path = apr_pstrdup(rp, path);
-        fresh->type = type;
-        apr_thread_mutex_create(&fresh->mu, APR_THREAD_MUTEX_DEFAULT, rp);
-        /* At request time (an .htaccess file), another process may have
-         * published it already: share that version. */
-        if (registry.image_dir) {
-            set_image_paths(fresh, key);
-            version v;
-            fresh->cur = map_image(fresh, &v);
-            if (fresh->cur)
-                fresh->image = v;
-        }
-        if (!fresh->cur) {
-            char buf[1024];
-            int again;
-            /* at startup, or first named by an .htaccess file: read what
-             * is there now */
-            fresh->cur = load(type, path, 0, NULL, buf, sizeof buf, &again);
-            if (!fresh->cur)
-                err = apr_pstrdup(p, buf);
-            else if (fresh->image_path && !publish(fresh, fresh->cur)) {
-                version v;
-                snapshot *mapped = map_image(fresh, &v);
-                if (mapped) {
-                    snapshot_free(fresh->cur);
-                    fresh->cur = mapped;
-                    fresh->image = v;
-                }
-            }
-        }
-        if (fresh->cur) {
-            fresh->next_check = apr_time_now() + CHECK_INTERVAL;
-            apr_hash_set(registry.files, apr_pstrdup(rp, key),
-                         APR_HASH_KEY_STRING, fresh);
-            df = fresh;
-        }
+    datafile *df = apr_hash_get(registry.configured, key,
+                                APR_HASH_KEY_STRING);
+    if (df) {
+        *out = df;
+        return NULL;
     }
-    apr_thread_mutex_unlock(registry.mu);
+    carried *c = carry_find(key);
+    struct stat st;
+    version now;
+    snapshot *snap = NULL;
+    /* unchanged since the last configuration cycle: not parsed again */
+    if (c && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        version_of(&st, &now);
+        if (same_version(&now, &c->source))
+            snap = from_carried(type, c);
+    }
+    if (!snap) {
+        char why[512];
+        int again;
+        snap = load_path(type, path, 0, NULL, 1, why, sizeof why, &again);
+        if (snap) {
+            carry_put(key, snap);
+        }
+        else if (c && registry.carry->started) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL,
+                         "%s %s: %s; the version loaded before stays in "
+                         "force", type->kind, path, why);
+            snap = from_carried(type, c);
+        }
+        if (!snap)
+            return apr_psprintf(cmd->pool, "%s %s: %s", type->kind, path,
+                                why);
+    }
+    c = carry_find(key);
+    if (c)
+        c->configured = 1;
+    df = apr_pcalloc(registry.pool, sizeof *df);
+    df->path = apr_pstrdup(registry.pool, path);
+    df->type = type;
+    pthread_mutex_init(&df->mu, NULL);
+    df->next_check = apr_time_now() + CHECK_INTERVAL;
+    swap_current(df, snap);
+    apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),
+                 APR_HASH_KEY_STRING, df);
     *out = df;
-    return err;
+    return NULL;
 }
 
-static apr_status_t release_cleanup(void *arg)
+const char *datafile_open(cmd_parms *cmd, const datafile_type *type,
+                          const char *path, const htaccess_files_rule *rule,
+                          datafile **out)
 {
-    void **pair = arg;
-    snapshot_release(pair[0], pair[1]);
+    const char *key = apr_pstrcat(cmd->temp_pool, type->kind, "\n", path,
+                                  NULL);
+    /* .htaccess files are read with neither ACCESS_CONF nor RSRC_CONF */
+    if (!(cmd->override & (ACCESS_CONF | RSRC_CONF)))
+        return open_from_htaccess(cmd, type, path, key, rule, out);
+    return open_configured(cmd, type, path, key, out);
+}
+
+void datafile_set_htaccess_limits(apr_off_t max_bytes, unsigned max_files)
+{
+    registry.max_bytes = max_bytes;
+    registry.max_files = max_files;
+}
+
+/* The server's User cannot read path: its changes will only be seen by the
+ * parent, about every ten seconds, and by children started after that. */
+static void warn_unreadable(server_rec *s, const datafile *df)
+{
+    struct stat st;
+    if (geteuid() != 0 || ap_unixd_config.user_id == 0
+        || stat(df->path, &st) < 0 || uid_can_read(&st,
+                                                   ap_unixd_config.user_id))
+        return;
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "%s %s is not readable by the server's User (%s): running "
+                 "server processes cannot reload it when it changes; only "
+                 "the parent will (within about ten seconds), for the "
+                 "processes it starts afterwards", df->type->kind, df->path,
+                 ap_unixd_config.user_name);
+}
+
+void datafile_post_config(server_rec *s, int real_pass)
+{
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        if (real_pass && df->cur)
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         "%s %s: %" APR_SIZE_T_FMT " entries, %"
+                         APR_SIZE_T_FMT " bytes shared by all processes",
+                         df->type->kind, df->path, df->cur->entries,
+                         df->cur->size);
+        /* once at a first start (its first pass), then at each restart */
+        if (!real_pass || registry.carry->started)
+            warn_unreadable(s, df);
+    }
+    if (!real_pass)
+        return;
+    unsigned n = apr_hash_count(registry.configured);
+    if (n && apr_shm_create(&registry.notes, n * sizeof(shared_note), NULL,
+                            registry.pool) == APR_SUCCESS) {
+        shared_note *note = apr_shm_baseaddr_get(registry.notes);
+        memset(note, 0, n * sizeof *note);
+        for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+             hi; hi = apr_hash_next(hi))
+            ((datafile *)apr_hash_this_val(hi))->note = note++;
+    }
+    /* forget the files this configuration no longer names */
+    for (carried **cp = &registry.carry->head; *cp;) {
+        carried *c = *cp;
+        if (c->configured) {
+            cp = &c->next;
+            continue;
+        }
+        *cp = c->next;
+        free(c->image);
+        free(c->key);
+        free(c);
+    }
+    registry.carry->started = 1;
+}
+
+void datafile_child_init(void)
+{
+    registry.in_child = 1;
+    if (!registry.configured)
+        return;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        df->next_check = 0;         /* look at the file at once */
+    }
+}
+
+static apr_status_t release_cleanup(void *snap)
+{
+    snapshot_release(snap);
     return APR_SUCCESS;
 }
 
@@ -669,95 +1024,43 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
     int due = 0;
     snapshot *snap;
 
-    apr_thread_mutex_lock(df->mu);
-    if (!df->checking && now >= df->next_check) {
+    /* .htaccess entries were looked at when the .htaccess file was read */
+    pthread_mutex_lock(&df->mu);
+    if (!df->htaccess && !df->checking && now >= df->next_check) {
         df->checking = 1;
         due = 1;
     }
-    apr_thread_mutex_unlock(df->mu);
+    pthread_mutex_unlock(&df->mu);
     if (due) {
-        if (df->image_path)
-            step_images(df, s, now);
-        else
-            step_alone(df, s, now);
-        apr_thread_mutex_lock(df->mu);
+        check_configured(df, s, now);
+        pthread_mutex_lock(&df->mu);
         df->next_check = now + CHECK_INTERVAL;
         df->checking = 0;
-        apr_thread_mutex_unlock(df->mu);
+        pthread_mutex_unlock(&df->mu);
     }
 
-    apr_thread_mutex_lock(df->mu);
+    pthread_mutex_lock(&df->mu);
     snap = df->cur;
     if (snap)
-        snap->refs++;
-    apr_thread_mutex_unlock(df->mu);
+        apr_atomic_inc32(&snap->refs);
+    pthread_mutex_unlock(&df->mu);
     if (!snap) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      "%s %s is not available", df->type->kind, df->path);
         return NULL;
     }
-    void **pair = apr_palloc(pool, 2 * sizeof(void *));
-    pair[0] = df;
-    pair[1] = snap;
-    apr_pool_cleanup_register(pool, pair, release_cleanup,
+    apr_pool_cleanup_register(pool, snap, release_cleanup,
                               apr_pool_cleanup_null);
     return snap->handle;
 }
 
-void datafile_child_init(void)
+int datafile_is_loaded(const apr_finfo_t *finfo)
 {
-    if (!registry.files)
-        return;
-    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
-         hi = apr_hash_next(hi)) {
-        datafile *df = apr_hash_this_val(hi);
-        df->next_check = 0;         /* look at the image at once */
-    }
-}
-
-void datafile_publish(apr_pool_t *pconf, server_rec *s)
-{
-    const char *dir = ap_runtime_dir_relative(pconf, "authz_policy");
-    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
-                     "cannot create %s: every server process keeps its own "
-                     "copy of the data files", dir);
-        return;
-    }
-    /* Children (the server's User) publish new versions here. */
-    if (geteuid() == 0
-        && chown(dir, ap_unixd_config.user_id, ap_unixd_config.group_id) < 0)
-        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
-                     "cannot hand %s to the server's user: reloads will "
-                     "be done by each process for itself", dir);
-    registry.image_dir = apr_pstrdup(registry.pool, dir);
-
-    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.files); hi;
-         hi = apr_hash_next(hi)) {
-        const void *key;
-        void *val;
-        apr_hash_this(hi, &key, NULL, &val);
-        datafile *df = val;
-        set_image_paths(df, key);
-        unlink(df->bad_path);
-        int e = df->cur ? publish(df, df->cur) : EINVAL;
-        version v;
-        snapshot *mapped = e ? NULL : map_image(df, &v);
-        if (!mapped) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, e ? e : errno, s,
-                         "%s %s: cannot publish %s; each server process "
-                         "will keep its own copy", df->type->kind, df->path,
-                         df->image_path);
-            df->image_path = df->lock_path = df->bad_path = NULL;
-            continue;
-        }
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     "%s %s: %" APR_SIZE_T_FMT " entries, %" APR_SIZE_T_FMT
-                     " bytes shared by all processes, parsed in %.3f s",
-                     df->type->kind, df->path,
-                     df->type->count ? df->type->count(mapped->image) : 0,
-                     mapped->size, (double)df->cur->parse_time / 1e6);
-        swap_current(df, mapped);       /* one copy, shared by children */
-        df->image = v;
-    }
+    if (finfo->filetype != APR_REG || !registry.inodes)
+        return 0;
+    inode_key k = { (apr_uint64_t)finfo->device, (apr_uint64_t)finfo->inode };
+    pthread_mutex_lock(&registry.mu);
+    int found = apr_hash_get(registry.inodes, &k, sizeof k) != NULL;
+    pthread_mutex_unlock(&registry.mu);
+    return found;
 }

@@ -1,24 +1,31 @@
 /*
- * datafile: data files (user files, later IP lists and GeoIP databases)
- * loaded once, shared by every process and thread of the server, and
- * picked up again when they change on disk.
+ * datafile: data files (user files, IP lists, GeoIP databases) loaded
+ * once, not per request, and picked up again when they change on disk.
  *
- * A file is parsed into an image: one position-independent block of
- * memory.  Images are published as files in an image directory under the
- * runtime directory, and every server process maps the published image,
- * so all of them share one copy and answer from the same version.
+ * Nothing is ever written to disk, and nothing the server's User could
+ * write is ever trusted (docs/design.md, "Data files and the threat
+ * model"):
  *
- * At startup the parent parses every file (an error stops httpd) and
- * publishes it.  Afterwards each process looks at its files once a second;
- * the first to see a changed file takes the file's lock, parses it once
- * and publishes the new image, or, when it does not parse, logs the error
- * once and marks that version bad: the last good image stays in force
- * everywhere.  A file that disappears is withdrawn: requests that need it
- * fail closed (500) until it is back.
+ * - Files named in the server configuration are parsed by the parent
+ *   (root) at start and at each restart, into its own memory; every child
+ *   inherits that memory by fork() and so shares one copy.  The parent
+ *   looks at them again about every ten seconds (the monitor hook), so
+ *   that children started later inherit the newest version.  A running
+ *   child looks at each file once a second and, when it changed, parses
+ *   it again into its own memory.  Across restarts the parent keeps the
+ *   last good version of each file: a restart with a file that no longer
+ *   loads keeps it (and an unchanged file is not parsed again).
+ * - Files named only in .htaccess files are loaded by each child into its
+ *   own memory, after AuthzPolicyHtaccessFiles has allowed them, within
+ *   AuthzPolicyHtaccessLimits; a file that failed to load is not read
+ *   again until it changes.
  *
- * A snapshot (one mapped image) is reference-counted: a request holds it
- * for its lifetime, so a reload never changes data under a running
- * request.
+ * Only regular files are read (checked before opening, and again on the
+ * opened descriptor, which is opened non-blocking).  No lock shared by
+ * unrelated requests is held while a file is opened or read.
+ *
+ * A snapshot (one version) is reference-counted: a request holds it for
+ * its lifetime, so a reload never changes data under a running request.
  */
 #ifndef AUTHZ_POLICY_DATAFILE_H
 #define AUTHZ_POLICY_DATAFILE_H
@@ -27,43 +34,70 @@
 #include "http_config.h"
 
 /* How a kind of file is parsed.  compile() returns a malloc'd image and
- * its size, or NULL and "line N: ..." in err (the caller adds the path).
- * valid() checks an image read back from disk before it is used.  A type
- * whose library reads files itself (GeoIP) gives open(), which makes the
- * handle requests use from the image file (path) or, before there is one,
- * from the image in memory (path NULL); NULL from open() fails the load. */
+ * its size, or NULL and "line N: ..." in err (the caller adds the path;
+ * a quoted part, if any, is the offending token, already escaped and
+ * cut).  A type whose library needs its own handle (GeoIP) gives open(),
+ * which makes the handle requests use from the image; NULL from open()
+ * fails the load. */
 typedef struct {
     const char *kind;           /* "AuthzPolicyUserFile", ... */
     int lines;                  /* a text file of lines (see datafile.c) */
     void *(*compile)(const char *buf, apr_size_t len, apr_size_t *size,
                      char *err, apr_size_t errlen);
-    int (*valid)(const void *image, apr_size_t size);
     apr_size_t (*count)(const void *image);      /* entries, for the log */
-    void *(*open)(const char *path, const void *image, apr_size_t size);
+    void *(*open)(const void *image, apr_size_t size);
     void (*close)(void *handle);
 } datafile_type;
 
 typedef struct datafile datafile;
 
+/* AuthzPolicyHtaccessFiles: which files an .htaccess file may name. */
+typedef enum {
+    HTACCESS_FILES_OWNER = 0,   /* same owner as the .htaccess file */
+    HTACCESS_FILES_ANY,         /* whatever the server can read */
+    HTACCESS_FILES_DIRS         /* resolves inside one of dirs */
+} htaccess_files_mode;
+
+typedef struct {
+    htaccess_files_mode mode;
+    const char *const *dirs;    /* real paths, without a trailing '/' */
+    int ndirs;
+} htaccess_files_rule;
+
 /* pre_config: a new registry for this configuration cycle. */
 void datafile_registry_init(apr_pool_t *pconf);
 
-/* Finds or loads the file at path (already resolved).  Also safe from
- * .htaccess parsing at request time.  NULL on success, else an error that
- * names the file. */
-const char *datafile_open(apr_pool_t *p, const datafile_type *type,
-                          const char *path, datafile **out);
+/* From a directive: finds or loads the file at path (already resolved).
+ * In the server configuration the parent loads it; from an .htaccess file
+ * (at request time) rule decides whether it may be read at all.  NULL on
+ * success, else an error that names the file. */
+const char *datafile_open(cmd_parms *cmd, const datafile_type *type,
+                          const char *path, const htaccess_files_rule *rule,
+                          datafile **out);
 
-/* post_config, in the parent: creates the image directory (writable by
- * the server's user) and publishes every file loaded so far. */
-void datafile_publish(apr_pool_t *pconf, server_rec *s);
+/* AuthzPolicyHtaccessLimits: the largest file an .htaccess may name, and
+ * how many such files a server process keeps at once. */
+void datafile_set_htaccess_limits(apr_off_t max_bytes, unsigned max_files);
+#define DATAFILE_HTACCESS_BYTES (16 * 1024 * 1024)
+#define DATAFILE_HTACCESS_FILES 10000
 
-/* child_init: a new child looks at the images on its first request. */
+/* post_config, in the parent, after the real configuration pass: logs
+ * what was loaded, warns about files the server's User cannot read, and
+ * forgets the versions of files no longer configured. */
+void datafile_post_config(server_rec *s, int real_pass);
+
+/* monitor hook, in the parent: looks at the configured files again. */
+void datafile_monitor(server_rec *s);
+
+/* child_init: a new child looks at its files on its first request. */
 void datafile_child_init(void);
 
 /* The current image (or the type's handle), held until pool (the
  * request's) is cleared; NULL when the file is missing (the caller denies
  * with 500). */
 const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s);
+
+/* 1 when finfo is a file that this process has loaded as a data file. */
+int datafile_is_loaded(const apr_finfo_t *finfo);
 
 #endif

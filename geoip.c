@@ -2,31 +2,31 @@
  * geoip: libmaxminddb behind the datafile interface.
  *
  * libmaxminddb only opens files, and maps them: a file rewritten in place
- * under a mapping would crash the process that reads it.  So the database
- * is never opened where the administrator keeps it: datafile.c publishes
- * a copy as an image file that is only ever replaced by rename, and the
- * handle is opened on that copy.
+ * under a mapping would crash the process that reads it, and a copy in a
+ * directory would be a file that others could read or replace.  So the
+ * database is opened from a sealed memory file (memfd) that holds the
+ * bytes datafile.c read: nobody can change it, it has no name in any
+ * directory, and children share the parent's by fork().
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE         /* memfd_create */
+#endif
 #include "geoip.h"
 
+#include <fcntl.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-static const char marker[] = "\xab\xcd\xefMaxMind.com";
-
-/* Writes image to an unnamed private file and opens it there (the mapping
- * outlives the name). */
-static int open_private(const void *image, apr_size_t size, MMDB_s *mmdb)
+/* Opens image as a MaxMind DB held in a sealed memory file. */
+static int open_sealed(const void *image, apr_size_t size, MMDB_s *mmdb)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/authz_policy_geoip.XXXXXX",
-             dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
+    int fd = memfd_create("authz_policy_geoip", MFD_CLOEXEC
+                                                | MFD_ALLOW_SEALING);
     if (fd < 0)
         return MMDB_FILE_OPEN_ERROR;
     const char *p = image;
@@ -41,10 +41,14 @@ static int open_private(const void *image, apr_size_t size, MMDB_s *mmdb)
             left -= (apr_size_t)n;
         }
     }
+    if (ok && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW
+                                     | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+        ok = 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    /* the mapping libmaxminddb makes outlives the descriptor */
+    int status = ok ? MMDB_open(path, MMDB_MODE_MMAP, mmdb) : MMDB_IO_ERROR;
     close(fd);
-    int status = ok ? MMDB_open(path, MMDB_MODE_MMAP, mmdb)
-                    : MMDB_IO_ERROR;
-    unlink(path);
     return status;
 }
 
@@ -52,7 +56,7 @@ static void *compile(const char *buf, apr_size_t len, apr_size_t *size,
                      char *err, apr_size_t errlen)
 {
     MMDB_s mmdb;
-    int status = open_private(buf, len, &mmdb);
+    int status = open_sealed(buf, len, &mmdb);
     if (status != MMDB_SUCCESS) {
         snprintf(err, errlen, "not a usable MaxMind DB: %s",
                  MMDB_strerror(status));
@@ -69,22 +73,12 @@ static void *compile(const char *buf, apr_size_t len, apr_size_t *size,
     return copy;
 }
 
-static int valid(const void *image, apr_size_t size)
-{
-    /* libmaxminddb checks the rest when it opens the file */
-    apr_size_t look = size < 128 * 1024 ? size : 128 * 1024;
-    return memmem((const char *)image + size - look, look, marker,
-                  sizeof marker - 1) != NULL;
-}
-
-static void *open_db(const char *path, const void *image, apr_size_t size)
+static void *open_db(const void *image, apr_size_t size)
 {
     MMDB_s *mmdb = malloc(sizeof *mmdb);
     if (!mmdb)
         return NULL;
-    int status = path ? MMDB_open(path, MMDB_MODE_MMAP, mmdb)
-                      : open_private(image, size, mmdb);
-    if (status != MMDB_SUCCESS) {
+    if (open_sealed(image, size, mmdb) != MMDB_SUCCESS) {
         free(mmdb);
         return NULL;
     }
@@ -99,7 +93,7 @@ static void close_db(void *handle)
 
 const datafile_type geoip_type = {
     .kind = "AuthzPolicyGeoIPDatabase", .lines = 0, .compile = compile,
-    .valid = valid, .count = NULL, .open = open_db, .close = close_db
+    .count = NULL, .open = open_db, .close = close_db
 };
 
 /* A string field as a NUL-terminated code; 0 when absent or not a code. */

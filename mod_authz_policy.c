@@ -26,9 +26,14 @@
 #include "http_request.h"
 #include "ap_provider.h"
 #include "ap_mpm.h"
+#include "mpm_common.h"
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 
 const char *const policy_reason_name[REASON_COUNT] = {
     "anonymous", "role", "plan", "scope", "region", "iplist", "other"
@@ -67,6 +72,10 @@ static void *merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->trusted = add->trusted ? add->trusted : base->trusted;
     c->trusted_text = add->trusted ? add->trusted_text : base->trusted_text;
     c->cache = add->cache ? add->cache : base->cache;
+    c->htaccess_files = add->htaccess_files_set ? add->htaccess_files
+                                                : base->htaccess_files;
+    c->htaccess_files_set = add->htaccess_files_set
+                            || base->htaccess_files_set;
     return c;
 }
 
@@ -111,11 +120,6 @@ static void *compile_userdb(const char *buf, apr_size_t len,
     return db;
 }
 
-static int valid_userdb(const void *image, apr_size_t size)
-{
-    return userdb_valid(image, size);
-}
-
 static apr_size_t count_userdb(const void *db)
 {
     return userdb_count(db);
@@ -123,8 +127,14 @@ static apr_size_t count_userdb(const void *db)
 
 static const datafile_type userfile_type = {
     .kind = "AuthzPolicyUserFile", .lines = 1, .compile = compile_userdb,
-    .valid = valid_userdb, .count = count_userdb
+    .count = count_userdb
 };
+
+static policy_server_conf *server_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &authz_policy_module);
+}
 
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
 {
@@ -133,7 +143,8 @@ static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
     if (!path)
         return apr_pstrcat(cmd->pool, "AuthzPolicyUserFile: invalid path ",
                            arg, NULL);
-    const char *err = datafile_open(cmd->temp_pool, &userfile_type, path,
+    const char *err = datafile_open(cmd, &userfile_type, path,
+                                    &server_conf(cmd)->htaccess_files,
                                     &d->userfile);
     if (err)
         return apr_pstrdup(cmd->pool, err);
@@ -180,12 +191,6 @@ static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
     return NULL;
 }
 
-static policy_server_conf *server_conf(cmd_parms *cmd)
-{
-    return ap_get_module_config(cmd->server->module_config,
-                                &authz_policy_module);
-}
-
 static const char *set_iplist(cmd_parms *cmd, void *dirv, const char *name,
                               const char *arg)
 {
@@ -202,8 +207,8 @@ static const char *set_iplist(cmd_parms *cmd, void *dirv, const char *name,
         return apr_pstrcat(cmd->pool, "AuthzPolicyIPList: invalid path ",
                            arg, NULL);
     datafile *df;
-    const char *err = datafile_open(cmd->temp_pool, &policy_iplist_type,
-                                    path, &df);
+    const char *err = datafile_open(cmd, &policy_iplist_type, path, NULL,
+                                    &df);
     if (err)
         return apr_pstrdup(cmd->pool, err);
     apr_hash_set(sc->iplists, apr_pstrdup(cmd->pool, name),
@@ -218,9 +223,75 @@ static const char *set_geoip(cmd_parms *cmd, void *dirv, const char *arg)
     if (!path)
         return apr_pstrcat(cmd->pool, "AuthzPolicyGeoIPDatabase: invalid "
                            "path ", arg, NULL);
-    const char *err = datafile_open(cmd->temp_pool, &geoip_type, path,
+    const char *err = datafile_open(cmd, &geoip_type, path, NULL,
                                     &server_conf(cmd)->geoip);
     return err ? apr_pstrdup(cmd->pool, err) : NULL;
+}
+
+/* AuthzPolicyHtaccessFiles owner|any|DIR [DIR ...] */
+static const char *set_htaccess_files(cmd_parms *cmd, void *dirv, int argc,
+                                      char *const argv[])
+{
+    (void)dirv;
+    htaccess_files_rule *rule = &server_conf(cmd)->htaccess_files;
+    if (argc < 1)
+        return "AuthzPolicyHtaccessFiles needs owner, any, or directories";
+    if (argc == 1 && !strcasecmp(argv[0], "owner"))
+        rule->mode = HTACCESS_FILES_OWNER;
+    else if (argc == 1 && !strcasecmp(argv[0], "any"))
+        rule->mode = HTACCESS_FILES_ANY;
+    else {
+        const char **dirs = apr_pcalloc(cmd->pool, argc * sizeof *dirs);
+        for (int i = 0; i < argc; i++) {
+            char real[PATH_MAX];
+            const char *dir = ap_server_root_relative(cmd->temp_pool,
+                                                      argv[i]);
+            if (!strcasecmp(argv[i], "owner") || !strcasecmp(argv[i], "any"))
+                return "AuthzPolicyHtaccessFiles: owner and any stand alone, "
+                       "not with directories";
+            if (!dir || !realpath(dir, real))
+                return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessFiles: "
+                                    "cannot resolve the directory %s: %s",
+                                    argv[i], strerror(errno));
+            size_t n = strlen(real);
+            while (n > 1 && real[n - 1] == '/')
+                real[--n] = '\0';
+            dirs[i] = apr_pstrdup(cmd->pool, strcmp(real, "/") ? real : "");
+        }
+        rule->mode = HTACCESS_FILES_DIRS;
+        rule->dirs = dirs;
+        rule->ndirs = argc;
+    }
+    server_conf(cmd)->htaccess_files_set = 1;
+    return NULL;
+}
+
+/* AuthzPolicyHtaccessLimits BYTES FILES; BYTES may end in K, M or G. */
+static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
+                                       const char *bytes, const char *files)
+{
+    (void)dirv;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    char *end;
+    apr_int64_t n = apr_strtoi64(bytes, &end, 10);
+    apr_int64_t unit = !strcasecmp(end, "K") ? 1024
+                       : !strcasecmp(end, "M") ? 1024 * 1024
+                       : !strcasecmp(end, "G") ? 1024 * 1024 * 1024 : 1;
+    if (end == bytes || n <= 0 || (*end && unit == 1)
+        || n > APR_INT64_MAX / unit)
+        return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
+                            "not a size (bytes, or a number with K, M or G)",
+                            bytes);
+    long count = strtol(files, &end, 10);
+    if (*end || end == files || count < 1 || count > 10000000)
+        return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
+                            "not a number of files (1 or more)", files);
+    policy_server_conf *sc = server_conf(cmd);
+    sc->htaccess_bytes = (apr_off_t)(n * unit);
+    sc->htaccess_max_files = (unsigned)count;
+    return NULL;
 }
 
 static apr_status_t free_iplist(void *list)
@@ -459,6 +530,12 @@ static const command_rec policy_cmds[] = {
                       "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
     AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
                   "a name and a file of addresses and CIDRs"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyHtaccessFiles", set_htaccess_files, NULL,
+                      RSRC_CONF, "which data files an .htaccess file may "
+                      "name: owner (default), any, or directories"),
+    AP_INIT_TAKE2("AuthzPolicyHtaccessLimits", set_htaccess_limits, NULL,
+                  RSRC_CONF, "the largest data file an .htaccess file may "
+                  "name, and how many such files a process keeps"),
     AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
                   "a MaxMind DB file (GeoLite2/GeoIP2 Country or City)"),
     AP_INIT_TAKE_ARGV("AuthzPolicyTrustedProxy", set_trusted_proxy, NULL,
@@ -885,17 +962,43 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     /* The first of httpd's two start-up passes only checks the
      * configuration: publish data files in the real one. */
-    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
-        datafile_publish(pconf, s);
-        if (policy_attrs_post_config(pconf, s) != OK)
-            return !OK;
-    }
+    int real_pass = ap_state_query(AP_SQ_MAIN_STATE)
+                    != AP_SQ_MS_CREATE_PRE_CONFIG;
+    policy_server_conf *sc = ap_get_module_config(s->module_config,
+                                                  &authz_policy_module);
+    datafile_set_htaccess_limits(
+        sc->htaccess_bytes ? sc->htaccess_bytes : DATAFILE_HTACCESS_BYTES,
+        sc->htaccess_max_files ? sc->htaccess_max_files
+                               : DATAFILE_HTACCESS_FILES);
+    datafile_post_config(s, real_pass);
+    if (real_pass && policy_attrs_post_config(pconf, s) != OK)
+        return !OK;
     chain_access_ex = take_over(pconf, ap_hook_get_access_checker_ex(),
                                 phase_access_ex);
     chain_check_user = take_over(pconf, ap_hook_get_check_user_id(),
                                  phase_check_user);
     chain_authz = take_over(pconf, ap_hook_get_auth_checker(), phase_authz);
     return OK;
+}
+
+/* The parent looks at the configured data files again, so that the
+ * children it starts later inherit their newest versions. */
+static int policy_monitor(apr_pool_t *p, server_rec *s)
+{
+    (void)p;
+    datafile_monitor(s);
+    return DECLINED;
+}
+
+/* A file loaded as a data file is never served as content: it gets the
+ * answer of a path that does not exist. */
+static int hide_data_files(request_rec *r)
+{
+    if (!r->filename || !datafile_is_loaded(&r->finfo))
+        return DECLINED;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s is a data file of "
+                  "mod_authz_policy: answered as a missing file", r->filename);
+    return HTTP_NOT_FOUND;
 }
 
 static void policy_child_init(apr_pool_t *pchild, server_rec *s)
@@ -911,6 +1014,8 @@ static void register_hooks(apr_pool_t *p)
     /* before mod_watchdog's (APR_HOOK_LAST), which starts our thread */
     ap_hook_post_config(policy_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(policy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(policy_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(hide_data_files, NULL, NULL, APR_HOOK_REALLY_FIRST);
 
     ap_hook_check_access_ex(phase_access_ex, NULL, NULL, APR_HOOK_REALLY_FIRST,
                             AP_AUTH_INTERNAL_PER_CONF);

@@ -26,11 +26,6 @@ static void *compile_iplist(const char *buf, apr_size_t len,
     return list;
 }
 
-static int valid_iplist(const void *image, apr_size_t size)
-{
-    return iplist_valid(image, size);
-}
-
 static apr_size_t count_iplist(const void *image)
 {
     return iplist_count(image);
@@ -38,7 +33,7 @@ static apr_size_t count_iplist(const void *image)
 
 const datafile_type policy_iplist_type = {
     .kind = "AuthzPolicyIPList", .lines = 1, .compile = compile_iplist,
-    .valid = valid_iplist, .count = count_iplist
+    .count = count_iplist
 };
 
 int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr)

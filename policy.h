@@ -96,6 +96,10 @@ typedef struct {
     const void *trusted;         /* AuthzPolicyTrustedProxy, an iplist */
     const char *trusted_text;
     policy_cache *cache;         /* NULL: no AuthzPolicyCache */
+    htaccess_files_rule htaccess_files;   /* AuthzPolicyHtaccessFiles */
+    int htaccess_files_set;
+    apr_off_t htaccess_bytes;    /* AuthzPolicyHtaccessLimits; 0: unset */
+    unsigned htaccess_max_files;
 } policy_server_conf;
 
 typedef struct {

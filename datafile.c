@@ -738,8 +738,8 @@ static const char *open_from_htaccess(cmd_parms *cmd,
     apr_pool_t *p = cmd->pool;
     const char *htaccess = cmd->directive ? cmd->directive->filename
                                           : cmd->config_file->name;
-    const char *named = apr_psprintf(p, "%s %s (named in %s)", type->kind,
-                                     path, htaccess);
+    /* httpd puts the .htaccess file's path before a directive's error */
+    const char *named = apr_psprintf(p, "%s %s", type->kind, path);
     struct stat hst, st;
     if (stat(htaccess, &hst) < 0)
         return apr_psprintf(p, "%s: cannot check the .htaccess file: %s",
@@ -801,8 +801,9 @@ static const char *open_from_htaccess(cmd_parms *cmd,
             why = shown_why(p, buf, &st, hst.st_uid);
         else if (!again)
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
-                         "%s: %s; the last good version stays in force",
-                         named, shown_why(p, buf, &st, hst.st_uid));
+                         "%s (named in %s): %s; the last good version stays "
+                         "in force", named, htaccess,
+                         shown_why(p, buf, &st, hst.st_uid));
         pthread_mutex_lock(&registry.mu);
         if (!fresh && !again) {         /* not read again until it changes */
             df->failed = v;

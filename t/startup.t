@@ -119,6 +119,24 @@ my @bad = (
     [ 'Require role without a role',
       "<Location />\nRequire role\n</Location>\n", {},
       qr{Require role .*needs at least one role} ],
+    [ 'a data file that is a directory',
+      "AuthzPolicyUserFile .\n", {},
+      qr{AuthzPolicyUserFile .*: not a regular file} ],
+    [ 'AuthzPolicyHtaccessFiles with a directory that does not exist',
+      "AuthzPolicyHtaccessFiles nowhere\n", {},
+      qr{AuthzPolicyHtaccessFiles: cannot resolve the directory nowhere} ],
+    [ 'AuthzPolicyHtaccessFiles owner beside a directory',
+      "AuthzPolicyHtaccessFiles owner /tmp\n", {},
+      qr{AuthzPolicyHtaccessFiles: owner and any stand alone} ],
+    [ 'AuthzPolicyHtaccessLimits with a bad size',
+      "AuthzPolicyHtaccessLimits 16X 100\n", {},
+      qr{AuthzPolicyHtaccessLimits: '16X' is not a size} ],
+    [ 'AuthzPolicyHtaccessLimits with a bad count',
+      "AuthzPolicyHtaccessLimits 16M 0\n", {},
+      qr{AuthzPolicyHtaccessLimits: '0' is not a number of files} ],
+    [ 'AuthzPolicyHtaccessLimits in a virtual host',
+      "<VirtualHost 127.0.0.1:1>\nAuthzPolicyHtaccessLimits 1M 10\n</VirtualHost>\n", {},
+      qr{AuthzPolicyHtaccessLimits cannot occur within <VirtualHost> section} ],
 );
 plan tests => 2 * @bad + 5;
 
@@ -148,6 +166,7 @@ like $out, qr/Syntax OK/, '... Syntax OK';
     write_file("$d/users.txt", "alice role=admin\n");
     write_file("$d/office-networks.txt", "192.0.2.0/24\n");
     write_file("$d/blocklist.txt", "198.51.100.7\n");
+    mkdir "$d/authz-data";
     system('cp', var_path('geo.mmdb'), "$d/GeoLite2-Country.mmdb") == 0 or die;
     $examples =~ s{/etc/apache2/}{$d/}g;
     $examples =~ s{\$\{APACHE_LOG_DIR\}}{$d}g;

@@ -109,6 +109,7 @@ typedef struct carried {
     version source;
     void *image;
     apr_size_t size;
+    apr_interval_time_t parse_time;
     int configured;             /* named by the configuration being read */
 } carried;
 
@@ -439,6 +440,7 @@ static void carry_put(const char *key, snapshot *snap)
     c->image = (void *)snap->image;
     c->size = snap->size;
     c->source = snap->source;
+    c->parse_time = snap->parse_time;
     c->configured = 1;
     snap->carried = 1;
 }
@@ -453,6 +455,7 @@ static snapshot *from_carried(const datafile_type *type, const carried *c)
     snap->entries = type->count ? type->count(c->image) : 0;
     snap->type = type;
     snap->source = c->source;
+    snap->parse_time = c->parse_time;
     snap->carried = 1;
     snap->handle = type->open ? type->open(c->image, c->size) : c->image;
     if (!snap->handle) {
@@ -968,9 +971,10 @@ void datafile_post_config(server_rec *s, int real_pass)
         if (real_pass && df->cur)
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                          "%s %s: %" APR_SIZE_T_FMT " entries, %"
-                         APR_SIZE_T_FMT " bytes shared by all processes",
-                         df->type->kind, df->path, df->cur->entries,
-                         df->cur->size);
+                         APR_SIZE_T_FMT " bytes shared by all processes, "
+                         "parsed in %.3f s", df->type->kind, df->path,
+                         df->cur->entries, df->cur->size,
+                         (double)df->cur->parse_time / 1e6);
         /* once at a first start (its first pass), then at each restart */
         if (!real_pass || registry.carry->started)
             warn_unreadable(s, df);

@@ -11,6 +11,7 @@
 #
 #   perl bench/bench.pl [--rounds 3] [--duration 5] [--connections 32]
 #                       [--only NAME[,NAME]] [--port 8531]
+#                       [--htaccess-files 10000]   (0: skip that measure)
 use strict;
 use warnings;
 use FindBin;
@@ -25,9 +26,10 @@ use Time::HiRes qw(time sleep);
 my $ROOT = "$FindBin::Bin/..";
 my $OUT  = "$FindBin::Bin/out";
 my %opt = (rounds => 3, duration => 5, connections => 32, threads => 1,
-           port => 8531, only => '', pin => 1);
+           port => 8531, only => '', pin => 1, 'htaccess-files' => 10_000);
 GetOptions(\%opt, 'rounds=i', 'duration=i', 'connections=i', 'threads=i',
-           'port=i', 'only=s', 'pin!') or die "usage: see the top of $0\n";
+           'port=i', 'only=s', 'pin!', 'htaccess-files=i')
+    or die "usage: see the top of $0\n";
 # With two or more cores, the server and wrk get cores of their own, so
 # that they do not take turns on one: steadier figures.
 my $cores = `nproc` + 0;
@@ -147,6 +149,25 @@ close $sq or die "sqlite3 failed\n";
 my $sha = sha1_base64($PASS) . '=';
 write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
 
+# Many small user files, each named by its own .htaccess file: what they
+# cost the server's memory once every process has loaded them.
+my $HT = $opt{'htaccess-files'};
+if ($HT && !-e "$OUT/htdocs/ht/$HT.done") {
+    print "generating $HT .htaccess areas\n";
+    system('rm', '-rf', "$OUT/htdocs/ht");
+    for my $i (1 .. $HT) {
+        my $d = "$OUT/htdocs/ht/$i";
+        make_path($d);
+        write_file("$d/users.txt", "$USER role=editor plan=pro\n"
+                   . "a$i role=viewer\nb$i role=admin scope=x:$i\n");
+        write_file("$d/f.html", "ok\n");
+        write_file("$d/.htaccess", "AuthType Basic\nAuthName bench\n"
+                   . "AuthBasicProvider file\nAuthUserFile \"$OUT/htpasswd\"\n"
+                   . "AuthzPolicyUserFile \"$d/users.txt\"\nRequire role editor\n");
+    }
+    write_file("$OUT/htdocs/ht/$HT.done", '');
+}
+
 # Stock Require ip: 10,000 networks that do not match, then loopback last,
 # so that every request scans the whole list.
 {
@@ -239,6 +260,9 @@ Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
 <Location /iplist>
     Require iplist million
 </Location>
+<Directory "$OUT/htdocs/ht">
+    AllowOverride AuthConfig
+</Directory>
 <Location /region>
     # 127.0.0.1 is in no region of the test database: XX
     Require region XX
@@ -367,6 +391,41 @@ sub kb_field {
     return 0;
 }
 my $mem_end = memory();
+
+# Every .htaccess area, requested over several connections so that every
+# server process loads (nearly) every file: the children's PSS before and
+# after.
+my %htaccess;
+if ($HT) {
+    my $before = memory();
+    my @kids;
+    for my $c (1 .. 8) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            my $sock;
+            for my $i (1 .. $HT) {
+                $sock ||= IO::Socket::INET->new("127.0.0.1:$opt{port}") or die $!;
+                print $sock "GET /ht/$i/f.html HTTP/1.1\r\nHost: x\r\n"
+                    . "Authorization: $AUTH\r\n\r\n";
+                my ($status, $len) = ('', 0);
+                while (my $line = <$sock>) {
+                    $status ||= $line;
+                    $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
+                    last if $line eq "\r\n";
+                }
+                read $sock, my $body, $len if $len;
+                die "/ht/$i: $status" unless $status =~ / 200 /;
+            }
+            exit 0;
+        }
+        push @kids, $pid;
+    }
+    waitpid $_, 0 for @kids;
+    my $after = memory();
+    my $sum = sub { my $t = 0; $t += $_->{pss_kb} for @{ $_[0]{children} }; $t };
+    %htaccess = (files => $HT, children => scalar @{ $after->{children} },
+                 pss_before_kb => $sum->($before), pss_after_kb => $sum->($after));
+}
 my %load;
 open my $log, '<', "$OUT/error.log";
 while (<$log>) {
@@ -420,9 +479,15 @@ for my $when (['after startup', $mem_start], ['after the runs', $mem_end]) {
                         $_->{pss_kb} / 1024 } @{ $m->{children} });
 }
 print "(after the runs, children also hold stock mod_authz_groupfile's request pools)\n";
+printf "%d .htaccess user files of 3 lines, loaded by %d processes: children's "
+     . "PSS %.1f MB -> %.1f MB (+%.1f MB in total)\n", $htaccess{files},
+    $htaccess{children}, $htaccess{pss_before_kb} / 1024,
+    $htaccess{pss_after_kb} / 1024,
+    ($htaccess{pss_after_kb} - $htaccess{pss_before_kb}) / 1024 if %htaccess;
 
 my $results = { settings => \%opt, scenarios => \@rows, startup_s => $startup,
-                load => \%load, memory => { after_startup => $mem_start,
+                load => \%load, htaccess_files => \%htaccess,
+                memory => { after_startup => $mem_start,
                                             after_runs => $mem_end },
                 when => scalar gmtime };
 write_file("$OUT/results.json", JSON::PP->new->pretty->canonical->encode($results));

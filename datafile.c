@@ -87,6 +87,7 @@ struct datafile {
     char *path;
     const datafile_type *type;
     pthread_mutex_t mu;         /* guards cur, next_check, checking */
+    pthread_cond_t checked;     /* a check ended (while cur is NULL) */
     snapshot *cur;              /* NULL while the file is missing */
     apr_time_t next_check;
     int checking;               /* one thread looks at the file at once */
@@ -116,6 +117,7 @@ typedef struct carried {
 typedef struct {
     carried *head;
     int started;                /* a first start has completed */
+    apr_status_t (*freed_by)(void *);   /* the cleanup registered for it */
 } carry_store;
 
 static struct {
@@ -123,6 +125,7 @@ static struct {
     apr_hash_t *configured;     /* "kind\npath" -> datafile */
     apr_shm_t *notes;
     carry_store *carry;
+    apr_pool_t *process;        /* the process pool, which holds carry */
     int in_child;
     pthread_mutex_t mu;         /* guards what follows */
     pthread_cond_t loaded;      /* an .htaccess entry finished loading */
@@ -673,6 +676,7 @@ static apr_status_t unpin(void *arg)
 static void entry_free(datafile *df)
 {
     swap_current(df, NULL);
+    pthread_cond_destroy(&df->checked);
     pthread_mutex_destroy(&df->mu);
     free(df->key);
     free(df->path);
@@ -720,6 +724,7 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
             return NULL;
         }
         pthread_mutex_init(&df->mu, NULL);
+        pthread_cond_init(&df->checked, NULL);
         df->type = type;
         df->htaccess = 1;
         apr_hash_set(registry.htaccess, df->key, APR_HASH_KEY_STRING, df);
@@ -846,6 +851,23 @@ static apr_status_t registry_cleanup(void *unused)
     return APR_SUCCESS;
 }
 
+/* Frees the carry store when the process pool goes, at exit.  A pre-
+ * cleanup: it runs before pconf, and with it this module's code, goes. */
+static apr_status_t carry_free(void *store)
+{
+    carry_store *carry = store;
+    for (carried *c = carry->head, *next; c; c = next) {
+        next = c->next;
+        free(c->image);
+        free(c->key);
+        free(c);
+    }
+    free(carry);
+    if (registry.carry == carry)
+        registry.carry = NULL;
+    return APR_SUCCESS;
+}
+
 void datafile_registry_init(apr_pool_t *pconf)
 {
     /* The carry store lives in the process pool, which outlives pconf
@@ -858,6 +880,14 @@ void datafile_registry_init(apr_pool_t *pconf)
         apr_pool_userdata_set(found, "authz_policy_carry", NULL, process);
     }
     registry.carry = found;
+    /* The cleanup registered by the module as loaded before this restart
+     * points into code that is gone: replace it (it is only compared). */
+    if (registry.carry->freed_by)
+        apr_pool_cleanup_kill(process, registry.carry,
+                              registry.carry->freed_by);
+    apr_pool_pre_cleanup_register(process, registry.carry, carry_free);
+    registry.carry->freed_by = carry_free;
+    registry.process = process;
     for (carried *c = registry.carry->head; c; c = c->next)
         c->configured = 0;
 
@@ -920,6 +950,7 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
     df->path = apr_pstrdup(registry.pool, path);
     df->type = type;
     pthread_mutex_init(&df->mu, NULL);
+    pthread_cond_init(&df->checked, NULL);
     df->next_check = apr_time_now() + CHECK_INTERVAL;
     swap_current(df, snap);
     apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),
@@ -1007,7 +1038,11 @@ void datafile_post_config(server_rec *s, int real_pass)
 
 void datafile_child_init(void)
 {
+    /* A child owns what it inherited: its snapshots free their images,
+     * and the parent's carry store is not the child's to free. */
     registry.in_child = 1;
+    if (registry.carry && registry.process)
+        apr_pool_cleanup_kill(registry.process, registry.carry, carry_free);
     if (!registry.configured)
         return;
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
@@ -1041,10 +1076,15 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
         pthread_mutex_lock(&df->mu);
         df->next_check = now + CHECK_INTERVAL;
         df->checking = 0;
+        pthread_cond_broadcast(&df->checked);
         pthread_mutex_unlock(&df->mu);
     }
 
     pthread_mutex_lock(&df->mu);
+    /* no version yet (the file was missing): the check under way may
+     * bring one, so wait for it rather than fail */
+    while (!df->cur && df->checking)
+        pthread_cond_wait(&df->checked, &df->mu);
     snap = df->cur;
     if (snap)
         apr_atomic_inc32(&snap->refs);

@@ -973,6 +973,9 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     datafile_post_config(s, real_pass);
     if (real_pass && policy_attrs_post_config(pconf, s) != OK)
         return !OK;
+    if (real_pass)
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "mod_authz_policy %s "
+                     "configured", AUTHZ_POLICY_VERSION);
     chain_access_ex = take_over(pconf, ap_hook_get_access_checker_ex(),
                                 phase_access_ex);
     chain_check_user = take_over(pconf, ap_hook_get_check_user_id(),

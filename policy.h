@@ -19,6 +19,9 @@
 
 extern module AP_MODULE_DECLARE_DATA authz_policy_module;
 
+/* The module's version: CHANGES.md says what each one brought. */
+#define AUTHZ_POLICY_VERSION "0.2.0"
+
 /* Why a request was denied.  The order is the order of the SPEC's table and
  * of the names in policy_reason_name[]. */
 typedef enum {

@@ -21,7 +21,7 @@ like access_log_line("?g1-$$"), qr/ 403 reason=region required=DE status=403$/,
     '... reason region';
 my $size = error_log_size();
 code('127.0.0.3', "/n/de/?g2-$$");
-like wait_for(5, sub { error_log_since($size) }), qr/denied: reason=region required="DE" user=- client=127\.0\.0\.3 region=US-CA status=403/,
+like wait_for(5, sub { error_log_since($size) }), qr/denied: reason="region" required="DE" user=- client="127\.0\.0\.3" region="US-CA" status="403"/,
     '... the log line has the region';
 
 is code('127.0.0.3', '/n/us/'), 200, 'Require region us: a US-CA client';

@@ -473,7 +473,10 @@ static const command_rec policy_cmds[] = {
                   "none, reason or full"),
     AP_INIT_TAKE2("AuthzPolicyMessage", set_message, NULL, DIR_CTX,
                   "reason and the message for it"),
-    AP_INIT_TAKE2("AuthzPolicyErrorDocument", set_errordoc, NULL, DIR_CTX,
+    /* In .htaccess what ErrorDocument needs (FileInfo): it chooses what
+     * is served, not who gets in. */
+    AP_INIT_TAKE2("AuthzPolicyErrorDocument", set_errordoc, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "reason and a local URL-path or \"text\""),
     AP_INIT_TAKE1("AuthzPolicyDocumentation", set_documentation, NULL,
                   DIR_CTX, "URL of documentation for error bodies"),

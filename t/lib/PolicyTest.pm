@@ -58,7 +58,8 @@ sub raw_request {
 
 # from(SOURCE, PATH, vhost => NAME, headers...): a GET sent from a chosen
 # source address (127.0.0.x, or ::1 for the IPv6 listener), to the main
-# server or a virtual host of t/conf/extra.conf.in.  An HTTP::Response.
+# server or a virtual host of t/conf/extra.conf.in.  A header whose value
+# is an array reference is sent once per value.  An HTTP::Response.
 sub from {
     my ($source, $path, %o) = @_;
     my $vhost = delete $o{vhost};
@@ -75,7 +76,8 @@ sub from {
     my $sock = IO::Socket::IP->new(
         PeerHost => $source =~ /:/ ? '::1' : '127.0.0.1', PeerPort => $port,
         LocalHost => $source, Timeout => 10) or die "connect from $source: $@";
-    my $head = join '', map { "$_: $o{$_}\r\n" } sort keys %o;
+    my $head = join '', map { my $h = $_;
+        map { "$h: $_\r\n" } ref $o{$h} ? @{ $o{$h} } : $o{$h} } sort keys %o;
     print $sock "GET $path HTTP/1.0\r\nHost: localhost\r\n$head\r\n";
     local $/;
     my $text = <$sock>;

@@ -94,6 +94,10 @@ sub prepare_var {
     write_file("$VAR/office.txt", "# the office\n127.0.0.1\n127.0.0.3\n::1\n");
     write_file("$VAR/blocked.txt", "127.0.0.5\n127.0.0.6/31 # two more\n");
     write_file("$VAR/reload-ips.txt", "127.0.0.8\n");
+    # IPv6 networks that hold all of ::ffff:0:0/96 (and so all of IPv4),
+    # and some that lie beside it
+    write_file("$VAR/v6-wide.txt", "::ffff:0:0/95\n");
+    write_file("$VAR/v6-beside.txt", "::/96\n2001:db8::/32\n");
     # a large list: 200,000 networks, one of them loopback
     open my $big, '>', "$VAR/big.txt" or die $!;
     for my $i (0 .. 199_998) {

@@ -122,7 +122,7 @@ static const char *parse_net(const char *s, size_t len, builder *b)
         range6 r = { h & mh, l & ml, (h & mh) | ~mh, (l & ml) | ~ml };
         if (push6(b, r))
             return "out of memory";
-        /* A shorter prefix that holds ::ffff:0:0/96 (::/0, ::/64,
+        /* A network that holds all of ::ffff:0:0/96 (::/0, ::/64,
          * ::ffff:0:0/95) holds every IPv4 client too: look-ups of IPv4 and
          * IPv4-mapped clients only search the IPv4 ranges. */
         if (prefix <= 96 && (h & mh) == 0 && (V4MAPPED_LOW & ml) == (l & ml)) {

@@ -176,9 +176,12 @@ static int client_region(request_rec *r, policy_request *rq)
             break;
         }
         case SOURCE_HEADER:
-            if (sc->trusted
-                && policy_addr_in_list(sc->trusted, r->connection->client_addr)
-                && (found = header_region(r, rq, src[i].name)) < 0)
+            if (!sc->trusted
+                || !policy_addr_in_list(sc->trusted,
+                                        r->connection->client_addr))
+                break;                  /* anyone may send the header */
+            found = header_region(r, rq, src[i].name);
+            if (found < 0)
                 return -1;
             break;
         case SOURCE_ENV:

@@ -150,6 +150,35 @@ static void bearer_challenge(request_rec *r, const policy_require *req)
                                 " scope=\"%s\"", scopes));
 }
 
+/* One value of the denial log line, in double quotes.  Inside, '"', '%',
+ * '\\', control bytes and bytes over 0x7e are percent-encoded, so that no
+ * user name or URL can end its field and write fields of its own.  Not
+ * backslash escapes: httpd's error log doubles every backslash it is given
+ * (and leaves '"' alone), which would turn \" back into a closing quote.
+ * No value: a bare -. */
+static const char *log_value(apr_pool_t *p, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!value)
+        return "-";
+    size_t len = strlen(value);
+    char *out = apr_palloc(p, 3 * len + 3), *d = out;
+    *d++ = '"';
+    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '%' || *s == '\\') {
+            *d++ = '%';
+            *d++ = hex[*s >> 4];
+            *d++ = hex[*s & 15];
+        }
+        else {
+            *d++ = (char)*s;
+        }
+    }
+    *d++ = '"';
+    *d = '\0';
+    return out;
+}
+
 static void record(request_rec *r, policy_reason reason,
                    const policy_require *req, int status)
 {
@@ -165,13 +194,14 @@ static void record(request_rec *r, policy_reason reason,
                    apr_itoa(r->pool, status));
     const char *region = apr_table_get(e, "AUTHZ_POLICY_REGION");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "denied: reason=%s required=\"%s\" user=%s client=%s "
-                  "region=%s status=%d uri=%s",
-                  policy_reason_name[reason],
-                  req ? ap_escape_logitem(r->pool, req->required) : "",
-                  r->user ? ap_escape_logitem(r->pool, r->user) : "-",
-                  r->useragent_ip, region ? region : "-", status,
-                  ap_escape_logitem(r->pool, r->uri));
+                  "denied: reason=%s required=%s user=%s client=%s "
+                  "region=%s status=\"%d\" uri=%s",
+                  log_value(r->pool, policy_reason_name[reason]),
+                  log_value(r->pool, req ? req->required : NULL),
+                  log_value(r->pool, r->user),
+                  log_value(r->pool, r->useragent_ip),
+                  log_value(r->pool, region), status,
+                  log_value(r->pool, r->uri));
 }
 
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)

@@ -73,6 +73,8 @@ static uint64_t be64(const uint8_t *p)
 }
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+/* ::ffff:0:0, the first IPv4-mapped address: its high half is 0 */
+#define V4MAPPED_LOW UINT64_C(0x0000ffff00000000)
 
 /* One address or CIDR; 0 on success, else a static reason. */
 static const char *parse_net(const char *s, size_t len, builder *b)
@@ -118,7 +120,16 @@ static const char *parse_net(const char *s, size_t len, builder *b)
         else if (prefix < 128) { mh = ~UINT64_C(0); ml = ~UINT64_C(0) << (128 - prefix); }
         else { mh = ~UINT64_C(0); ml = ~UINT64_C(0); }
         range6 r = { h & mh, l & ml, (h & mh) | ~mh, (l & ml) | ~ml };
-        return push6(b, r) ? "out of memory" : NULL;
+        if (push6(b, r))
+            return "out of memory";
+        /* A network that holds all of ::ffff:0:0/96 (::/0, ::/64,
+         * ::ffff:0:0/95) holds every IPv4 client too: look-ups of IPv4 and
+         * IPv4-mapped clients only search the IPv4 ranges. */
+        if (prefix <= 96 && (h & mh) == 0 && (V4MAPPED_LOW & ml) == (l & ml)) {
+            range4 all = { 0, UINT32_MAX };
+            return push4(b, all) ? "out of memory" : NULL;
+        }
+        return NULL;
     }
     if (inet_pton(AF_INET, text, a) != 1)
         return "not an IPv4 or IPv6 address";

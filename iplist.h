@@ -20,7 +20,9 @@ typedef struct iplist iplist;
 /* One address or CIDR per line; '#' starts a comment; blank lines are
  * ignored.  Host bits below the prefix are ignored (10.1.2.3/8 is
  * 10.0.0.0/8); an IPv4-mapped IPv6 network (::ffff:a.b.c.d/96+) is the
- * IPv4 network it maps.  NULL and "line N: ..." in err on error. */
+ * IPv4 network it maps, and an IPv6 network that holds all of
+ * ::ffff:0:0/96 (::/0, ::ffff:0:0/95) also holds every IPv4 address.
+ * NULL and "line N: ..." in err on error. */
 iplist *iplist_parse(const char *buf, size_t len, char *err, size_t errlen);
 int iplist_valid(const void *image, size_t len);
 void iplist_free(iplist *list);

@@ -493,11 +493,38 @@ static const char *set_errordoc(cmd_parms *cmd, void *dirv, const char *r,
     return NULL;
 }
 
+/* Whether url is an http(s) URL with a host or a local path ("/..." but
+ * not "//host/..."): the documentation link is offered to browsers, so no
+ * scheme that runs or embeds content (javascript:, data:) and no byte that
+ * could end an HTML attribute or a Link header's <...>.  Bytes outside
+ * printable ASCII are refused rather than guessed at: percent-encode them.
+ * A backslash is refused too: browsers read "/\host" as "//host". */
+static const char *check_documentation(apr_pool_t *p, const char *url)
+{
+    for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+        if (*c <= ' ' || *c >= 0x7f || strchr("\"'<>\\", *c))
+            return "AuthzPolicyDocumentation: a URL cannot hold spaces, "
+                   "quotes, <, >, backslashes, control bytes or bytes "
+                   "outside ASCII (percent-encode them)";
+    const char *host = NULL;
+    if (!strncasecmp(url, "https://", 8))
+        host = url + 8;
+    else if (!strncasecmp(url, "http://", 7))
+        host = url + 7;
+    if (host ? (*host && !strchr("/?#", *host))
+             : (url[0] == '/' && url[1] != '/'))
+        return NULL;
+    return apr_psprintf(p, "AuthzPolicyDocumentation: '%s' is not an "
+                        "http(s) URL or a local path starting with /", url);
+}
+
 static const char *set_documentation(cmd_parms *cmd, void *dirv,
                                      const char *url)
 {
-    (void)cmd;
     policy_dir_conf *d = dirv;
+    const char *err = check_documentation(cmd->pool, url);
+    if (err)
+        return err;
     d->documentation = url;
     d->responds = 1;
     return NULL;
@@ -550,7 +577,10 @@ static const command_rec policy_cmds[] = {
                   "none, reason or full"),
     AP_INIT_TAKE2("AuthzPolicyMessage", set_message, NULL, DIR_CTX,
                   "reason and the message for it"),
-    AP_INIT_TAKE2("AuthzPolicyErrorDocument", set_errordoc, NULL, DIR_CTX,
+    /* In .htaccess what ErrorDocument needs (FileInfo): it chooses what
+     * is served, not who gets in. */
+    AP_INIT_TAKE2("AuthzPolicyErrorDocument", set_errordoc, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "reason and a local URL-path or \"text\""),
     AP_INIT_TAKE1("AuthzPolicyDocumentation", set_documentation, NULL,
                   DIR_CTX, "URL of documentation for error bodies"),

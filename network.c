@@ -90,6 +90,45 @@ static int region_value(const char *v, policy_request *rq)
     return 1;
 }
 
+typedef struct {
+    int count;
+    const char *value;
+} header_values;
+
+static int count_value(void *rec, const char *key, const char *value)
+{
+    (void)key;
+    header_values *hv = rec;
+    hv->count++;
+    hv->value = value;
+    return 1;
+}
+
+/* The region a trusted proxy sends: 1 (found), 0 (no answer) or -1.  One
+ * value only: sent twice or as a list ("FR, DE", which is what httpd makes
+ * of a repeated header), the header cannot say which value is the proxy's
+ * own and which one a client slipped in.  That fails closed (-1, logged,
+ * 500) rather than make the region unknown, which would pass Require not
+ * region.  A single value that is no code (Cloudflare's T1) is no answer. */
+static int header_region(request_rec *r, policy_request *rq, const char *name)
+{
+    header_values hv = { 0, NULL };
+    apr_table_do(count_value, &hv, r->headers_in, name, NULL);
+    if (hv.count == 0)
+        return 0;
+    if (hv.count > 1 || strchr(hv.value, ',')) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "Require region: the %s header from trusted proxy %s "
+                      "came %s ('%s'): the region cannot be trusted",
+                      name, r->connection->client_ip,
+                      hv.count > 1 ? "more than once" : "as a list",
+                      ap_escape_logitem(r->pool,
+                                        apr_pstrndup(r->pool, hv.value, 64)));
+        return -1;
+    }
+    return region_value(hv.value, rq);
+}
+
 /* Looks the client's region up once per request; -1 on a failure (logged):
  * the caller answers 500. */
 static int client_region(request_rec *r, policy_request *rq)
@@ -132,10 +171,13 @@ static int client_region(request_rec *r, policy_request *rq)
             break;
         }
         case SOURCE_HEADER:
-            if (sc->trusted
-                && policy_addr_in_list(sc->trusted, r->connection->client_addr))
-                found = region_value(apr_table_get(r->headers_in,
-                                                   src[i].name), rq);
+            if (!sc->trusted
+                || !policy_addr_in_list(sc->trusted,
+                                        r->connection->client_addr))
+                break;                  /* anyone may send the header */
+            found = header_region(r, rq, src[i].name);
+            if (found < 0)
+                return -1;
             break;
         case SOURCE_ENV:
             found = region_value(apr_table_get(r->subprocess_env,

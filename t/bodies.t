@@ -10,7 +10,7 @@ use JSON::PP ();
 my $json = JSON::PP->new->utf8;   # dies on invalid JSON or UTF-8
 sub decode { my $b = shift; my $v = eval { $json->decode($b) }; $v }
 
-plan tests => 50;
+plan tests => 55;
 
 # --- negotiation (auto) -------------------------------------------------
 my %accept = (
@@ -63,6 +63,24 @@ is $b->{error}, 'insufficient_scope', '... code insufficient_scope';
 $b = decode(req(GET => '/d/problem/')->content);
 is_deeply [ @$b{qw(status title error)} ], [ 401, 'Unauthorized', 'unauthenticated' ],
     'problem: anonymous';
+
+# --- documentation links: escaped for each format ------------------------
+my $doc = 'https://docs.example/errors?topic=role&lang=en#why';
+$r = req(GET => '/d/doc-query/', user => 'bob');
+like $r->content,
+    qr{<a href="https://docs\.example/errors\?topic=role&amp;lang=en#why">},
+    'documentation in html: an attribute, & escaped';
+$b = decode(req(GET => '/d/doc-query/', user => 'bob',
+                Accept => 'application/json')->content);
+is $b->{documentation}, $doc, '... in json: the URL as configured';
+$b = decode(req(GET => '/d/doc-query/', user => 'bob',
+                Accept => 'application/problem+json')->content);
+is $b->{type}, $doc, '... in problem+json: the type';
+$r = req(GET => '/d/doc-local/', user => 'bob');
+like $r->content, qr{<a href="/help/errors\.html">}, 'a local documentation path';
+is decode(req(GET => '/d/doc-local/', user => 'bob',
+              Accept => 'application/json')->content)->{documentation},
+    '/help/errors.html', '... in json';
 
 # --- detail levels ------------------------------------------------------
 $b = decode(req(GET => '/d/none/', user => 'bob')->content);

@@ -68,5 +68,5 @@ like access_log_line("?h1-$$"), qr/ 404 reason=role required=admin status=404$/,
 req(GET => "/d/hidden/?h2-$$");
 like access_log_line("?h2-$$"), qr/ 404 reason=anonymous required=- status=404$/,
     '... for anonymous clients too';
-like error_log_since($size), qr/denied: reason=role .* status=404/,
+like error_log_since($size), qr/denied: reason="role" .* status="404"/,
     '... and so does the error log';

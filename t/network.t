@@ -6,7 +6,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use PolicyTest;
 
-plan tests => 26;
+plan tests => 34;
 
 sub code { from(@_)->code }
 
@@ -33,6 +33,17 @@ is code('127.0.0.2', '/n/either/'), 403, 'two lists: neither';
 
 is code('127.0.0.7', '/n/big/'), 200, '200,000 entries: the one that matches';
 is code('127.0.0.2', '/n/big/'), 403, '200,000 entries: one that does not';
+
+# IPv4-mapped clients (::ffff:127.0.0.x) match IPv4 entries; IPv6 networks
+# that hold ::ffff:0:0/96 hold every IPv4 client, native or mapped
+is code('::ffff:127.0.0.1', '/n/office/'), 200, 'office: an IPv4-mapped client';
+is code('::ffff:127.0.0.2', '/n/office/'), 403, '... not another one';
+is code('127.0.0.2', '/n/v6-wide/'), 200, '::ffff:0:0/95: an IPv4 client';
+is code('::ffff:127.0.0.2', '/n/v6-wide/'), 200, '... an IPv4-mapped client';
+is code('::1', '/n/v6-wide/'), 403, '... not ::1';
+is code('127.0.0.2', '/n/v6-beside/'), 403, '::/96 and 2001:db8::/32: no IPv4 client';
+is code('::ffff:127.0.0.2', '/n/v6-beside/'), 403, '... no IPv4-mapped client';
+is code('::1', '/n/v6-beside/'), 200, '... but ::1';
 
 # hidden 404, byte for byte (Date aside)
 sub raw { my $t = from(@_)->as_string; $t =~ s/^Date: .*$//m; $t }

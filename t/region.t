@@ -9,7 +9,7 @@ use PolicyTest;
 use JSON::PP ();
 use Time::HiRes qw(time sleep);
 
-plan tests => 34;
+plan tests => 45;
 
 sub code { from(@_)->code }
 # test database: .2 DE, .3 US-CA, .4 US-NY, .5 KP, ::1 FR, .1 unknown
@@ -21,7 +21,7 @@ like access_log_line("?g1-$$"), qr/ 403 reason=region required=DE status=403$/,
     '... reason region';
 my $size = error_log_size();
 code('127.0.0.3', "/n/de/?g2-$$");
-like wait_for(5, sub { error_log_since($size) }), qr/denied: reason=region required="DE" user=- client=127\.0\.0\.3 region=US-CA status=403/,
+like wait_for(5, sub { error_log_since($size) }), qr/denied: reason="region" required="DE" user=- client="127\.0\.0\.3" region="US-CA" status="403"/,
     '... the log line has the region';
 
 is code('127.0.0.3', '/n/us/'), 200, 'Require region us: a US-CA client';
@@ -64,6 +64,40 @@ is code('127.0.0.9', '/n/cdn-de/', vhost => 'policy_cdn', 'CF-IPCountry' => 'XX'
     403, 'XX from the proxy: no answer, geoip does not know it either';
 is code('127.0.0.2', '/n/cdn-de/', vhost => 'policy_cdn'), 200,
     'no header: geoip answers';
+
+# The proxy's header more than once, or as a list: which one is the proxy's
+# own?  Fail closed (500, logged), never "unknown", which would pass
+# Require not region.
+my %cdn = (vhost => 'policy_cdn');
+$size = error_log_size();
+is code('127.0.0.9', '/n/cdn-not-kp/', %cdn, 'CF-IPCountry' => 'KP, DE'), 500,
+    'a region list from the proxy: 500';
+like wait_for(5, sub { error_log_since($size) }),
+    qr/Require region: the CF-IPCountry header from trusted proxy 127\.0\.0\.9 came as a list/,
+    '... logged';
+is code('127.0.0.9', '/n/cdn-not-kp/', %cdn, 'CF-IPCountry' => 'FR, DE'), 500,
+    '... whatever the codes: not unknown, so not past Require not region';
+is code('127.0.0.9', '/n/cdn-de/', %cdn, 'CF-IPCountry' => 'DE,'), 500,
+    '... a trailing comma too';
+$size = error_log_size();
+is code('127.0.0.9', '/n/cdn-not-kp/', %cdn, 'CF-IPCountry' => [ 'FR', 'DE' ]),
+    500, 'the header twice: 500';
+like wait_for(5, sub { error_log_since($size) }),
+    qr/Require region: the CF-IPCountry header from trusted proxy 127\.0\.0\.9 came (more than once|as a list)/,
+    '... logged';
+is code('127.0.0.9', '/n/cdn-de/', %cdn, 'CF-IPCountry' => [ 'DE', 'DE' ]),
+    500, '... even twice the same';
+is code('127.0.0.2', '/n/cdn-de/', %cdn, 'CF-IPCountry' => [ 'US', 'FR, KP' ]),
+    200, 'from anyone else the header is still ignored (geoip says DE)';
+# a single value that is no region code (Cloudflare's T1, Tor): unknown
+$size = error_log_size();
+is code('127.0.0.9', '/n/cdn-de/', %cdn, 'CF-IPCountry' => 'T1'), 403,
+    'T1 from the proxy: unknown, denied';
+like wait_for(5, sub { error_log_since($size) }),
+    qr/denied: reason="region" required="DE" user=- client="127\.0\.0\.9" region="XX"/,
+    '... region XX';
+is code('127.0.0.9', '/n/cdn-not-kp/', %cdn, 'CF-IPCountry' => 'T1'), 200,
+    '... which is not KP';
 
 # a variable set by another module (vhost policy_env)
 is code('127.0.0.1', '/n/env-us-ca/', vhost => 'policy_env', 'X-Test-Region' => 'US-CA'),

@@ -90,6 +90,38 @@ my @bad = (
     [ 'a Link target that would break the header',
       "AuthzPolicyBlockedBy \"https://x.example/a>b\"\n", {},
       qr{AuthzPolicyBlockedBy: .* is not a valid URL} ],
+    # AuthzPolicyDocumentation: http(s) URLs and local paths only, and
+    # nothing that could end an HTML attribute or a Link header's <...>
+    [ 'a javascript: documentation URL',
+      "AuthzPolicyDocumentation javascript:alert(document.cookie)\n", {},
+      qr{AuthzPolicyDocumentation: 'javascript:alert\(document\.cookie\)' is not an http\(s\) URL or a local path} ],
+    [ 'a data: documentation URL',
+      "AuthzPolicyDocumentation data:text/html,hello\n", {},
+      qr{AuthzPolicyDocumentation: 'data:text/html,hello' is not an http\(s\) URL or a local path} ],
+    [ 'a documentation URL of another scheme',
+      "<Location />\nAuthzPolicyDocumentation ftp://files.example/errors\n</Location>\n", {},
+      qr{AuthzPolicyDocumentation: 'ftp://files\.example/errors' is not an http\(s\) URL or a local path} ],
+    [ 'a documentation path that is not local',
+      "AuthzPolicyDocumentation //elsewhere.example/errors\n", {},
+      qr{AuthzPolicyDocumentation: '//elsewhere\.example/errors' is not an http\(s\) URL or a local path} ],
+    [ 'a relative documentation path',
+      "AuthzPolicyDocumentation errors.html\n", {},
+      qr{AuthzPolicyDocumentation: 'errors\.html' is not an http\(s\) URL or a local path} ],
+    [ 'a documentation URL without a host',
+      "AuthzPolicyDocumentation https:///errors\n", {},
+      qr{AuthzPolicyDocumentation: 'https:///errors' is not an http\(s\) URL or a local path} ],
+    [ 'a documentation URL with a quote',
+      "AuthzPolicyDocumentation \"https://docs.example/a\\\"b\"\n", {},
+      qr{AuthzPolicyDocumentation: a URL cannot hold} ],
+    [ 'a documentation URL that would end a Link header',
+      "AuthzPolicyDocumentation \"https://docs.example/a>; rel=preload\"\n", {},
+      qr{AuthzPolicyDocumentation: a URL cannot hold} ],
+    [ 'a documentation URL with a control byte',
+      "AuthzPolicyDocumentation \"https://docs.example/a\x01b\"\n", {},
+      qr{AuthzPolicyDocumentation: a URL cannot hold} ],
+    [ 'a documentation path with a backslash',
+      "AuthzPolicyDocumentation /\\elsewhere.example/errors\n", {},
+      qr{AuthzPolicyDocumentation: a URL cannot hold} ],
     [ 'an IP list with a bad line',
       "AuthzPolicyIPList office ips.txt\n",
       { 'ips.txt' => "10.0.0.0/8\n# c\n192.0.2.300\n" },
@@ -150,7 +182,10 @@ for my $case (@bad) {
 my ($rc, $out) = configtest(
     "AuthzPolicyPlans free pro\nAuthzPolicyRoleInherit a b\n"
     . "AuthzPolicyUserFile users.txt\n<Location />\nRequire plan pro\n"
-    . "Require role a\n</Location>\n",
+    . "Require role a\n"
+    . "AuthzPolicyDocumentation HTTPS://docs.example/errors?a=1&b=%22#role\n"
+    . "</Location>\n<Location /help>\nAuthzPolicyDocumentation /help/errors.html\n"
+    . "</Location>\n",
     'users.txt' => "alice role=a plan=pro\n");
 is $rc, 0, 'a good configuration passes' or diag $out;
 like $out, qr/Syntax OK/, '... Syntax OK';

@@ -57,13 +57,21 @@ sub raw_request {
 }
 
 # from(SOURCE, PATH, vhost => NAME, headers...): a GET sent from a chosen
-# source address (127.0.0.x, or ::1 for the IPv6 listener), to the main
-# server or a virtual host of t/conf/extra.conf.in.  An HTTP::Response.
+# source address (127.0.0.x; ::1 for the IPv6 listener; ::ffff:127.0.0.x
+# for the listener that sees IPv4 clients as IPv4-mapped IPv6 addresses),
+# to the main server or a virtual host of t/conf/extra.conf.in.  A header whose value
+# is an array reference is sent once per value.  An HTTP::Response.
 sub from {
     my ($source, $path, %o) = @_;
     my $vhost = delete $o{vhost};
-    my $port;
-    if ($source =~ /:/) {
+    my ($port, $peer);
+    if ($source =~ /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i) {
+        ($source, $peer) = ($1, '127.0.0.1');
+        open my $fh, '<', t_path('conf/extra.conf') or die $!;
+        ($port) = map { /^Listen \[::ffff:127\.0\.0\.1\]:(\d+)/ ? $1 : () } <$fh>;
+    }
+    elsif ($source =~ /:/) {
+        $peer = '::1';
         open my $fh, '<', t_path('conf/extra.conf') or die $!;
         ($port) = map { /^Listen \[::1\]:(\d+)/ ? $1 : () } <$fh>;
     }
@@ -73,9 +81,10 @@ sub from {
     }
     require IO::Socket::IP;
     my $sock = IO::Socket::IP->new(
-        PeerHost => $source =~ /:/ ? '::1' : '127.0.0.1', PeerPort => $port,
+        PeerHost => $peer || '127.0.0.1', PeerPort => $port,
         LocalHost => $source, Timeout => 10) or die "connect from $source: $@";
-    my $head = join '', map { "$_: $o{$_}\r\n" } sort keys %o;
+    my $head = join '', map { my $h = $_;
+        map { "$h: $_\r\n" } ref $o{$h} ? @{ $o{$h} } : $o{$h} } sort keys %o;
     print $sock "GET $path HTTP/1.0\r\nHost: localhost\r\n$head\r\n";
     local $/;
     my $text = <$sock>;

@@ -70,6 +70,38 @@ int main(void)
     CHECK(l && has(l, "1.2.3.4") && has(l, "255.255.255.255") && has(l, "::")
           && has(l, "ffff::1"), "everything");
     iplist_free(l);
+    /* IPv6 networks that hold ::ffff:0:0/96 hold every IPv4 client, native
+     * or mapped; those inside it hold the IPv4 network they map */
+    l = parse("::/0\n", err, sizeof err);
+    CHECK(l && has(l, "1.2.3.4") && has(l, "0.0.0.0") && has(l, "255.255.255.255")
+          && has(l, "::ffff:1.2.3.4") && has(l, "::1") && has(l, "ffff::1"),
+          "::/0 holds IPv4 and IPv4-mapped clients too");
+    iplist_free(l);
+    l = parse("::ffff:0:0/95\n", err, sizeof err);
+    CHECK(l && has(l, "1.2.3.4") && has(l, "255.255.255.255")
+          && has(l, "::ffff:10.9.8.7") && has(l, "::fffe:1:2")
+          && !has(l, "::fffd:ffff:ffff") && !has(l, "::1:0:0:0")
+          && !has(l, "::1"), "::ffff:0:0/95: all of IPv4 and ::fffe:0:0/96");
+    iplist_free(l);
+    l = parse("::/64\n", err, sizeof err);
+    CHECK(l && has(l, "192.0.2.1") && has(l, "::ffff:192.0.2.1") && has(l, "::1")
+          && !has(l, "0:0:0:1::"), "::/64 holds ::ffff:0:0/96: IPv4 too");
+    iplist_free(l);
+    l = parse("::/96\n2001:db8::/32\n::fffe:0:0/96\n", err, sizeof err);
+    CHECK(l && !has(l, "1.2.3.4") && !has(l, "::ffff:1.2.3.4") && has(l, "::1.2.3.4")
+          && has(l, "::fffe:1.2.3.4"),
+          "networks beside ::ffff:0:0/96 hold no IPv4 client");
+    iplist_free(l);
+    l = parse("::ffff:0:0/96\n", err, sizeof err);
+    CHECK(l && has(l, "1.2.3.4") && has(l, "::ffff:255.255.255.255")
+          && !has(l, "::fffe:0:0") && !has(l, "::1:0:0:0"),
+          "::ffff:0:0/96 is all of IPv4 and nothing else");
+    iplist_free(l);
+    l = parse("::ffff:10.0.0.0/104\n", err, sizeof err);
+    CHECK(l && has(l, "10.0.0.0") && has(l, "10.255.255.255") && has(l, "::ffff:10.1.2.3")
+          && !has(l, "11.0.0.0") && !has(l, "9.255.255.255") && !has(l, "::ffff:11.0.0.0")
+          && iplist_count(l) == 1, "::ffff:10.0.0.0/104 stays 10.0.0.0/8");
+    iplist_free(l);
     l = parse("255.255.255.255\n255.255.255.254\nffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\n",
               err, sizeof err);
     CHECK(l && has(l, "255.255.255.255") && has(l, "255.255.255.254")

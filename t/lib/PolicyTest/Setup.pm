@@ -14,6 +14,13 @@ our $VAR = "$T/var";
 # Every test user's password.
 our $PASSWORD = 'secret';
 our @USERS = qw(alice bob carol dave erin frank ruth);
+# Users whose names try to forge fields of the denial log line: spaces and
+# key=value, a quote and a backslash, control bytes, bytes that are not
+# UTF-8 (anything but ':', NUL and line ends fits in a Basic credential).
+our @HOSTILE_USERS = ("mallory client=203.0.113.9 status=200",
+                      "eve\" user=\"admin\\",
+                      "ctl\x01\x1b[31m\tx\x7f",
+                      "caf\xe9\xff\xfe");
 
 sub write_file {
     my ($path, $text) = @_;
@@ -79,13 +86,18 @@ sub prepare_var {
     make_path($VAR);
     # {SHA} entries: password hashing would drown the figures in bench/.
     my $sha = sha1_base64($PASSWORD) . '=';
-    write_file("$VAR/htpasswd", join '', map { "$_:{SHA}$sha\n" } @USERS);
+    write_file("$VAR/htpasswd", join '', map { "$_:{SHA}$sha\n" }
+                                       @USERS, @HOSTILE_USERS);
     write_file("$VAR/reload-users.txt", "ruth role=admin\n");
 
     # Networks: test clients use source addresses in 127.0.0.0/8.
     write_file("$VAR/office.txt", "# the office\n127.0.0.1\n127.0.0.3\n::1\n");
     write_file("$VAR/blocked.txt", "127.0.0.5\n127.0.0.6/31 # two more\n");
     write_file("$VAR/reload-ips.txt", "127.0.0.8\n");
+    # IPv6 networks that hold all of ::ffff:0:0/96 (and so all of IPv4),
+    # and some that lie beside it
+    write_file("$VAR/v6-wide.txt", "::ffff:0:0/95\n");
+    write_file("$VAR/v6-beside.txt", "::/96\n2001:db8::/32\n");
     # a large list: 200,000 networks, one of them loopback
     open my $big, '>', "$VAR/big.txt" or die $!;
     for my $i (0 .. 199_998) {

@@ -494,18 +494,21 @@ static const char *set_errordoc(cmd_parms *cmd, void *dirv, const char *r,
 }
 
 /* Whether url is an http(s) URL with a host or a local path ("/..." but
- * not "//host/..."): the documentation link is offered to browsers, so no
+ * not "//host/..."): documentation and blocked-by links are offered to
+ * browsers (pages, Link headers), so no
  * scheme that runs or embeds content (javascript:, data:) and no byte that
  * could end an HTML attribute or a Link header's <...>.  Bytes outside
  * printable ASCII are refused rather than guessed at: percent-encode them.
  * A backslash is refused too: browsers read "/\host" as "//host". */
-static const char *check_documentation(apr_pool_t *p, const char *url)
+static const char *check_link(apr_pool_t *p, const char *directive,
+                              const char *url)
 {
     for (const unsigned char *c = (const unsigned char *)url; *c; c++)
         if (*c <= ' ' || *c >= 0x7f || strchr("\"'<>\\", *c))
-            return "AuthzPolicyDocumentation: a URL cannot hold spaces, "
-                   "quotes, <, >, backslashes, control bytes or bytes "
-                   "outside ASCII (percent-encode them)";
+            return apr_psprintf(p, "%s: a URL cannot hold spaces, quotes, "
+                                "<, >, backslashes, control bytes or bytes "
+                                "outside ASCII (percent-encode them)",
+                                directive);
     const char *host = NULL;
     if (!strncasecmp(url, "https://", 8))
         host = url + 8;
@@ -514,15 +517,15 @@ static const char *check_documentation(apr_pool_t *p, const char *url)
     if (host ? (*host && !strchr("/?#", *host))
              : (url[0] == '/' && url[1] != '/'))
         return NULL;
-    return apr_psprintf(p, "AuthzPolicyDocumentation: '%s' is not an "
-                        "http(s) URL or a local path starting with /", url);
+    return apr_psprintf(p, "%s: '%s' is not an http(s) URL or a local path "
+                        "starting with /", directive, url);
 }
 
 static const char *set_documentation(cmd_parms *cmd, void *dirv,
                                      const char *url)
 {
     policy_dir_conf *d = dirv;
-    const char *err = check_documentation(cmd->pool, url);
+    const char *err = check_link(cmd->pool, "AuthzPolicyDocumentation", url);
     if (err)
         return err;
     d->documentation = url;
@@ -533,9 +536,9 @@ static const char *set_documentation(cmd_parms *cmd, void *dirv,
 static const char *set_blocked_by(cmd_parms *cmd, void *dirv, const char *url)
 {
     policy_dir_conf *d = dirv;
-    if (strpbrk(url, "<>\"\r\n"))
-        return apr_pstrcat(cmd->pool, "AuthzPolicyBlockedBy: '", url,
-                           "' is not a valid URL", NULL);
+    const char *err = check_link(cmd->pool, "AuthzPolicyBlockedBy", url);
+    if (err)
+        return err;
     d->blocked_by = url;
     d->responds = 1;
     return NULL;

@@ -89,7 +89,10 @@ my @bad = (
       qr{AuthzPolicyErrorDetail: 'all' is not none, reason or full} ],
     [ 'a Link target that would break the header',
       "AuthzPolicyBlockedBy \"https://x.example/a>b\"\n", {},
-      qr{AuthzPolicyBlockedBy: .* is not a valid URL} ],
+      qr{AuthzPolicyBlockedBy: a URL cannot hold} ],
+    [ 'AuthzPolicyBlockedBy with a script URL',
+      "AuthzPolicyBlockedBy javascript:alert(1)\n", {},
+      qr{AuthzPolicyBlockedBy: 'javascript:alert\(1\)' is not an http\(s\) URL} ],
     # AuthzPolicyDocumentation: http(s) URLs and local paths only, and
     # nothing that could end an HTML attribute or a Link header's <...>
     [ 'a javascript: documentation URL',

@@ -819,10 +819,12 @@ static int any_hidden(const policy_dir_conf *d)
  * name a user nobody authenticated), and everything it changed is put
  * back.  If the name cannot pass and that denial is hidden, the answer is
  * the hidden one at once: whether the password is right must not show in
- * the time the answer takes.  Returns DECLINED to go on as usual. */
+ * the time the answer takes.  Look-ups too (a directory listing looks up
+ * each entry with the client's credentials).  Returns DECLINED to go on as
+ * usual. */
 static int hide_claimed_user(request_rec *r)
 {
-    if (r->main || r->proxyreq == PROXYREQ_PROXY)
+    if (r->proxyreq == PROXYREQ_PROXY)
         return DECLINED;
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);

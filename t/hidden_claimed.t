@@ -19,7 +19,7 @@ sub answer {
 }
 sub status { answer(@_) =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0 }
 
-plan tests => 11;
+plan tests => 13;
 
 my $missing = answer('/nothing/');
 for my $c ([ 'a user without the role, wrong password', 'bob', 'wrong' ],
@@ -52,3 +52,15 @@ unlike $log, qr/no-such-htpasswd|AH01631/,
 
 # The right password still works in an ordinary hidden area.
 is req(GET => '/d/hidden/', user => 'alice')->code, 200, 'an admin gets in';
+
+# Look-ups (here SSI; directory listings do the same for each entry) carry
+# the client's credentials: no password check for a name that cannot pass
+# either.  A check would log that the password file is missing.
+$size = error_log_size();
+req(GET => '/errors/include-loud.shtml', user => 'bob', password => 'wrong');
+# (the server logs before it answers)
+my $bob = substr error_log_since($size), 0, error_log_size() - $size;
+req(GET => '/errors/include-loud.shtml', user => 'alice', password => 'wrong');
+like wait_for(5, sub { my $s = error_log_since($size); $s =~ /no-such-htpasswd/ ? $s : '' }),
+    qr/no-such-htpasswd/, 'a look-up by a user who could pass checks the password';
+unlike $bob, qr/no-such-htpasswd/, '... one by a user who cannot pass does not';

@@ -24,6 +24,7 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "http_request.h"
+#include "util_script.h"     /* ap_find_path_info */
 
 #include <apr_base64.h>
 #include <apr_lib.h>
@@ -94,13 +95,25 @@ static const char *unusable(request_rec *rr, int named)
     return NULL;
 }
 
+/* The sibling decoy: in the directory of the path the request maps to
+ * (path info left out, or a file with path info would be found again). */
+static const char *sibling_decoy(request_rec *r)
+{
+    char *uri = apr_pstrdup(r->pool, r->uri);
+    if (r->path_info && *r->path_info)
+        uri[ap_find_path_info(uri, r->path_info)] = '\0';
+    return apr_pstrcat(r->pool,
+                       ap_escape_uri(r->pool,
+                                     ap_make_dirstr_parent(r->pool, uri)),
+                       DECOY_NAME, NULL);
+}
+
 int policy_hidden_answer(request_rec *r, policy_request *rq)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    const char *decoy = d->hidden_path ? d->hidden_path : DECOY_NAME;
+    const char *decoy = d->hidden_path ? d->hidden_path : sibling_decoy(r);
 
-    /* relative: next to the requested path (ap_sub_req_method_uri) */
     rq->decoy_lookup = d->hidden_path ? DECOY_CHECKED : DECOY_UNCHECKED;
     request_rec *rr = ap_sub_req_method_uri(r->method, decoy, r, NULL);
     rq->decoy_lookup = DECOY_NONE;

@@ -47,6 +47,8 @@ my @places = (
     # hidden path, missing path
     [ '/d/hidden/', '/nothing/' ],
     [ '/d/hidden/index.html', '/nothing/index.html' ],
+    [ '/d/hidden', '/nothing' ],
+    [ '/d/hidden/index.html/more', '/nothing/index.html/more' ],  # path info
     [ '/ed/hidden/', '/ed/nothing/' ],          # ErrorDocument 404 local
 );
 

@@ -52,7 +52,7 @@ my @places = (
     [ '/ed/hidden/', '/ed/nothing/' ],          # ErrorDocument 404 local
 );
 
-plan tests => 2 * @who * @cases * @places + 4 + 3 + 1 + 5;
+plan tests => 2 * @who * @cases * @places + 4 + 3 + 1 + 5 + 3;
 
 for my $p (@places) {
     my ($hidden, $missing) = @$p;
@@ -119,3 +119,14 @@ for my $m ('GET', 'OPTIONS') {
 like wait_for(5, sub { error_log_since($size) =~ /decoy .* exists/ ? error_log_since($size) : '' }),
     qr{hidden denial of /dx/hidden/: the decoy /dx/hidden/authz-policy-no-such-path exists},
     '... and the error log says why';
+
+# AuthzPolicyHiddenPath (here from .htaccess, naming a local missing path
+# whose ErrorDocument shows the URL): answered as that path is, showing
+# the requested URL.
+like req(GET => '/d/ht-hidden/?x=1', user => 'bob')->content,
+    qr{^Not here: url=/d/ht-hidden/ query=x=1 request=/d/ht-hidden/\?x=1 status=404},
+    'AuthzPolicyHiddenPath in .htaccess: answered as the named path';
+(my $put = request('PUT', '/d/ht-hidden/')) =~ s{/d/ht-hidden/}{/eu/absent/decoy}g;
+is $put, request('PUT', '/eu/absent/decoy'), '... for every method';
+is req(GET => '/d/ht-hidden/', user => 'alice')->content, "secret page\n",
+    '... and an admin still gets in';

@@ -23,6 +23,7 @@
 
 #include "http_core.h"
 #include "http_log.h"
+#include "http_protocol.h"
 #include "http_request.h"
 #include "util_script.h"     /* ap_find_path_info */
 
@@ -170,4 +171,22 @@ const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
                            "query)", NULL);
     d->hidden_path = arg;
     return NULL;
+}
+
+/* AUTHZ_POLICY_STATUS is the status sent: for a hidden denial, whatever
+ * the decoy answered (405, 200 for OPTIONS, ...), known only now. */
+static int hidden_log_status(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden)
+        apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
+                       apr_itoa(r->pool, r->status));
+    return DECLINED;
+}
+
+void policy_hidden_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_log_transaction(hidden_log_status, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
 }

@@ -1046,6 +1046,7 @@ static void register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
 
     policy_deny_register(p);
+    policy_hidden_register(p);
 }
 
 AP_DECLARE_MODULE(authz_policy) = {

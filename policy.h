@@ -190,5 +190,6 @@ char *policy_claimed_basic_user(request_rec *r);
 const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
                                          const char *arg);
 void policy_hidden_child_init(apr_pool_t *p);
+void policy_hidden_register(apr_pool_t *p);
 
 #endif

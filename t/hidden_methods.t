@@ -52,7 +52,7 @@ my @places = (
     [ '/ed/hidden/', '/ed/nothing/' ],          # ErrorDocument 404 local
 );
 
-plan tests => 2 * @who * @cases * @places + 4 + 3 + 1 + 5 + 3;
+plan tests => 2 * @who * @cases * @places + 4 + 3 + 1 + 5 + 3 + 2;
 
 for my $p (@places) {
     my ($hidden, $missing) = @$p;
@@ -130,3 +130,11 @@ like req(GET => '/d/ht-hidden/?x=1', user => 'bob')->content,
 is $put, request('PUT', '/eu/absent/decoy'), '... for every method';
 is req(GET => '/d/ht-hidden/', user => 'alice')->content, "secret page\n",
     '... and an admin still gets in';
+
+# The policy log records the status sent, and the true reason.
+request('PUT', "/d/hidden/?m1-$$", basic('bob', 'secret'));
+like access_log_line("?m1-$$"), qr/ 405 reason=role required=admin status=405$/,
+    'the policy log: the status the client got';
+request('OPTIONS', "/d/hidden/?m2-$$");
+like access_log_line("?m2-$$"), qr/ 200 reason=anonymous required=- status=200$/,
+    '... for OPTIONS too';

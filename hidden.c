@@ -135,6 +135,7 @@ int policy_hidden_answer(request_rec *r, policy_request *rq)
     /* the look-up started from a copy of our variables: keep one of each */
     apr_table_compress(r->subprocess_env, APR_OVERLAP_TABLES_SET);
     rq->hidden = 1;
+    rq->decoy = rr->uri;
     return OK;
 }
 
@@ -184,9 +185,67 @@ static int hidden_log_status(request_rec *r)
     return DECLINED;
 }
 
+/* Whether a decoy exists can be known only from its answer where another
+ * server gives it (AuthzPolicyHiddenPath): a success other than OPTIONS
+ * means it exists, and its content must not reach the client.  This
+ * filter, in front of the response headers, replaces such an answer by a
+ * plain 404 and drops the rest of it. */
+#define GUARD_FILTER "AUTHZ_POLICY_DECOY_GUARD"
+
+typedef struct {
+    int decided;
+    int replaced;            /* the answer was replaced: drop what follows */
+    int sending;             /* the plain 404 is going through */
+} guard_state;
+
+static apr_status_t decoy_guard(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    guard_state *g = f->ctx;
+    if (!g)
+        g = f->ctx = apr_pcalloc(r->pool, sizeof *g);
+    if (g->sending)
+        return ap_pass_brigade(f->next, bb);
+    if (g->replaced) {
+        apr_brigade_cleanup(bb);
+        return APR_SUCCESS;
+    }
+    if (!g->decided) {
+        g->decided = 1;
+        if (ap_is_HTTP_SUCCESS(r->status) && r->method_number != M_OPTIONS) {
+            policy_request *rq = policy_request_get(r, 0);
+            warn_once(r, rq && rq->decoy ? rq->decoy : "?",
+                      apr_psprintf(r->pool, "answered %d", r->status));
+            apr_brigade_cleanup(bb);
+            g->replaced = 1;
+            r->status = HTTP_NOT_FOUND;
+            r->status_line = NULL;
+            g->sending = 1;
+            ap_send_error_response(r, 0);
+            g->sending = 0;
+            /* it started the filters over from the protocol ones: what
+             * the handler still sends must come here to be dropped */
+            r->output_filters = f;
+            return APR_SUCCESS;
+        }
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_guard(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden)
+        ap_add_output_filter(GUARD_FILTER, NULL, r, r->connection);
+}
+
 void policy_hidden_register(apr_pool_t *p)
 {
     (void)p;
+    ap_register_output_filter(GUARD_FILTER, decoy_guard, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_filter(insert_guard, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(hidden_log_status, NULL, NULL,
                             APR_HOOK_REALLY_FIRST);
 }

@@ -149,6 +149,7 @@ typedef struct {
                                     access phases let it through */
     int user_placeholder;        /* r->user was set only to get past the
                                     authentication phase; cleared next */
+    const char *decoy;           /* the decoy's URL, once moved onto it */
 } policy_request;
 
 policy_request *policy_request_get(request_rec *r, int create);

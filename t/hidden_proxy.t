@@ -19,7 +19,7 @@ use Time::HiRes qw(sleep);
 
 my $have = -e '/usr/lib/apache2/modules/mod_proxy_http.so';
 plan skip_all => 'mod_proxy_http is not installed' unless $have;
-plan tests => 2 + 2 * 2 * 2 * 6 + 4;
+plan tests => 2 + 2 * 2 * 2 * 6 + 4 + 6;
 
 my $base = ($ENV{POLICY_TEST_PORT} || 8529) + 70;    # away from the suite
 my ($port_backend, $port_front) = ($base, $base + 1);
@@ -57,7 +57,9 @@ sub backend {
                 ('200 Fine', 'text/plain', '', 'Allow: GET, HEAD, OPTIONS');
         }
         elsif ($path =~ m{^/(admin|public)}) {
-            ($status, $type, $text) = ('200 OK', 'text/plain', "the $1 page\n");
+            # large enough to come through the proxy in many pieces
+            ($status, $type, $text) = ('200 OK', 'text/plain',
+                                       "the $1 page\n" x 20000);
         }
         else {
             ($status, $type, $text, @extra) = ('404 Nope', 'text/x-backend',
@@ -118,7 +120,8 @@ ProxyPass /ovr http://127.0.0.1:$port_backend
 CONF
     . $area->('/app/admin', '/app/no-such-page')
     . $area->('/ovr/admin', '/ovr/no-such-page')
-    . $area->('/app/admin-no-path'));
+    . $area->('/app/admin-no-path')
+    . $area->('/app/admin-public', '/app/public'));
 system('chmod', '-R', 'a+rX', $dir);
 system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
     or die "apache2 did not start\n";
@@ -177,3 +180,24 @@ like $text, qr{hidden denial of /app/admin-no-path: the decoy \S+ is proxied \(s
     '... and the error log says why';
 is answer('GET', '/app/missing', '', '') =~ /TinyBackend/ ? 1 : 0, 1,
     'the backend still answers';
+
+# A named decoy that the backend serves is never passed on: a plain 404
+# (the rest of the backend's answer dropped), and the error log says so.
+$size = -s "$dir/error_log" || 0;
+for my $method ('GET', 'HEAD') {
+    my $got = answer($method, '/app/admin-public', basic('bob', 'secret'), '', '');
+    like $got, qr{^HTTP/1\.1 404 Not Found\r\n(?:(?!TinyBackend).)*\z}s,
+        "a decoy the backend serves: a plain 404 ($method)";
+}
+my $plain404 = answer('GET', '/app/admin-public', '', '');
+unlike $plain404, qr/public page/, '... never its page';
+my ($head, $body) = split /\r\n\r\n/, $plain404, 2;
+is length($body), ($head =~ /^Content-Length: (\d+)/mi)[0],
+    '... and nothing after it';
+open $log, '<', "$dir/error_log" or die $!;
+seek $log, $size, 0;
+$text = do { local $/; <$log> };
+like $text, qr{hidden denial of /app/admin-public: the decoy /app/public answered 200},
+    '... and the error log says why';
+like answer('GET', '/app/admin-public', basic('alice', 'secret'), '', ''),
+    qr{^HTTP/1\.1 200 OK\r\n.*the admin page}s, 'an admin still gets in';

@@ -16,8 +16,10 @@
  * that another server answers (mod_proxy).  A sibling decoy is looked up
  * without authorization and used only if nothing is there: no file, no
  * handler, not proxied.  A named decoy is authorized as any request for it
- * and used only if it is no local file.  Otherwise the answer is a plain
- * 404 and the error log says why, once per process and decoy.
+ * and used only if it is no local file; if the other server answers it
+ * with a success (other than to OPTIONS), that answer is replaced before
+ * it goes out.  Otherwise the answer is a plain 404 and the error log says
+ * why, once per process and decoy.
  */
 #include "policy.h"
 

@@ -9,7 +9,7 @@
 APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
-MODULE_SRC = mod_authz_policy.c deny.c attrs.c network.c datafile.c userdb.c \
+MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c userdb.c \
              policy_model.c iplist.c region.c geoip.c negotiate.c escape.c
 HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
              geoip.h negotiate.h escape.h
@@ -23,7 +23,7 @@ DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                memcached libapache2-mod-auth-openidc
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
-        bench bench-instructions test-asan test-valgrind fuzz fuzz-deps soak
+        bench bench-hidden bench-instructions test-asan test-valgrind fuzz fuzz-deps soak
 
 all: mod_authz_policy.so
 
@@ -133,6 +133,12 @@ soak: deps
 bench: deps
 	$(MAKE) all
 	perl bench/bench.pl $(BENCH_ARGS)
+
+# Hidden denials against missing paths: median times, bcrypt cost 10
+# (port 8545; make bench-hidden BENCH_ARGS="--requests 500 --port 8546").
+bench-hidden: deps
+	$(MAKE) all
+	perl bench/hidden-timing.pl $(BENCH_ARGS)
 
 # Instructions per request under callgrind: repeatable where req/s is not.
 bench-instructions: deps

@@ -229,7 +229,9 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
         /* A real 404 carries no error-notes (a dynamic ErrorDocument
          * could show them). */
         apr_table_unset(r->notes, "error-notes");
-        return HTTP_NOT_FOUND;
+        /* Look-ups get the status; the client gets what a missing path
+         * gets, method by method. */
+        return r->main ? HTTP_NOT_FOUND : policy_hidden_answer(r, rq);
     }
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");

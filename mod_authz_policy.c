@@ -105,6 +105,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                           : base->documentation;
     c->blocked_by = add->blocked_by ? add->blocked_by : base->blocked_by;
     c->responds = add->responds || base->responds;
+    c->hidden_path = add->hidden_path ? add->hidden_path : base->hidden_path;
     return c;
 }
 
@@ -544,6 +545,12 @@ static const char *set_blocked_by(cmd_parms *cmd, void *dirv, const char *url)
     return NULL;
 }
 
+static const char *set_hidden_path(cmd_parms *cmd, void *dirv,
+                                   const char *path)
+{
+    return policy_hidden_path_directive(cmd, dirv, path);
+}
+
 #define DIR_CTX (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
 
 static const command_rec policy_cmds[] = {
@@ -589,6 +596,9 @@ static const command_rec policy_cmds[] = {
                   DIR_CTX, "URL of documentation for error bodies"),
     AP_INIT_TAKE1("AuthzPolicyBlockedBy", set_blocked_by, NULL, DIR_CTX,
                   "URL for the Link: rel=\"blocked-by\" of 451 answers"),
+    AP_INIT_TAKE1("AuthzPolicyHiddenPath", set_hidden_path, NULL, DIR_CTX,
+                  "a URL-path that does not exist where another server "
+                  "answers: hidden denials are answered as it is"),
     { NULL }
 };
 
@@ -863,9 +873,37 @@ static policy_reason blamed(const policy_request *rq)
     return rq && rq->vote ? rq->vote->reason : REASON_OTHER;
 }
 
+/* The sibling decoy of a hidden denial is looked up without authorization
+ * (hidden.c uses it only if nothing is there). */
+static int decoy_unchecked(request_rec *r)
+{
+    policy_request *mq = r->main ? policy_request_get(r->main, 0) : NULL;
+    return mq && mq->decoy_lookup == DECOY_UNCHECKED;
+}
+
+/* The request was moved onto its decoy, or is the decoy's look-up: the
+ * rest of the access phases let it through.  httpd wants a user after
+ * the authentication phase; a placeholder is set for the authorization
+ * phase to clear. */
+static int let_through(request_rec *r, policy_request *rq, int authn)
+{
+    if (authn && !r->user) {
+        r->user = "";
+        if (rq)
+            rq->user_placeholder = 1;
+    }
+    if (!authn && rq && rq->user_placeholder) {
+        r->user = NULL;
+        rq->user_placeholder = 0;
+    }
+    return OK;
+}
+
 static int phase_access_ex(request_rec *r)
 {
     policy_request *rq = policy_request_get(r, 0);
+    if (decoy_unchecked(r) || (rq && rq->hidden))
+        return OK;
     if (rq)
         rq->vote = NULL;             /* a new pass over the Require tree */
     int rv = run_chain(chain_access_ex, r);
@@ -877,21 +915,92 @@ static int phase_access_ex(request_rec *r)
     return rv;
 }
 
+static int any_hidden(const policy_dir_conf *d)
+{
+    for (int i = 0; i < REASON_COUNT; i++)
+        if (d->status[i] == HTTP_NOT_FOUND)
+            return 1;
+    return 0;
+}
+
+/* Before any password is checked: could the user name a Basic client
+ * claims pass this area's authorization at all?  The authorization chain
+ * runs once with r->user set to that name, quietly (its log lines would
+ * name a user nobody authenticated), and everything it changed is put
+ * back.  If the name cannot pass and that denial is hidden, the answer is
+ * the hidden one at once: whether the password is right must not show in
+ * the time the answer takes.  Look-ups too (a directory listing looks up
+ * each entry with the client's credentials).  Returns DECLINED to go on as
+ * usual. */
+static int hide_claimed_user(request_rec *r)
+{
+    if (r->proxyreq == PROXYREQ_PROXY)
+        return DECLINED;
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    const char *type = ap_auth_type(r);
+    if (!any_hidden(d) || !type || strcasecmp(type, "Basic"))
+        return DECLINED;
+    char *claimed = policy_claimed_basic_user(r);
+    if (!claimed)
+        return DECLINED;
+
+    policy_request *rq = policy_request_get(r, 1);
+    const policy_request saved = *rq;
+    char *user = r->user;
+    const struct ap_logconf *log = r->log;
+    apr_table_t *err_headers = apr_table_copy(r->pool, r->err_headers_out);
+    struct ap_logconf quiet = { NULL, APLOG_CRIT };
+
+    rq->vote = NULL;
+    r->user = claimed;
+    r->log = &quiet;
+    int rv = run_chain(chain_authz, r);
+    const policy_require *vote = rq->vote;
+    policy_reason reason = blamed(rq);
+    r->log = log;
+    r->user = user;
+    r->err_headers_out = err_headers;
+    *rq = saved;                     /* attributes were the claimed user's */
+
+    if ((rv != HTTP_FORBIDDEN && rv != HTTP_UNAUTHORIZED)
+        || d->status[reason] != HTTP_NOT_FOUND)
+        return DECLINED;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "the claimed user %s "
+                  "cannot pass (reason %s): hidden without checking a "
+                  "password", ap_escape_logitem(r->pool, claimed),
+                  policy_reason_name[reason]);
+    rq->took_part = 1;
+    rq->vote = vote;
+    return policy_deny(r, rq, reason);
+}
+
 static int phase_check_user(request_rec *r)
 {
-    int rv = run_chain(chain_check_user, r);
-    if (rv == HTTP_UNAUTHORIZED) {
-        policy_request *rq = policy_request_get(r, 0);
-        if (takes_part(r, rq))
-            return policy_deny(r, policy_request_get(r, 1),
-                               REASON_ANONYMOUS);
+    policy_request *rq = policy_request_get(r, 0);
+    if (decoy_unchecked(r) || (rq && rq->hidden))
+        return let_through(r, rq, 1);
+    int rv = hide_claimed_user(r);
+    if (rv == DECLINED) {
+        rv = run_chain(chain_check_user, r);
+        if (rv == HTTP_UNAUTHORIZED) {
+            rq = policy_request_get(r, 0);
+            if (takes_part(r, rq))
+                rv = policy_deny(r, policy_request_get(r, 1),
+                                 REASON_ANONYMOUS);
+        }
     }
+    rq = policy_request_get(r, 0);
+    if (rv == OK && rq && rq->hidden)
+        return let_through(r, rq, 1);
     return rv;
 }
 
 static int phase_authz(request_rec *r)
 {
     policy_request *rq = policy_request_get(r, 0);
+    if (decoy_unchecked(r) || (rq && rq->hidden))
+        return let_through(r, rq, 0);
     if (rq)
         rq->vote = NULL;
     int rv = run_chain(chain_authz, r);
@@ -1041,6 +1150,7 @@ static void policy_child_init(apr_pool_t *pchild, server_rec *s)
 {
     datafile_child_init();
     policy_attrs_child_init(pchild, s);
+    policy_hidden_child_init(pchild);
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -1077,6 +1187,7 @@ static void register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
 
     policy_deny_register(p);
+    policy_hidden_register(p);
 }
 
 AP_DECLARE_MODULE(authz_policy) = {

@@ -119,7 +119,19 @@ typedef struct {
     const char *documentation;
     const char *blocked_by;
     int responds;                /* a response directive is in effect */
+    const char *hidden_path;     /* AuthzPolicyHiddenPath: where a hidden
+                                    denial is answered from; NULL: a
+                                    sibling path that does not exist */
 } policy_dir_conf;
+
+/* How the decoy look-up of a hidden denial is being made (hidden.c). */
+typedef enum {
+    DECOY_NONE = 0,
+    DECOY_UNCHECKED,             /* the sibling decoy: no authorization, it
+                                    is used only if nothing is there */
+    DECOY_CHECKED                /* AuthzPolicyHiddenPath: authorized as
+                                    any request for it */
+} policy_decoy_lookup;
 
 /* What this module knows about one request. */
 typedef struct {
@@ -138,6 +150,13 @@ typedef struct {
     int region_state;            /* 0 not looked up, 1 done, -1 failed */
     char country[3];             /* "" when unknown */
     char subdivision[REGION_MAX];
+    policy_decoy_lookup decoy_lookup;  /* a look-up of this request's decoy
+                                          is under way */
+    int hidden;                  /* moved onto its decoy: the remaining
+                                    access phases let it through */
+    int user_placeholder;        /* r->user was set only to get past the
+                                    authentication phase; cleared next */
+    const char *decoy;           /* the decoy's URL, once moved onto it */
 } policy_request;
 
 policy_request *policy_request_get(request_rec *r, int create);
@@ -169,5 +188,16 @@ int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason);
 /* deny.c: the error filter that gives our bodies their Content-Type. */
 void policy_deny_register(apr_pool_t *p);
+
+/* hidden.c: answers a hidden denial of a main request as the server
+ * answers a path that does not exist: moves r onto its decoy and returns
+ * OK, or, if the decoy is not missing, returns 404 (and logs why). */
+int policy_hidden_answer(request_rec *r, policy_request *rq);
+/* hidden.c: the user name a Basic Authorization header claims, or NULL. */
+char *policy_claimed_basic_user(request_rec *r);
+const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
+                                         const char *arg);
+void policy_hidden_child_init(apr_pool_t *p);
+void policy_hidden_register(apr_pool_t *p);
 
 #endif

@@ -66,6 +66,12 @@ my @bad = (
       "<Location />\nRequire plan pro\n</Location>\n"
       . "AuthzPolicyPlans free pro free\n", {},
       qr{AuthzPolicyPlans: plan 'free' is listed twice} ],
+    [ 'a hidden path is a local URL-path',
+      "<Location />\nAuthzPolicyHiddenPath http://backend/missing\n</Location>\n", {},
+      qr{AuthzPolicyHiddenPath: 'http://backend/missing' is not a local URL-path} ],
+    [ '... without a query',
+      "<Location />\nAuthzPolicyHiddenPath /missing?x=1\n</Location>\n", {},
+      qr{AuthzPolicyHiddenPath: '/missing\?x=1' is not a local URL-path} ],
     [ 'an anonymous client is not forbidden',
       "<Location />\nAuthzPolicyDenyStatus 403 anonymous\n</Location>\n", {},
       qr{AuthzPolicyDenyStatus: 403 is not a valid status for reason 'anonymous'} ],
@@ -214,6 +220,7 @@ like $out, qr/Syntax OK/, '... Syntax OK';
         [ authn_core_module => 'authn_core' ], [ authn_file_module => 'authn_file' ],
         [ auth_basic_module => 'auth_basic' ], [ dbd_module => 'dbd' ],
         [ socache_memcache_module => 'socache_memcache' ],
+        [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],
         [ auth_openidc_module => 'auth_openidc' ];
     my ($rc2, $out2) = configtest($mods . $examples);
     is $rc2, 0, 'conf/examples.conf passes configtest' or diag $out2;

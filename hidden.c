@@ -1,0 +1,253 @@
+/*
+ * hidden: a denial mapped to 404, answered by the server's own handling of
+ * a path that does not exist.
+ *
+ * Returning 404 from the phase that denied would answer every method the
+ * same way; a missing path does not (OPTIONS, PUT, unknown methods,
+ * Expect: 100-continue, a backend's own 404).  So the denied request is
+ * moved onto a *decoy*, a path that does not exist in the same URL space,
+ * the way mod_dir and mod_negotiation move a request onto the file they
+ * picked: a look-up sub-request for the decoy with the request's method,
+ * then ap_internal_fast_redirect().  The request keeps its method, headers,
+ * body and URL, and the decoy's handlers answer it.
+ *
+ * The decoy is a sibling of the requested path (same directory, same
+ * configuration) unless AuthzPolicyHiddenPath names one, for URL spaces
+ * that another server answers (mod_proxy).  A sibling decoy is looked up
+ * without authorization and used only if nothing is there: no file, no
+ * handler, not proxied.  A named decoy is authorized as any request for it
+ * and used only if it is no local file; if the other server answers it
+ * with a success (other than to OPTIONS), that answer is replaced before
+ * it goes out.  Otherwise the answer is a plain 404 and the error log says
+ * why, once per process and decoy.
+ */
+#include "policy.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_script.h"     /* ap_find_path_info */
+
+#include <apr_base64.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+/* A name no site is expected to hold; if one does, the decoy fails safe. */
+#define DECOY_NAME "authz-policy-no-such-path"
+
+static apr_hash_t *warned;           /* decoys already logged as unusable */
+#if APR_HAS_THREADS
+static apr_thread_mutex_t *warned_lock;
+#endif
+
+void policy_hidden_child_init(apr_pool_t *p)
+{
+    warned = apr_hash_make(p);
+#if APR_HAS_THREADS
+    apr_thread_mutex_create(&warned_lock, APR_THREAD_MUTEX_DEFAULT, p);
+#endif
+}
+
+/* Once per process and decoy: an attacker must not be able to fill the
+ * log, and one line is enough to tell the administrator. */
+static void warn_once(request_rec *r, const char *decoy, const char *why)
+{
+    int first = 1;
+    if (warned) {
+        const char *key = apr_psprintf(r->pool, "%pp %s", r->server, decoy);
+#if APR_HAS_THREADS
+        apr_thread_mutex_lock(warned_lock);
+#endif
+        first = !apr_hash_get(warned, key, APR_HASH_KEY_STRING);
+        if (first) {
+            apr_pool_t *p = apr_hash_pool_get(warned);
+            apr_hash_set(warned, apr_pstrdup(p, key), APR_HASH_KEY_STRING,
+                         "");
+        }
+#if APR_HAS_THREADS
+        apr_thread_mutex_unlock(warned_lock);
+#endif
+    }
+    if (first)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "hidden denial of %s: the decoy %s %s; answering a "
+                      "plain 404 (logged once per process)",
+                      ap_escape_logitem(r->pool, r->uri),
+                      ap_escape_logitem(r->pool, decoy), why);
+}
+
+/* Why the decoy cannot stand for a missing path, or NULL if it can. */
+static const char *unusable(request_rec *rr, int named)
+{
+    if (rr->status != HTTP_OK)
+        return apr_psprintf(rr->pool, "is refused (%d)", rr->status);
+    if (rr->finfo.filetype != APR_NOFILE)
+        return "exists";
+    if (named)
+        return NULL;        /* another server says whether it exists */
+    if (rr->proxyreq)
+        return "is proxied (set AuthzPolicyHiddenPath to a missing path "
+               "there)";
+    if (rr->handler && strcmp(rr->handler, "default-handler"))
+        return apr_psprintf(rr->pool, "is served by the handler %s",
+                            rr->handler);
+    return NULL;
+}
+
+/* The sibling decoy: in the directory of the path the request maps to
+ * (path info left out, or a file with path info would be found again). */
+static const char *sibling_decoy(request_rec *r)
+{
+    char *uri = apr_pstrdup(r->pool, r->uri);
+    if (r->path_info && *r->path_info)
+        uri[ap_find_path_info(uri, r->path_info)] = '\0';
+    return apr_pstrcat(r->pool,
+                       ap_escape_uri(r->pool,
+                                     ap_make_dirstr_parent(r->pool, uri)),
+                       DECOY_NAME, NULL);
+}
+
+int policy_hidden_answer(request_rec *r, policy_request *rq)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    const char *decoy = d->hidden_path ? d->hidden_path : sibling_decoy(r);
+
+    rq->decoy_lookup = d->hidden_path ? DECOY_CHECKED : DECOY_UNCHECKED;
+    request_rec *rr = ap_sub_req_method_uri(r->method, decoy, r, NULL);
+    rq->decoy_lookup = DECOY_NONE;
+
+    const char *why = unusable(rr, d->hidden_path != NULL);
+    if (why) {
+        warn_once(r, rr->uri ? rr->uri : decoy, why);
+        ap_destroy_sub_req(rr);
+        return HTTP_NOT_FOUND;
+    }
+    /* What shows the URL (logs, a dynamic ErrorDocument's REDIRECT_URL and
+     * REDIRECT_QUERY_STRING) sees the request's own, as for a missing path
+     * at that URL. */
+    char *uri = r->uri, *args = r->args;
+    ap_internal_fast_redirect(rr, r);
+    r->uri = uri;
+    r->args = args;
+    /* the look-up started from a copy of our variables: keep one of each */
+    apr_table_compress(r->subprocess_env, APR_OVERLAP_TABLES_SET);
+    rq->hidden = 1;
+    rq->decoy = rr->uri;
+    return OK;
+}
+
+char *policy_claimed_basic_user(request_rec *r)
+{
+    const char *auth = apr_table_get(r->headers_in, "Authorization");
+    if (!auth)
+        return NULL;
+    const char *scheme_end = auth;
+    while (*scheme_end && !apr_isspace(*scheme_end))
+        scheme_end++;
+    if (scheme_end - auth != 5 || strncasecmp(auth, "Basic", 5))
+        return NULL;
+    while (apr_isspace(*scheme_end))
+        scheme_end++;
+    char *decoded = apr_palloc(r->pool, apr_base64_decode_len(scheme_end));
+    int len = apr_base64_decode(decoded, scheme_end);
+    if (len < 0)
+        return NULL;
+    decoded[len] = '\0';
+    char *colon = strchr(decoded, ':');
+    if (!colon || colon == decoded)
+        return NULL;            /* malformed or empty: as usual */
+    *colon = '\0';
+    return decoded;
+}
+
+const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
+                                         const char *arg)
+{
+    if (arg[0] != '/' || strpbrk(arg, "?#") || ap_is_url(arg))
+        return apr_pstrcat(cmd->pool, "AuthzPolicyHiddenPath: '", arg,
+                           "' is not a local URL-path (/a/missing/path, no "
+                           "query)", NULL);
+    d->hidden_path = arg;
+    return NULL;
+}
+
+/* AUTHZ_POLICY_STATUS is the status sent: for a hidden denial, whatever
+ * the decoy answered (405, 200 for OPTIONS, ...), known only now. */
+static int hidden_log_status(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden)
+        apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
+                       apr_itoa(r->pool, r->status));
+    return DECLINED;
+}
+
+/* Whether a decoy exists can be known only from its answer where another
+ * server gives it (AuthzPolicyHiddenPath): a success other than OPTIONS
+ * means it exists, and its content must not reach the client.  This
+ * filter, in front of the response headers, replaces such an answer by a
+ * plain 404 and drops the rest of it. */
+#define GUARD_FILTER "AUTHZ_POLICY_DECOY_GUARD"
+
+typedef struct {
+    int decided;
+    int replaced;            /* the answer was replaced: drop what follows */
+    int sending;             /* the plain 404 is going through */
+} guard_state;
+
+static apr_status_t decoy_guard(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    guard_state *g = f->ctx;
+    if (!g)
+        g = f->ctx = apr_pcalloc(r->pool, sizeof *g);
+    if (g->sending)
+        return ap_pass_brigade(f->next, bb);
+    if (g->replaced) {
+        apr_brigade_cleanup(bb);
+        return APR_SUCCESS;
+    }
+    if (!g->decided) {
+        g->decided = 1;
+        if (ap_is_HTTP_SUCCESS(r->status) && r->method_number != M_OPTIONS) {
+            policy_request *rq = policy_request_get(r, 0);
+            warn_once(r, rq && rq->decoy ? rq->decoy : "?",
+                      apr_psprintf(r->pool, "answered %d", r->status));
+            apr_brigade_cleanup(bb);
+            g->replaced = 1;
+            r->status = HTTP_NOT_FOUND;
+            r->status_line = NULL;
+            g->sending = 1;
+            ap_send_error_response(r, 0);
+            g->sending = 0;
+            /* it started the filters over from the protocol ones: what
+             * the handler still sends must come here to be dropped */
+            r->output_filters = f;
+            return APR_SUCCESS;
+        }
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void insert_guard(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden)
+        ap_add_output_filter(GUARD_FILTER, NULL, r, r->connection);
+}
+
+void policy_hidden_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_register_output_filter(GUARD_FILTER, decoy_guard, NULL,
+                              AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_filter(insert_guard, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(hidden_log_status, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
+}

@@ -179,7 +179,7 @@ static const char *log_value(apr_pool_t *p, const char *value)
     return out;
 }
 
-static void record(request_rec *r, policy_reason reason,
+static void record(request_rec *r, policy_request *rq, policy_reason reason,
                    const policy_require *req, int status)
 {
     /* Subrequests are look-ups (mod_dir, mod_autoindex, SSI): the main
@@ -193,15 +193,26 @@ static void record(request_rec *r, policy_reason reason,
     apr_table_setn(e, "AUTHZ_POLICY_STATUS",
                    apr_itoa(r->pool, status));
     const char *region = apr_table_get(e, "AUTHZ_POLICY_REGION");
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "denied: reason=%s required=%s user=%s client=%s "
-                  "region=%s status=\"%d\" uri=%s",
+    rq->denial_log = apr_psprintf(r->pool,
+                  "denied: reason=%s required=%s user=%s client=%s region=%s",
                   log_value(r->pool, policy_reason_name[reason]),
                   log_value(r->pool, req ? req->required : NULL),
                   log_value(r->pool, r->user),
                   log_value(r->pool, r->useragent_ip),
-                  log_value(r->pool, region), status,
-                  log_value(r->pool, r->uri));
+                  log_value(r->pool, region));
+    rq->denial_uri = log_value(r->pool, r->uri);
+    /* a hidden denial's status is the decoy's answer, known at the end */
+    if (status != HTTP_NOT_FOUND)
+        policy_log_denial(r, rq, status);
+}
+
+void policy_log_denial(request_rec *r, policy_request *rq, int status)
+{
+    if (!rq->denial_log)
+        return;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
+                  rq->denial_log, status, rq->denial_uri);
+    rq->denial_log = NULL;              /* once */
 }
 
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
@@ -221,7 +232,7 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
         apr_table_unset(r->err_headers_out, "Proxy-Authenticate");
     }
-    record(r, reason, req, status);
+    record(r, rq, reason, req, status);
     rq->denial_status = status;
     rq->body_format = FORMAT_UNSET;
 

@@ -176,14 +176,18 @@ const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
     return NULL;
 }
 
-/* AUTHZ_POLICY_STATUS is the status sent: for a hidden denial, whatever
- * the decoy answered (405, 200 for OPTIONS, ...), known only now. */
+/* AUTHZ_POLICY_STATUS and the denial's log line carry the status sent:
+ * for a hidden denial, whatever the decoy answered (405, 200 for OPTIONS,
+ * ...), known only now. */
 static int hidden_log_status(request_rec *r)
 {
     policy_request *rq = policy_request_get(r, 0);
-    if (rq && rq->hidden)
+    if (rq && rq->hidden) {
         apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
                        apr_itoa(r->pool, r->status));
+    }
+    if (rq)             /* a hidden denial's line, or one not yet written */
+        policy_log_denial(r, rq, r->status);
     return DECLINED;
 }
 

@@ -152,6 +152,9 @@ typedef struct {
     char subdivision[REGION_MAX];
     policy_decoy_lookup decoy_lookup;  /* a look-up of this request's decoy
                                           is under way */
+    const char *denial_log;      /* the denial's log line, less status and
+                                    URI, until it is written */
+    const char *denial_uri;
     int hidden;                  /* moved onto its decoy: the remaining
                                     access phases let it through */
     int user_placeholder;        /* r->user was set only to get past the
@@ -186,6 +189,8 @@ int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
  * phase into the configured answer; returns the status to hand on. */
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason);
+/* deny.c: writes the denial's log line, once, with the status sent. */
+void policy_log_denial(request_rec *r, policy_request *rq, int status);
 /* deny.c: the error filter that gives our bodies their Content-Type. */
 void policy_deny_register(apr_pool_t *p);
 

@@ -92,7 +92,6 @@ struct datafile {
     apr_time_t next_check;
     int checking;               /* one thread looks at the file at once */
     version failed;             /* a source version known not to load */
-    char *failed_why;           /* .htaccess files: why, to answer again */
     int missing_logged;
     shared_note *note;          /* configured files; NULL: not shared */
     /* .htaccess entries; under registry.mu */
@@ -680,7 +679,6 @@ static void entry_free(datafile *df)
     pthread_mutex_destroy(&df->mu);
     free(df->key);
     free(df->path);
-    free(df->failed_why);
     free(df);
 }
 
@@ -786,8 +784,8 @@ static const char *open_from_htaccess(cmd_parms *cmd,
         ;                               /* loaded and unchanged */
     else if (same_version(&v, &df->failed)) {
         if (!df->cur)   /* else the last good version stays in force */
-            why = shown_why(p, df->failed_why ? df->failed_why : "invalid",
-                            &st, hst.st_uid);
+            why = "this version failed to load when it was first read (see "
+                  "that error); it is not read again until it changes";
     }
     else
         load = df->loading = 1;
@@ -813,11 +811,8 @@ static const char *open_from_htaccess(cmd_parms *cmd,
                          "in force", named, htaccess,
                          shown_why(p, buf, &st, hst.st_uid));
         pthread_mutex_lock(&registry.mu);
-        if (!fresh && !again) {         /* not read again until it changes */
+        if (!fresh && !again)           /* not read again until it changes */
             df->failed = v;
-            free(df->failed_why);
-            df->failed_why = strdup(buf);
-        }
         df->loading = 0;
         pthread_cond_broadcast(&registry.loaded);
         pthread_mutex_unlock(&registry.mu);

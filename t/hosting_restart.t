@@ -49,8 +49,13 @@ if (kill 0, $parent) {
 else {
     # the server died: start it again for the tests that follow
     diag 'the server died; starting it again';
-    my $server = Apache::Test::config()->server;
-    $server->start;
+    local $ENV{AUTHZ_POLICY_SO} = $ENV{AUTHZ_POLICY_SO}
+                                  || t_path('../mod_authz_policy.so');
+    # (what it says goes to stderr: stdout is the test's report)
+    open my $stdout, '>&', \*STDOUT or die $!;
+    open STDOUT, '>&', \*STDERR or die $!;
+    Apache::Test::config()->server->start;
+    open STDOUT, '>&', $stdout or die $!;
     $alive = 0;
 }
 ok $alive, 'a restart with the file fixed: the server goes on';

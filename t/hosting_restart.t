@@ -43,10 +43,7 @@ like $log, qr/restart-users\.txt.*duplicate user/, '... and logs the error';
 
 # a good file again
 rewrite("ruth role=viewer\n");
-if (kill 0, $parent) {
-    ($alive) = signal_restart('USR1');
-}
-else {
+if (!kill 0, $parent) {
     # the server died: start it again for the tests that follow
     diag 'the server died; starting it again';
     local $ENV{AUTHZ_POLICY_SO} = $ENV{AUTHZ_POLICY_SO}
@@ -56,8 +53,8 @@ else {
     open STDOUT, '>&', \*STDERR or die $!;
     Apache::Test::config()->server->start;
     open STDOUT, '>&', $stdout or die $!;
-    $alive = 0;
 }
+($alive) = signal_restart('USR1');
 ok $alive, 'a restart with the file fixed: the server goes on';
 is ruth(), 403, '... and the new version is in force';
 rewrite("ruth role=admin\n");

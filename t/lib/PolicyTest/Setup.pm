@@ -127,9 +127,12 @@ our $ADMIN_SECRET = 'zz-admin-secret-4Rt8';
 # How many .htaccess-named files the memory test loads.
 our $MANY = 5000;
 
-# Two paths under /tmp whose FNV-1a 64 of "AuthzPolicyUserFile\n" . path
-# are equal: the name under which images of data files used to be shared.
-# The first is the administrator's users file, the second customer A's.
+# Two paths under /tmp whose FNV-1a 64 (with the module's old offset basis
+# 1469598103934665603) of "AuthzPolicyUserFile\n" . path are equal: the
+# name under which images of data files used to be shared.  The first is
+# the administrator's users file, the second customer A's.  Found by
+# Pollard's rho with distinguished points over 16-hex-digit names (about
+# 6e9 hashes, two minutes on one core).
 our @COLLIDING = ('/tmp/azp-ef30f3d588661563', '/tmp/azp-df30f9f2d2c32166');
 
 sub ensure_user {
@@ -181,6 +184,11 @@ sub htaccess {
 
 sub prepare_hosting {
     ensure_user($_) for @TENANTS;
+    # what an earlier run of the module left in the runtime directory
+    # (unless a server is still running there)
+    my $pid = -e "$T/logs/httpd.pid" ? `cat $T/logs/httpd.pid` : '';
+    system('rm', '-rf', "$T/logs/authz_policy")
+        unless $pid =~ /^(\d+)/ && kill 0, $1;
     my ($ta, $tb) = @TENANTS;
     system('rm', '-rf', $HOSTING) == 0 or die "rm $HOSTING\n";
     make_path($HOSTING);
@@ -205,7 +213,7 @@ sub prepare_hosting {
     put("$admin/served-users.txt", "alice role=admin\n", 'root', 0644);
     # the colliding pair: the administrator's under /tmp, customer A's
     unlink @COLLIDING;
-    put($COLLIDING[0], $admin_users, 'root', 0644);
+    put($COLLIDING[0], "alice role=admin\nbob role=editor\n", 'root', 0644);
     put($COLLIDING[1], "bob role=admin\n", $ta, 0640);
     # a root-owned file that nothing may ever write through a planted link
     put("$HOSTING/root-only", "root's own\n", 'root', 0600);

@@ -12,7 +12,7 @@ use PolicyTest::Hosting;
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-plan tests => 44;
+plan tests => 46;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A  = hosting_path('a');
@@ -114,6 +114,17 @@ my ($tok) = grep { /token\.txt/ } split /\n/, error_log_since($size);
 like $tok || '', qr/token\.txt.*line 2/, '... the log names file and line';
 unlike $tok || '', qr/\e|T{65}/,
     '... with the token escaped and cut to 64 bytes';
+
+# Values in the denial log line are quoted: a user name cannot add fields.
+$size = error_log_size();
+is status_of('/hadmin/private/', user => $PolicyTest::Setup::FORGER), 403,
+    'a user whose name looks like log fields: 403';
+my ($denied) = grep { /denied:/ } split /\n/, error_log_since($size);
+(my $unquoted = $denied || '') =~ s/"(?:[^"\\]|\\.)*"//g;
+my @fields = $unquoted =~ /\b(client|status)=/g;
+is "@fields", 'client status',
+    '... the denial log line has one client= and one status= field'
+    or diag $denied;
 
 # --- Data files are not content -------------------------------------------
 

@@ -124,6 +124,8 @@ our @TENANTS = qw(azp-tenant-a azp-tenant-b);
 our $B_SECRET = 'Xq7-b-secret-9Kd2';
 # ... and one that must never leave the administrator's 0640 users file.
 our $ADMIN_SECRET = 'zz-admin-secret-4Rt8';
+# A user name that tries to add fields to the denial log line.
+our $FORGER = 'mallory client=203.0.113.9 status=200';
 # How many .htaccess-named files the memory test loads.
 our $MANY = 5000;
 
@@ -217,6 +219,12 @@ sub prepare_hosting {
     put($COLLIDING[1], "bob role=admin\n", $ta, 0640);
     # a root-owned file that nothing may ever write through a planted link
     put("$HOSTING/root-only", "root's own\n", 'root', 0600);
+
+    # The hosting areas' users: the suite's, and one whose name looks like
+    # more fields of the denial log line.
+    my $sha = sha1_base64($PASSWORD) . '=';
+    write_file("$HOSTING/htpasswd", join '', map { "$_:{SHA}$sha\n" }
+               @USERS, $FORGER);
 
     # Customer B: secrets A must never see, and B's own protected area.
     put("$bh/.env", "DB_PASSWORD=hunter2-$B_SECRET\n"

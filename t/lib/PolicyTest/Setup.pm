@@ -259,6 +259,10 @@ sub prepare_hosting {
     # (hosting.t makes the FIFO itself, as A)
     htaccess("$ah/dir", $ta, "AuthzPolicyUserFile $a/data",
              'Require role admin');
+    htaccess("$ah/devzero", $ta, 'AuthzPolicyUserFile /dev/zero',
+             'Require role admin');
+    htaccess("$ah/socket", $ta, "AuthzPolicyUserFile $a/data/socket",
+             'Require role admin');
     htaccess("$ah/huge", $ta, "AuthzPolicyUserFile $a/data/huge.txt",
              'Require role admin');
     put("$a/data/huge.txt", '', $ta, 0640);

@@ -13,7 +13,7 @@ use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-plan tests => 50;
+plan tests => 52;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A  = hosting_path('a');
@@ -42,6 +42,12 @@ is bob('/ha/basic/'), 200, "owner: A's .htaccess names A's own file: 200";
 my ($st, $line) = refused('other', "$B/data/users.txt", qr/owner/i);
 is $st, 500, "owner: A's .htaccess names B's file: 500";
 ok $line, '... the log names the .htaccess, the file and why';
+
+# refused unread: this one (world-readable) would be logged as not parsing
+my $log;
+($st, $line, $log) = refused('broken', "$B/data/broken.txt", qr/owner/i);
+is $st, 500, "owner: B's file that does not parse, named by A: 500";
+unlike $log, qr/broken\.txt.*line 1/, '... and it was not read';
 
 # (the log may name the link or where it leads)
 ($st, $line) = refused('link',

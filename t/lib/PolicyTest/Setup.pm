@@ -234,6 +234,9 @@ sub prepare_hosting {
     put("$bh/index.html", "b static\n", $tb, 0640);
     put("$b/data/users.txt", "bob role=admin\ncarol role=viewer\n", $tb,
         0640);
+    # readable by anyone, and it does not parse: if it were read, the log
+    # would say where it fails
+    put("$b/data/broken.txt", "zz-b-broken colour=blue\n", $tb, 0644);
     htaccess("$bh/own", $tb, "AuthzPolicyUserFile $b/data/users.txt",
              'Require role admin');
 
@@ -249,6 +252,8 @@ sub prepare_hosting {
     htaccess("$ah/wp", $ta, "AuthzPolicyUserFile $bh/wp-config.php",
              'Require valid-user');
     htaccess("$ah/other", $ta, "AuthzPolicyUserFile $b/data/users.txt",
+             'Require role admin');
+    htaccess("$ah/broken", $ta, "AuthzPolicyUserFile $b/data/broken.txt",
              'Require role admin');
     symlink "$b/data/users.txt", "$a/data/link-to-b" or die $!;
     chown_to("$a/data/link-to-b", $ta);

@@ -4,6 +4,7 @@ package PolicyTest::Setup;
 use strict;
 use warnings;
 use Digest::SHA qw(sha1_base64);
+use Cwd ();
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Spec;
@@ -118,6 +119,215 @@ sub prepare_var {
     system($^X, "$T/data/make-geoip.pl", "$VAR/geo.mmdb") == 0
         or die "make-geoip.pl failed\n";
     chmod 0755, $VAR;
+    prepare_hosting();
+}
+
+# --- Shared hosting: two customers and the server's User ----------------
+#
+# Customers azp-tenant-a and azp-tenant-b each own a public_html under
+# var/hosting (served at /ha and /hb with AllowOverride AuthConfig); their
+# files are 0640, group nogroup: the server (nobody:nogroup) reads them,
+# the other customer does not.  The administrator's data files are root's.
+
+# (without ".." in it: the paths below are what the server logs)
+our $HOSTING = Cwd::realpath($T) . '/var/hosting';
+our @TENANTS = qw(azp-tenant-a azp-tenant-b);
+# A marker that must never leave customer B's secret files.
+our $B_SECRET = 'Xq7-b-secret-9Kd2';
+# ... and one that must never leave the administrator's 0640 users file.
+our $ADMIN_SECRET = 'zz-admin-secret-4Rt8';
+# A user name that tries to add fields to the denial log line.
+our $FORGER = 'mallory client=203.0.113.9 status=200';
+# How many .htaccess-named files the memory test loads.
+our $MANY = 5000;
+
+# Two paths under /tmp whose FNV-1a 64 (with the module's old offset basis
+# 1469598103934665603) of "AuthzPolicyUserFile\n" . path are equal: the
+# name under which images of data files used to be shared.  The first is
+# the administrator's users file, the second customer A's.  Found by
+# Pollard's rho with distinguished points over 16-hex-digit names (about
+# 6e9 hashes, two minutes on one core).
+our @COLLIDING = ('/tmp/azp-ef30f3d588661563', '/tmp/azp-df30f9f2d2c32166');
+
+sub ensure_user {
+    my ($name) = @_;
+    return if defined getpwnam $name;
+    system('useradd', '--system', '--no-create-home', '--home-dir',
+           '/nonexistent', '--shell', '/usr/sbin/nologin', $name) == 0
+        or die "useradd $name failed\n";
+}
+
+# owner(NAME) -> (uid, gid of nogroup)
+sub tenant_ids {
+    my ($name) = @_;
+    my $uid = getpwnam($name);
+    die "no user $name\n" unless defined $uid;
+    return ($uid, scalar getgrnam('nogroup'));
+}
+
+# put(PATH, TEXT, OWNER, MODE): a file owned by OWNER (a user name, or root),
+# group nogroup for customers.
+sub put {
+    my ($path, $text, $owner, $mode) = @_;
+    make_path(dirname($path));
+    write_file($path, $text);
+    chown_to($path, $owner);
+    chmod $mode, $path;
+}
+
+sub chown_to {
+    my ($path, $owner) = @_;
+    my ($uid, $gid) = $owner eq 'root' ? (0, 0) : tenant_ids($owner);
+    # lchown: a symlink itself belongs to whoever planted it
+    system('chown', '-h', "$uid:$gid", $path) == 0 or die "chown $path\n";
+}
+
+sub customer_dir {
+    my ($path, $owner) = @_;
+    make_path($path);
+    chown_to($path, $owner);
+    chmod 0750, $path;
+}
+
+sub htaccess {
+    my ($dir, $owner, @lines) = @_;
+    customer_dir($dir, $owner);
+    put("$dir/.htaccess", join('', map { "$_\n" } @lines), $owner, 0640);
+    put("$dir/index.html", "$dir\n", $owner, 0640);
+}
+
+sub prepare_hosting {
+    ensure_user($_) for @TENANTS;
+    # what an earlier run of the module left in the runtime directory
+    # (unless a server is still running there)
+    my $pid = -e "$T/logs/httpd.pid" ? `cat $T/logs/httpd.pid` : '';
+    system('rm', '-rf', "$T/logs/authz_policy")
+        unless $pid =~ /^(\d+)/ && kill 0, $1;
+    my ($ta, $tb) = @TENANTS;
+    system('rm', '-rf', $HOSTING) == 0 or die "rm $HOSTING\n";
+    make_path($HOSTING);
+    chmod 0755, $HOSTING;
+    my $a = "$HOSTING/a";
+    my $b = "$HOSTING/b";
+    customer_dir($_, $ta) for $a, "$a/public_html", "$a/data";
+    customer_dir($_, $tb) for $b, "$b/public_html", "$b/data";
+    my $ah = "$a/public_html";
+    my $bh = "$b/public_html";
+
+    # The administrator's areas (the main configuration names these files).
+    my $admin = "$HOSTING/admin";
+    make_path(map { "$admin/$_" } qw(collide private restart served));
+    write_file("$admin/$_/index.html", "admin $_\n")
+        for qw(collide private restart served);
+    write_file("$admin/index.html", "admin\n");
+    my $admin_users = "alice role=admin\nbob role=editor\n"
+                    . "$ADMIN_SECRET role=viewer\n";
+    put("$HOSTING/admin-users.txt", $admin_users, 'root', 0640);
+    put("$HOSTING/restart-users.txt", "ruth role=admin\n", 'root', 0644);
+    put("$admin/served-users.txt", "alice role=admin\n", 'root', 0644);
+    # the colliding pair: the administrator's under /tmp, customer A's
+    unlink @COLLIDING;
+    put($COLLIDING[0], "alice role=admin\nbob role=editor\n", 'root', 0644);
+    put($COLLIDING[1], "bob role=admin\n", $ta, 0640);
+    # a root-owned file that nothing may ever write through a planted link
+    put("$HOSTING/root-only", "root's own\n", 'root', 0600);
+
+    # The hosting areas' users: the suite's, and one whose name looks like
+    # more fields of the denial log line.
+    my $sha = sha1_base64($PASSWORD) . '=';
+    write_file("$HOSTING/htpasswd", join '', map { "$_:{SHA}$sha\n" }
+               @USERS, $FORGER);
+
+    # Customer B: secrets A must never see, and B's own protected area.
+    put("$bh/.env", "DB_PASSWORD=hunter2-$B_SECRET\n"
+                  . "STRIPE_KEY=sk_live_$B_SECRET\n", $tb, 0640);
+    put("$bh/wp-config.php", "<?php\ndefine('DB_NAME', 'wp-$B_SECRET');\n",
+        $tb, 0640);
+    put("$bh/index.html", "b static\n", $tb, 0640);
+    put("$b/data/users.txt", "bob role=admin\ncarol role=viewer\n", $tb,
+        0640);
+    # readable by anyone, and it does not parse: if it were read, the log
+    # would say where it fails
+    put("$b/data/broken.txt", "zz-b-broken colour=blue\n", $tb, 0644);
+    htaccess("$bh/own", $tb, "AuthzPolicyUserFile $b/data/users.txt",
+             'Require role admin');
+
+    # Customer A.
+    put("$a/data/users.txt", "bob role=admin\n", $ta, 0640);
+    htaccess("$ah/basic", $ta, "AuthzPolicyUserFile $ah/basic/users.txt",
+             'Require role admin');
+    put("$ah/basic/users.txt", "bob role=admin\n", $ta, 0640);
+    htaccess("$ah/collide", $ta, "AuthzPolicyUserFile $COLLIDING[1]",
+             'Require role admin');
+    htaccess("$ah/env", $ta, "AuthzPolicyUserFile $bh/.env",
+             'Require valid-user');
+    htaccess("$ah/wp", $ta, "AuthzPolicyUserFile $bh/wp-config.php",
+             'Require valid-user');
+    htaccess("$ah/other", $ta, "AuthzPolicyUserFile $b/data/users.txt",
+             'Require role admin');
+    htaccess("$ah/broken", $ta, "AuthzPolicyUserFile $b/data/broken.txt",
+             'Require role admin');
+    symlink "$b/data/users.txt", "$a/data/link-to-b" or die $!;
+    chown_to("$a/data/link-to-b", $ta);
+    htaccess("$ah/link", $ta, "AuthzPolicyUserFile $a/data/link-to-b",
+             'Require role admin');
+    htaccess("$ah/fifo", $ta, "AuthzPolicyUserFile $a/data/fifo",
+             'Require role admin');
+    # (hosting.t makes the FIFO itself, as A)
+    htaccess("$ah/dir", $ta, "AuthzPolicyUserFile $a/data",
+             'Require role admin');
+    htaccess("$ah/devzero", $ta, 'AuthzPolicyUserFile /dev/zero',
+             'Require role admin');
+    htaccess("$ah/socket", $ta, "AuthzPolicyUserFile $a/data/socket",
+             'Require role admin');
+    htaccess("$ah/huge", $ta, "AuthzPolicyUserFile $a/data/huge.txt",
+             'Require role admin');
+    put("$a/data/huge.txt", '', $ta, 0640);
+    truncate "$a/data/huge.txt", 2 * 1024 ** 3 or die "truncate: $!";
+    htaccess("$ah/big", $ta, "AuthzPolicyUserFile $a/data/big.txt",
+             'Require role admin');
+    # just over the default limit of 16M, in lines that parse
+    put("$a/data/big.txt", "bob role=admin\n"
+        . join('', map { sprintf "user%07d role=viewer\n", $_ } 1 .. 700_000),
+        $ta, 0640);
+    htaccess("$ah/bad", $ta, "AuthzPolicyUserFile $a/data/bad.txt",
+             'Require role admin');
+    put("$a/data/bad.txt", "bob role=admin\nbob colour=blue\n", $ta, 0640);
+    htaccess("$ah/token", $ta, "AuthzPolicyUserFile $a/data/token.txt",
+             'Require role admin');
+    # a bad token: control bytes, and far longer than a log may show
+    put("$a/data/token.txt", "bob role=admin\nrole=\e[31m" . ('T' x 200)
+        . "\n", $ta, 0640);
+
+    # Areas under a virtual host that lists directories (DIR mode).
+    my $shared = "$HOSTING/shared-data";
+    make_path($shared);
+    put("$shared/users.txt", "bob role=admin\n", 'root', 0644);
+    symlink "$a/data/users.txt", "$shared/escape.txt" or die $!;
+    htaccess("$ah/shared", $ta, "AuthzPolicyUserFile $shared/users.txt",
+             'Require role admin');
+    htaccess("$ah/escape", $ta, "AuthzPolicyUserFile $shared/escape.txt",
+             'Require role admin');
+    htaccess("$ah/own", $ta, "AuthzPolicyUserFile $a/data/users.txt",
+             'Require role admin');
+
+    # Many small .htaccess-named files (memory and disk).
+    customer_dir("$ah/many", $ta);
+    customer_dir("$a/data/many", $ta);
+    my ($uid, $gid) = tenant_ids($ta);
+    for my $i (1 .. $MANY) {
+        my $dir = "$ah/many/$i";
+        mkdir $dir;
+        write_file("$dir/.htaccess",
+                   "AuthzPolicyUserFile $a/data/many/$i.txt\nRequire role admin\n");
+        write_file("$dir/index.html", "$i\n");
+        write_file("$a/data/many/$i.txt",
+                   "# site $i\nbob role=admin\nuser$i role=viewer\n");
+        chown $uid, $gid, $dir, "$dir/.htaccess", "$dir/index.html",
+            "$a/data/many/$i.txt";
+        chmod 0750, $dir;
+        chmod 0640, "$dir/.htaccess", "$dir/index.html", "$a/data/many/$i.txt";
+    }
 }
 
 1;

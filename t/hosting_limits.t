@@ -1,0 +1,122 @@
+# Shared hosting (SPEC section 9): AuthzPolicyHtaccessLimits BYTES FILES
+# bounds what files named in .htaccess files may cost; over a limit, 500
+# and a log line, never a crash.  Nothing is left on disk, during the run
+# or after httpd stops.  A server of its own (one process), with small
+# limits: 4096 bytes, 3 files.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use PolicyTest;
+use PolicyTest::Hosting;
+use PolicyTest::Setup ();
+use File::Path qw(make_path remove_tree);
+use IO::Socket::INET;
+use MIME::Base64 qw(encode_base64);
+use Time::HiRes qw(sleep);
+
+plan tests => 10;
+
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
+my $dir = var_path('hosting-limits');
+my $run = "$dir/run";
+my $T = t_path('');
+my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
+my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
+my ($TA) = @PolicyTest::Setup::TENANTS;
+my $A = hosting_path('a');
+
+sub pid_of { open my $fh, '<', "$run/httpd.pid" or return; my $p = <$fh>;
+             chomp $p if defined $p; $p }
+sub stop {
+    my $pid = pid_of() or return;
+    kill 'TERM', $pid;
+    wait_for(20, sub { !kill 0, $pid });
+}
+stop();                          # an earlier, interrupted run's
+remove_tree($dir);
+make_path($run, "$dir/htdocs");
+END { stop() }
+
+# A's areas for this server: a small file, a large one, and five more.
+my $filler = join '', map { sprintf "u%04d role=viewer\n", $_ } 1 .. 1000;
+my %file = (small => "bob role=admin\n" . substr($filler, 0, 3000),
+            large => "bob role=admin\n" . substr($filler, 0, 5000),
+            map { ("f$_" => "bob role=admin\n") } 1 .. 5);
+for my $name (sort keys %file) {
+    my $data = "$A/data/lim-$name.txt";
+    PolicyTest::Setup::put($data, $file{$name}, $TA, 0640);
+    utime time - 5, time - 5, $data;
+    PolicyTest::Setup::htaccess("$A/public_html/lim/$name", $TA,
+                                "AuthzPolicyUserFile $data",
+                                'Require role admin');
+}
+PolicyTest::Setup::customer_dir("$A/public_html/lim", $TA);
+
+write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
+    root => $run, listen => "127.0.0.1:$port", so => $so,
+    log_level => 'warn authz_policy:info',
+    modules => [qw(authn_core authn_file auth_basic authz_core authz_user
+                   alias dir mime)]) . <<"CONF");
+DocumentRoot "$dir/htdocs"
+TypesConfig /etc/mime.types
+StartServers 1
+ServerLimit 1
+MaxRequestWorkers 25
+<IfDirective AuthzPolicyHtaccessLimits>
+    AuthzPolicyHtaccessLimits 4096 3
+</IfDirective>
+Alias /ha "$A/public_html"
+<Directory "$PolicyTest::Setup::HOSTING">
+    AllowOverride AuthConfig
+    AuthType Basic
+    AuthName "hosting"
+    AuthBasicProvider file
+    AuthUserFile "$T/var/htpasswd"
+    Require all granted
+</Directory>
+CONF
+write_file("$dir/htdocs/index.html", "static\n");
+system('chmod', '-R', 'a+rX', "$dir/htdocs");
+chmod 0755, $dir;
+system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
+    or die "apache2 did not start\n";
+wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
+
+sub get {
+    my ($path) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 30) or return 'no answer';
+    my $auth = encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
+    print $sock "GET $path HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
+    my $line = <$sock> // '';
+    return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 'no answer';
+}
+sub log_text { local (@ARGV, $/) = "$run/error_log"; <> // '' }
+
+is get('/ha/lim/small/'), 200, 'a file under the size limit: 200';
+my $before = length log_text();
+is get('/ha/lim/large/'), 500, 'a file over the size limit: 500';
+my $htaccess = quotemeta "$A/public_html/lim/large/.htaccess";
+my $large = quotemeta "$A/data/lim-large.txt";
+like substr(log_text(), $before), qr/$htaccess.*$large.*(larger|limit|size)/i,
+    '... the log names the .htaccess, the file and the limit';
+
+# small is kept already; five more distinct files, three at most at once
+$before = length log_text();
+my @st = map { get("/ha/lim/f$_/") } 1 .. 5;
+note "f1..f5: @st";
+ok scalar(grep { $_ eq '500' } @st), 'over the number of files: 500'
+    or diag "f1..f5: @st";
+like substr(log_text(), $before), qr/lim-f\d\.txt.*limit/i,
+    '... and a log line';
+is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,
+    '... every request answered';
+is get('/index.html'), 200, 'static files answer as usual';
+unlike log_text(), qr/exit signal/, 'no server process crashed';
+is_deeply [ runtime_leftovers($run) ], [],
+    'nothing in the runtime directory but the log and the pid file';
+
+stop();
+is_deeply [ runtime_leftovers($run) ], [],
+    '... nor anything left after httpd stops';

@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 10;
+plan tests => 11;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -102,14 +102,39 @@ my $large = quotemeta "$A/data/lim-large.txt";
 like substr(log_text(), $before), qr/$htaccess.*$large.*(larger|limit|size)/i,
     '... the log names the .htaccess, the file and the limit';
 
-# small is kept already; five more distinct files, three at most at once
+# small is kept already; five more distinct files, one after another: each
+# takes the place of the least recently used one that no request is using
 $before = length log_text();
 my @st = map { get("/ha/lim/f$_/") } 1 .. 5;
 note "f1..f5: @st";
-ok scalar(grep { $_ eq '500' } @st), 'over the number of files: 500'
-    or diag "f1..f5: @st";
-like substr(log_text(), $before), qr/lim-f\d\.txt.*limit/i,
+is "@st", '200 200 200 200 200',
+    'more files than are kept at once, one after another: each answered';
+
+# Three requests still under way (slow readers of large files) hold three
+# files: a fourth cannot be kept as well
+my @slow;
+for my $i (1 .. 3) {
+    my $big = "$A/public_html/lim/f$i/big.bin";
+    open my $fh, '>', $big or die "$big: $!";
+    truncate $fh, 64 * 1024 * 1024;
+    close $fh;
+    chmod 0644, $big;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 30) or die $!;
+    my $auth = encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
+    print $sock "GET /ha/lim/f$i/big.bin HTTP/1.0\r\n"
+        . "Authorization: Basic $auth\r\n\r\n";
+    my $line = <$sock> // '';
+    die "f$i/big.bin: $line" unless $line =~ / 200 /;
+    push @slow, $sock;
+}
+$before = length log_text();
+is get('/ha/lim/f4/'), 500,
+    'more files than are kept at once, all in use: 500';
+like substr(log_text(), $before), qr/lim-f4\.txt.*AuthzPolicyHtaccessLimits/i,
     '... and a log line';
+close $_ for @slow;
+unlink map { "$A/public_html/lim/f$_/big.bin" } 1 .. 3;
 is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,
     '... every request answered';
 is get('/index.html'), 200, 'static files answer as usual';

@@ -80,7 +80,9 @@ typedef struct {
 typedef struct {
     apr_uint32_t lock;          /* a spin lock: held for a few reads */
     apr_uint32_t missing;       /* the loss is logged */
+    apr_uint32_t stale_logged;
     version bad;
+    version good;               /* the newest version any process loaded */
 } shared_note;
 
 struct datafile {
@@ -504,6 +506,37 @@ static int note_bad(datafile *df, const version *v)
     return first;
 }
 
+/* Records v as loaded by this process: the newest such is "the last good
+ * version" every process should answer from. */
+static void note_good(datafile *df, const version *v)
+{
+    if (!df->note)
+        return;
+    note_lock(df->note);
+    if (v->mtime >= df->note->good.mtime)
+        df->note->good = *v;
+    df->note->stale_logged = 0;
+    note_unlock(df->note);
+}
+
+/* 1 when this process answers from a version older than one another
+ * process loaded since (it was started from a parent that had not seen
+ * it yet), with logged set when that is news. */
+static int note_stale(datafile *df, int *news)
+{
+    *news = 0;
+    if (!df->note || !df->cur)
+        return 0;
+    note_lock(df->note);
+    int stale = df->note->good.mtime
+                && !same_version(&df->note->good, &df->cur->source)
+                && df->note->good.mtime >= df->cur->source.mtime;
+    if (stale && !df->note->stale_logged)
+        *news = df->note->stale_logged = 1;
+    note_unlock(df->note);
+    return stale;
+}
+
 /* Records whether the file is missing; 1 when that is news. */
 static int note_missing(datafile *df, apr_uint32_t missing)
 {
@@ -541,12 +574,39 @@ static void log_missing(datafile *df, server_rec *s)
                      "(500) until it is back", df->type->kind, df->path);
 }
 
+/* The file on disk does not load, and this process holds a version older
+ * than the last good one (loaded by another process from a file that has
+ * been replaced since): answering from it could grant what the newer
+ * version took away, so it fails closed until the file loads again. */
+static void fail_if_stale(datafile *df, server_rec *s)
+{
+    int news;
+    if (!note_stale(df, &news))
+        return;
+    if (news)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "%s %s: some server processes hold a version older "
+                     "than the last good one, which is no longer on disk: "
+                     "they answer 500 until the file loads again",
+                     df->type->kind, df->path);
+    swap_current(df, NULL);
+}
+
 /* Reloads df if it changed; returns the new snapshot (already current)
  * or NULL. */
 static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
 {
     version v;
     int state = source_state(df, now, &v);
+    /* A process with no version at all (the file was missing) waits for a
+     * writer to finish rather than answer 500 meanwhile: a little longer
+     * than it takes to settle, once. */
+    if (state == 0 && !df->cur && !same_version(&v, &df->failed)
+        && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
+        apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));
+        now = apr_time_now();
+        state = source_state(df, now, &v);
+    }
     if (state < 0 && df->cur) {
         log_missing(df, s);
         swap_current(df, NULL);                 /* fail closed */
@@ -556,6 +616,7 @@ static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
         return NULL;
     if (note_known_bad(df, &v)) {
         df->failed = v;
+        fail_if_stale(df, s);
         return NULL;
     }
     char why[512];
@@ -568,6 +629,7 @@ static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
                      df->type->kind, df->path, fresh->entries);
         swap_current(df, fresh);
+        note_good(df, &fresh->source);
     }
     else if (!again) {
         df->failed = v;
@@ -575,6 +637,7 @@ static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                          "%s %s: %s; the last good version stays in force",
                          df->type->kind, df->path, why);
+        fail_if_stale(df, s);
     }
     give_back_memory();
     return fresh;
@@ -1013,8 +1076,12 @@ void datafile_post_config(server_rec *s, int real_pass)
         shared_note *note = apr_shm_baseaddr_get(registry.notes);
         memset(note, 0, n * sizeof *note);
         for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
-             hi; hi = apr_hash_next(hi))
-            ((datafile *)apr_hash_this_val(hi))->note = note++;
+             hi; hi = apr_hash_next(hi)) {
+            datafile *df = apr_hash_this_val(hi);
+            df->note = note++;
+            if (df->cur)
+                df->note->good = df->cur->source;
+        }
     }
     /* forget the files this configuration no longer names */
     for (carried **cp = &registry.carry->head; *cp;) {

@@ -10,9 +10,10 @@ APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
 MODULE_SRC = mod_authz_policy.c deny.c attrs.c network.c datafile.c userdb.c \
-             policy_model.c iplist.c region.c geoip.c negotiate.c escape.c
+             policy_model.c iplist.c region.c geoip.c geoip_region.c \
+             negotiate.c escape.c
 HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
-             geoip.h negotiate.h escape.h
+             geoip.h geoip_region.h negotiate.h escape.h
 # Extra compiler flags, e.g. sanitizers: make EXTRA_CFLAGS=-fsanitize=address
 EXTRA_CFLAGS ?=
 

@@ -153,10 +153,16 @@ fuzz-nightly:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_NIGHTLY_SECONDS)
 
 # --- soak ---------------------------------------------------------------------
-SOAK_SECONDS ?= 60
+# Versions of the user file and an IP list that change decisions, each left
+# to be reloaded, under traffic, for SOAK_SECONDS per MPM (event, prefork);
+# fails below SOAK_RELOADS reloads per MPM.  Port: POLICY_TEST_PORT + 3.
+# CI: make soak SOAK_SECONDS=40 SOAK_RELOADS=8
+SOAK_SECONDS ?= 240
+SOAK_RELOADS ?= 50
 soak: deps
 	$(MAKE) all
-	perl t/soak/soak.pl --seconds $(SOAK_SECONDS)
+	@command -v wrk >/dev/null || { echo "soak: wrk is missing (Debian package wrk)" >&2; exit 1; }
+	perl t/soak/soak.pl --seconds $(SOAK_SECONDS) --min-reloads $(SOAK_RELOADS)
 
 # --- benchmark -------------------------------------------------------------
 # make bench BENCH_ARGS="--duration 10 --rounds 5 --only role-1m"

@@ -139,10 +139,10 @@ fuzz: fuzz-deps $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p build/fuzz/corpus-$$t; \
 	    echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
-	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 	        -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus-$$t t/fuzz/corpus/$$t \
 	        2>build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; \
-	        echo "fuzz: $$t found a crash: add the input under build/fuzz/ to t/fuzz/corpus/$$t"; exit 1; }; \
+	        echo "fuzz: $$t found a crash or a hang (over 10 s): add the input under build/fuzz/ to t/fuzz/corpus/$$t"; exit 1; }; \
 	    grep -h '^#[0-9]*.*DONE' build/fuzz/$$t.log || tail -1 build/fuzz/$$t.log; \
 	    grep -h 'average_exec_per_sec' build/fuzz/$$t.log || true; \
 	done

@@ -108,7 +108,7 @@ test-valgrind: deps
 #   make fuzz-nightly          an hour each (FUZZ_NIGHTLY_SECONDS)
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
-FUZZ_TARGETS  = userdb negotiate escape iplist region geoip
+FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
@@ -126,6 +126,13 @@ build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c geoip_region.c geoip_region.h \
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -I/usr/include/x86_64-linux-gnu -o $@ \
 	    t/fuzz/fuzz_geoip.c geoip_region.c region.c -lmaxminddb
+
+# role inheritance and plans: APR, no httpd
+build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c policy_model.c \
+                              policy_model.h t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) $(APR_CFLAGS) -o $@ t/fuzz/fuzz_policy_model.c \
+	    policy_model.c $(APR_LIBS)
 
 fuzz-deps:
 	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \

@@ -33,10 +33,11 @@
 # Fails on any wrong answer, 5xx or connection error, on a version never
 # served, on fewer reloads than --min-reloads per MPM, and on the
 # children's memory growing by 10% or more between the end of the
-# warm-up (the first versions) and the end.
+# warm-up (the first versions) and the end (--no-memory-check: reported,
+# not judged; a few reloads cannot tell a leak from a warm-up).
 #
 #   perl t/soak/soak.pl [--seconds 240] [--min-reloads 50]
-#                       [--mpm event,prefork] [--port N]
+#                       [--mpm event,prefork] [--port N] [--no-memory-check]
 # The port defaults to POLICY_TEST_PORT + 3 (8532 without it).
 use strict;
 use warnings;
@@ -53,9 +54,10 @@ my $ROOT = "$FindBin::Bin/../..";
 my $OUT  = "$ROOT/build/soak";
 my %opt = (seconds => 240, mpm => 'event,prefork',
            port => ($ENV{POLICY_TEST_PORT} ? $ENV{POLICY_TEST_PORT} + 3 : 8532),
-           warmup => 3, 'min-reloads' => 0, hold => 1.5, checkers => 2);
+           warmup => 3, 'min-reloads' => 0, hold => 1.5, checkers => 2,
+           'memory-check' => 1);
 GetOptions(\%opt, 'seconds=i', 'mpm=s', 'port=i', 'warmup=i', 'min-reloads=i',
-           'hold=f', 'checkers=i') or die "usage: see the top of $0\n";
+           'hold=f', 'checkers=i', 'memory-check!') or die "usage: see the top of $0\n";
 
 use lib "$FindBin::Bin/../lib";
 use PolicyTest::Setup ();
@@ -458,10 +460,11 @@ CONF
     $wrong_total += $c{wrong} || 0;
     $requests_total += $c{requests} || 0;
     my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
+    my $mem_ok = $rss0 && $growth < 0.10;
     printf "  children's memory: %.1f MB after version %d, %.1f MB after version %d "
         . "(%+.1f%%) %s\n", $rss0 / 1024, $opt{warmup}, $rss1 / 1024, $served,
-        100 * $growth, $rss0 && $growth < 0.10 ? 'ok' : 'FAILED';
-    $failed ||= !$rss0 || $growth >= 0.10;
+        100 * $growth, !$opt{'memory-check'} ? 'not judged' : $mem_ok ? 'ok' : 'FAILED';
+    $failed ||= $opt{'memory-check'} && !$mem_ok;
     my $step = @rss > 12 ? int(@rss / 12) : 1;
     printf "  children's memory after versions 1, %d, %d, ...: %s MB\n", 1 + $step,
         1 + 2 * $step, join ' ', map { sprintf '%.1f', $rss[$_] / 1024 }

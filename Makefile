@@ -142,7 +142,8 @@ fuzz-deps:
 	@test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \
 	    || { echo "fuzz: libFuzzer is missing (Debian package libclang-rt-14-dev)" >&2; exit 1; }
 
-fuzz: fuzz-deps $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
+# deps: libmaxminddb-dev and APR for the geoip and policy_model targets
+fuzz: deps fuzz-deps $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p build/fuzz/corpus-$$t; \
 	    echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \

@@ -578,10 +578,17 @@ int userdb_valid(const void *image, size_t len)
         if (names[u] >= h->arena_len || roles[u] >= h->nsets
             || scopes[u] >= h->nsets || plan[u] > h->nsyms)
             return 0;
+    /* a look-up of an absent name stops at an empty slot: an index
+     * without one would make it go round for ever */
     const uint32_t *slots = COL(h, off_index);
-    for (uint64_t i = 0; i <= h->index_mask; i++)
+    uint64_t empty = 0;
+    for (uint64_t i = 0; i <= h->index_mask; i++) {
         if (slots[i] > h->nusers)
             return 0;
+        empty += slots[i] == 0;
+    }
+    if (empty == 0)
+        return 0;
     const uint32_t *start = COL(h, off_set_start), *n = COL(h, off_set_n);
     for (uint32_t k = 0; k < h->nsets; k++)
         if (start[k] > h->nitems || n[k] > h->nitems - start[k])

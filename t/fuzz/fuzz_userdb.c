@@ -1,43 +1,242 @@
-/* libFuzzer target: the user-file parser, the image check and look-ups.
- * Invariants: a parse either gives a table whose image is valid or an
- * error message; no input crashes; an arbitrary image never passes as
- * valid when it is not well formed (and checking it never crashes). */
+/* libFuzzer target: the user file.
+ *
+ * Oracle: a naive line parser of the file's rules (docs/directives.md,
+ * AuthzPolicyUserFile: "name key=value ...", keys role, scope (lists) and
+ * plan, each at most once, no empty values, '#' comments, blank lines,
+ * CRLF) keeping every user in a plain array.  The parser must accept
+ * exactly what the naive parser accepts, count the same users, and a
+ * look-up of each user must return the roles, scopes and plan the line
+ * gave, in order; names that are not in the file are not found.
+ *
+ * The image the parser built must pass userdb_valid; copies of it with a
+ * few bytes changed (chosen by the input) must be rejected, or else be
+ * safe to search (AddressSanitizer watches the look-ups). */
 #include "userdb.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_USERS 1024
+
+typedef struct {
+    const char *name;
+    size_t nlen;
+    const char *roles, *scopes, *plan;   /* NULL: not given */
+    size_t rlen, slen, plen;
+} naive_user;
+
+static int blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int starts(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len > n && !memcmp(s, prefix, n);
+}
+
+/* "a,b,c": no empty item. */
+static int list_ok(const char *v, size_t len)
+{
+    if (len == 0 || v[0] == ',' || v[len - 1] == ',')
+        return 0;
+    for (size_t i = 0; i + 1 < len; i++)
+        if (v[i] == ',' && v[i + 1] == ',')
+            return 0;
+    return 1;
+}
+
+static int same(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && !memcmp(a, b, alen);
+}
+
+/* -1: rejected; else the number of users (at most max kept). */
+static long naive_parse(const char *buf, size_t len, naive_user *users,
+                        size_t max)
+{
+    size_t count = 0;
+    const char *p = buf, *end = buf + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *e = eol ? eol : end;
+        const char *s = p;
+        p = eol ? eol + 1 : end;
+        if (e > s && e[-1] == '\r')
+            e--;
+        while (s < e && blank(*s))
+            s++;
+        if (s == e || *s == '#')
+            continue;
+        if (memchr(s, '\0', (size_t)(e - s)))
+            return -1;
+        naive_user u;
+        memset(&u, 0, sizeof u);
+        /* fields: runs of non-blanks */
+        int field = 0;
+        while (s < e) {
+            const char *f = s;
+            while (s < e && !blank(*s))
+                s++;
+            size_t flen = (size_t)(s - f);
+            while (s < e && blank(*s))
+                s++;
+            if (field++ == 0) {
+                if (starts(f, flen, "role=") || starts(f, flen, "plan=")
+                    || starts(f, flen, "scope="))
+                    return -1;
+                for (size_t i = 0; i < count && i < max; i++)
+                    if (same(users[i].name, users[i].nlen, f, flen))
+                        return -1;
+                u.name = f;
+                u.nlen = flen;
+                continue;
+            }
+            const char *eq = memchr(f, '=', flen);
+            if (!eq)
+                return -1;
+            const char *v = eq + 1;
+            size_t klen = (size_t)(eq - f), vlen = flen - klen - 1;
+            const char **slot;
+            size_t *slen;
+            if (same(f, klen, "role", 4))
+                slot = &u.roles, slen = &u.rlen;
+            else if (same(f, klen, "scope", 5))
+                slot = &u.scopes, slen = &u.slen;
+            else if (same(f, klen, "plan", 4))
+                slot = &u.plan, slen = &u.plen;
+            else
+                return -1;
+            if (*slot || vlen == 0)
+                return -1;
+            if (slot == &u.plan ? memchr(v, ',', vlen) != NULL
+                                : !list_ok(v, vlen))
+                return -1;
+            *slot = v;
+            *slen = vlen;
+        }
+        if (count < max)
+            users[count] = u;
+        count++;
+    }
+    return (long)count;
+}
+
+/* The returned list of offsets is the comma-separated text, in order. */
+static void same_list(const userdb *db, const uint32_t *items, unsigned n,
+                      const char *text, size_t len)
+{
+    if (!text) {
+        if (n != 0)
+            abort();
+        return;
+    }
+    const char *p = text, *end = text + len;
+    unsigned i = 0;
+    while (p <= end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *vend = comma ? comma : end;
+        if (i >= n)
+            abort();
+        const char *got = userdb_str(db, items[i++]);
+        if (strlen(got) != (size_t)(vend - p) || memcmp(got, p, (size_t)(vend - p)))
+            abort();
+        p = vend + 1;
+    }
+    if (i != n)
+        abort();
+}
+
+static void search_anyway(const userdb *db, const naive_user *users,
+                          size_t count)
+{
+    char name[256];
+    for (size_t i = 0; i < count && i < 64; i++) {
+        size_t n = users[i].nlen < sizeof name - 1 ? users[i].nlen : sizeof name - 1;
+        memcpy(name, users[i].name, n);
+        name[n] = '\0';
+        userdb_user u;
+        if (userdb_lookup(db, name, &u)) {
+            for (unsigned k = 0; k < u.nroles; k++)
+                (void)strlen(userdb_str(db, u.roles[k]));
+            for (unsigned k = 0; k < u.nscopes; k++)
+                (void)strlen(userdb_str(db, u.scopes[k]));
+            if (u.plan)
+                (void)strlen(u.plan);
+        }
+    }
+}
+
+/* Copies of the image with a byte changed, where the input's last bytes
+ * say (the header, where offsets and counts are, most often). */
+static void mutated_images(const userdb *db, const uint8_t *data, size_t size,
+                           const naive_user *users, size_t count)
+{
+    size_t len = userdb_size(db);
+    for (int round = 0; round < 3 && size >= 4 * (size_t)(round + 1); round++) {
+        const uint8_t *m = data + size - 4 * (size_t)(round + 1);
+        size_t where = ((size_t)m[0] << 16 | (size_t)m[1] << 8 | m[2]);
+        where = round == 0 ? where % 120 : where % len;
+        uint8_t *copy = malloc(len);
+        memcpy(copy, db, len);
+        copy[where] ^= m[3] ? m[3] : 1;
+        if (userdb_valid(copy, len))
+            search_anyway((const userdb *)copy, users, count);
+        free(copy);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static naive_user users[MAX_USERS];
     char err[256];
+    if (size > 4096)
+        return 0;                       /* names are copied to the stack */
+    long naive = naive_parse((const char *)data, size, users, MAX_USERS);
+    if (naive > MAX_USERS)
+        return 0;                       /* beyond this oracle's array */
     userdb *db = userdb_parse((const char *)data, size, err, sizeof err);
+    if ((db != NULL) != (naive >= 0))
+        abort();                        /* accepts what it should not, or
+                                           refuses a valid file */
     if (db) {
-        if (!userdb_valid(db, userdb_size(db)))
+        size_t count = (size_t)naive;
+        if (!userdb_valid(db, userdb_size(db)) || userdb_count(db) != count)
             abort();
-        /* look up the first field of every line */
-        const char *p = (const char *)data, *end = p + size;
-        while (p < end) {
-            const char *eol = memchr(p, '\n', (size_t)(end - p));
-            const char *lend = eol ? eol : end;
-            char name[128];
-            size_t n = 0;
-            while (p + n < lend && n < sizeof name - 1 && p[n] != ' '
-                   && p[n] != '\t' && p[n] != '\r')
-                n++;
-            memcpy(name, p, n);
-            name[n] = '\0';
+        char name[4200];
+        for (size_t i = 0; i < count; i++) {
+            const naive_user *nu = &users[i];
+            memcpy(name, nu->name, nu->nlen);
+            name[nu->nlen] = '\0';
             userdb_user u;
-            if (userdb_lookup(db, name, &u)) {
-                for (unsigned i = 0; i < u.nroles; i++)
-                    (void)strlen(userdb_str(db, u.roles[i]));
-                for (unsigned i = 0; i < u.nscopes; i++)
-                    (void)strlen(userdb_str(db, u.scopes[i]));
-                if (u.plan)
-                    (void)strlen(u.plan);
+            if (!userdb_lookup(db, name, &u))
+                abort();
+            same_list(db, u.roles, u.nroles, nu->roles, nu->rlen);
+            same_list(db, u.scopes, u.nscopes, nu->scopes, nu->slen);
+            if ((u.plan == NULL) != (nu->plan == NULL)
+                || (u.plan && (strlen(u.plan) != nu->plen
+                               || memcmp(u.plan, nu->plan, nu->plen))))
+                abort();
+            /* a longer or shorter name is someone else, if anyone */
+            name[nu->nlen] = 'x';
+            name[nu->nlen + 1] = '\0';
+            int listed = 0;
+            for (size_t j = 0; j < count && !listed; j++)
+                listed = same(users[j].name, users[j].nlen, name, nu->nlen + 1);
+            if (userdb_lookup(db, name, &u) != listed)
+                abort();
+            if (nu->nlen > 1) {
+                name[nu->nlen - 1] = '\0';
+                listed = 0;
+                for (size_t j = 0; j < count && !listed; j++)
+                    listed = same(users[j].name, users[j].nlen, name, nu->nlen - 1);
+                if (userdb_lookup(db, name, &u) != listed)
+                    abort();
             }
-            p = eol ? eol + 1 : end;
         }
+        mutated_images(db, data, size, users, count);
         userdb_free(db);
     }
     else if (!err[0]) {
@@ -47,7 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The same bytes as an image read back from disk. */
     void *copy = malloc(size ? size : 1);
     memcpy(copy, data, size);
-    (void)userdb_valid(copy, size);
+    if (userdb_valid(copy, size))
+        search_anyway(copy, users, naive > 0 ? (size_t)naive : 0);
     free(copy);
     return 0;
 }

@@ -1,14 +1,44 @@
 #!/usr/bin/perl
-# make soak: mixed traffic (granted, denied, hidden, anonymous, by IP list)
-# for a set time while the user file and an IP list are replaced every
-# second, by rename and by rewriting in place, under the event and the
-# prefork MPM.
+# make soak: traffic under the event and the prefork MPM while the user
+# file and an IP list go through version after version, each left alone
+# long enough to be reloaded (the module reads a changed file once it has
+# stayed unchanged for a second; it checks once a second per process).
 #
-# Fails on any 5xx, connection error or wrong decision (every answer is
-# checked against the status its stream expects) and on children's memory
-# growing by more than 10% between the end of the warm-up and the end.
+# Version N of the files (N = 1, 2, ...):
+#  - the user "soaker" has roles v1 ... vN (so /v/K/, "Require role vK",
+#    answers 200 exactly when the answering version is K or newer), role
+#    editor always, and role admin in odd versions only (/flip/: 200,
+#    then 403, then 200...);
+#  - the IP list holds 127.2.x.y for every version K up to N (a request
+#    from K's address to /office/ is 200 exactly when the answering
+#    version is K or newer) and 127.0.0.9 in odd versions only (/open/,
+#    "Require not iplist", turns it away, then lets it in...);
+#  - 20,000 other users and 50,000 other networks that differ from one
+#    version to the next; files are replaced by rename and rewritten in
+#    place in turn (never shorter, so no reload waits the 10 s kept for
+#    shrunk files).
 #
-#   perl t/soak/soak.pl [--seconds 60] [--mpm event,prefork] [--port 8532]
+# The writer waits until version N is served, with its decisions (the
+# probe: /v/N/ then /flip/ on one connection, i.e. one process; the
+# address of N to /office/, then 127.0.0.9 until /open/ answers as N
+# says), holds it a little longer than a process takes to follow, then
+# writes N+1.  So every version is served, and:
+#
+#  - checkers ask all the time, as soaker and from the marker addresses,
+#    whether the answering version is at least the one before the newest
+#    written: an answer from an older version is a wrong answer;
+#  - wrk streams send steady traffic whose decision never changes
+#    (granted, denied, hidden, anonymous, by IP list), every answer checked.
+#
+# Fails on any wrong answer, 5xx or connection error, on a version never
+# served, on fewer reloads than --min-reloads per MPM, and on the
+# children's memory growing by 10% or more between the end of the
+# warm-up (the first versions) and the end (--no-memory-check: reported,
+# not judged; a few reloads cannot tell a leak from a warm-up).
+#
+#   perl t/soak/soak.pl [--seconds 240] [--min-reloads 50]
+#                       [--mpm event,prefork] [--port N] [--no-memory-check]
+# The port defaults to POLICY_TEST_PORT + 3 (8532 without it).
 use strict;
 use warnings;
 use FindBin;
@@ -17,46 +47,104 @@ use Getopt::Long;
 use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Digest::SHA qw(sha1_base64);
+use POSIX ();
 use Time::HiRes qw(time sleep);
 
 my $ROOT = "$FindBin::Bin/../..";
 my $OUT  = "$ROOT/build/soak";
-my %opt = (seconds => 60, mpm => 'event,prefork', port => 8532, warmup => 5);
-GetOptions(\%opt, 'seconds=i', 'mpm=s', 'port=i', 'warmup=i') or die "usage\n";
+my %opt = (seconds => 240, mpm => 'event,prefork',
+           port => ($ENV{POLICY_TEST_PORT} ? $ENV{POLICY_TEST_PORT} + 3 : 8532),
+           warmup => 3, 'min-reloads' => 0, hold => 1.5, checkers => 2,
+           'memory-check' => 1);
+GetOptions(\%opt, 'seconds=i', 'mpm=s', 'port=i', 'warmup=i', 'min-reloads=i',
+           'hold=f', 'checkers=i', 'memory-check!') or die "usage: see the top of $0\n";
 
 use lib "$FindBin::Bin/../lib";
 use PolicyTest::Setup ();
 sub write_file { PolicyTest::Setup::write_file(@_) }
 
-make_path("$OUT/htdocs/$_") for qw(granted denied hidden office);
-write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office);
+make_path("$OUT/htdocs/$_") for qw(granted denied hidden office open flip);
+write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office open flip);
 write_file("$OUT/htpasswd", 'soaker:{SHA}' . sha1_base64('soak') . "=\n");
 my $AUTH = 'Authorization: Basic ' . encode_base64('soaker:soak', '');
-
-# Two versions of the user file: the tested user is the same in both, the
-# rest differs, so that every reload is a real one and no decision changes.
-my @versions = map {
-    my $v = $_;
-    "soaker role=editor plan=pro\n"
-    . join('', map { "p${v}_$_ role=viewer plan=free\n" } 1 .. 20_000)
-} (1, 2);
 my $users = "$OUT/users.txt";
-# Two versions of an IP list: loopback in both, the rest differs.
-my @ipversions = map {
-    my $v = $_;
-    join('', map { sprintf "10.%d.%d.%d\n", $v, $_ >> 8, $_ & 255 } 0 .. 49_999)
-    . "127.0.0.1\n"
-} (1, 2);
 my $ips = "$OUT/ips.txt";
+my $state = "$OUT/state";               # the newest version written
+# /v/1/ .. /v/$max_version/: more than any run writes
+my $max_version = $opt{seconds} + 20;
 
-# stream: path, credentials, expected status
-my @streams = (
-    [ '/granted/f.html', 1, 200 ],
-    [ '/denied/f.html',  1, 403 ],
-    [ '/hidden/f.html',  1, 404 ],
-    [ '/granted/f.html', 0, 401 ],
-    [ '/office/f.html',  0, 200 ],
-);
+sub user_file {
+    my ($v) = @_;
+    my $set = $v % 2 ? 1 : 2;
+    return "soaker role=editor," . ($v % 2 ? 'admin' : 'guest')
+        . join('', map { ",v$_" } 1 .. $v) . "\n"
+        . join('', map { "p${set}_$_ role=viewer\n" } 1 .. 20_000);
+}
+
+sub marker_addr {
+    my ($k) = @_;
+    return sprintf '127.2.%d.%d', $k >> 8, $k & 255;
+}
+
+sub ip_file {
+    my ($v) = @_;
+    my $set = $v % 2 ? 1 : 2;
+    return join('', map { sprintf "10.%d.%d.%d\n", $set, $_ >> 8, $_ & 255 } 0 .. 49_999)
+        . "127.0.0.1\n"
+        . ($v % 2 ? "127.0.0.9\n" : "# 127.0.9\n")
+        . join('', map { marker_addr($_) . "\n" } 1 .. $v);
+}
+
+# --- a small HTTP/1.1 client: one connection, keep-alive -----------------
+sub connect_from {
+    my ($from) = @_;
+    return IO::Socket::INET->new(PeerAddr => "127.0.0.1:$opt{port}",
+                                 ($from ? (LocalAddr => $from) : ()),
+                                 Timeout => 10);
+}
+
+# The status, or undef when the connection failed (then it is closed).
+sub get {
+    my ($sock, $path, $auth) = @_;
+    return undef unless $sock;
+    local $SIG{ALRM} = sub { die "timeout\n" };
+    my $status = eval {
+        alarm 20;
+        print $sock "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            . ($auth ? "$AUTH\r\n" : '') . "\r\n" or die "write\n";
+        my $line = <$sock> // die "closed\n";
+        my ($code) = $line =~ m{^HTTP/1\.\d (\d{3})} or die "bad status line\n";
+        my ($len, $chunked, $close) = (0, 0, 0);
+        while (defined(my $h = <$sock>)) {
+            last if $h eq "\r\n";
+            $len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
+            $chunked = 1 if $h =~ /^Transfer-Encoding:\s*chunked/i;
+            $close = 1 if $h =~ /^Connection:\s*close/i;
+        }
+        my $buf;
+        if ($chunked) {
+            while (1) {
+                my $size = hex(<$sock> // die "closed\n");
+                read($sock, $buf, $size + 2) == $size + 2 or die "short chunk\n" if $size;
+                if (!$size) { <$sock>; last }
+            }
+        }
+        elsif ($len) {
+            read($sock, $buf, $len) == $len or die "short body\n";
+        }
+        alarm 0;
+        close $sock if $close;
+        $code;
+    };
+    alarm 0;
+    return $status;
+}
+
+sub written_version {
+    open my $fh, '<', $state or return 0;
+    my $v = <$fh>;
+    return $v ? $v + 0 : 0;
+}
 
 sub children_rss_kb {
     my ($parent) = @_;
@@ -70,23 +158,145 @@ sub children_rss_kb {
     return $total;
 }
 
-my $wrk_end;            # when the wrk runs of the current MPM end
+# --- the checkers ------------------------------------------------------------
+# Ask, again and again, whether the answering version is at least the one
+# before the newest written; count the decisions that flip.
+sub checker {
+    my ($id, $end, $out) = @_;
+    my %n = (requests => 0, wrong => 0, errors => 0);
+    my @wrong;
+    my $user = connect_from();
+    my ($ipsock, $ipfrom) = (undef, '');
+    my $flip9 = connect_from('127.0.0.9');
+    while (time < $end) {
+        my $w = written_version();
+        my $older = $w - 1;             # the oldest version allowed
+        if ($older >= 1) {
+            $user ||= connect_from();
+            my $s = get($user, "/v/$older/f.html", 1);
+            $n{requests}++;
+            if (!defined $s) { $n{errors}++; $user = undef }
+            elsif ($s != 200) {
+                $n{wrong}++;
+                push @wrong, "/v/$older/ got $s while version $w was the newest";
+            }
+            my $from = marker_addr($older);
+            if ($from ne $ipfrom || !$ipsock) {
+                $ipsock = connect_from($from);
+                $ipfrom = $from;
+            }
+            $s = get($ipsock, '/office/f.html');
+            $n{requests}++;
+            if (!defined $s) { $n{errors}++; $ipsock = undef }
+            elsif ($s != 200) {
+                $n{wrong}++;
+                push @wrong, "/office/ from $from got $s while version $w was the newest";
+            }
+        }
+        $user ||= connect_from();
+        my $s = get($user, '/flip/f.html', 1);
+        $n{requests}++;
+        if (!defined $s) { $n{errors}++; $user = undef }
+        elsif ($s == 200 || $s == 403) { $n{"flip$s"}++ }
+        else { $n{wrong}++; push @wrong, "/flip/ got $s" }
+        $flip9 ||= connect_from('127.0.0.9');
+        $s = get($flip9, '/open/f.html');
+        $n{requests}++;
+        if (!defined $s) { $n{errors}++; $flip9 = undef }
+        elsif ($s == 200 || $s == 403) { $n{"open$s"}++ }
+        else { $n{wrong}++; push @wrong, "/open/ from 127.0.0.9 got $s" }
+    }
+    open my $fh, '>', $out or die "$out: $!";
+    print $fh map { "$_ $n{$_}\n" } sort keys %n;
+    print $fh map { "wrong: $_\n" } @wrong[0 .. ($#wrong < 9 ? $#wrong : 9)];
+    close $fh;
+    POSIX::_exit(0);
+}
+
+# --- the writer -----------------------------------------------------------------
+sub write_version {
+    my ($v) = @_;
+    for ([ $users, user_file($v) ], [ $ips, ip_file($v) ]) {
+        my ($file, $text) = @$_;
+        if ($v % 2) {                   # by rename
+            write_file("$file.new", $text);
+            rename "$file.new", $file or die "rename $file: $!";
+        }
+        else {                          # in place, never shorter
+            write_file($file, $text);
+        }
+    }
+    write_file("$state.new", "$v\n");
+    rename "$state.new", $state;
+}
+
+# Polls until version $v is served with its decisions; the reason when
+# it is not within $limit seconds.
+sub wait_served {
+    my ($v, $limit) = @_;
+    my $until = time + $limit;
+    my $flip_want = $v % 2 ? 200 : 403;
+    my $open_want = $v % 2 ? 403 : 200;
+    my ($user_ok, $ip_ok) = (0, 0);
+    my $last = '';
+    while (time < $until) {
+        if (!$user_ok) {
+            # one connection: the process that answered /v/$v/ has $v and
+            # nothing newer exists, so /flip/ must answer as $v says
+            my $sock = connect_from();
+            my $s = get($sock, "/v/$v/f.html", 1);
+            if (defined $s && $s == 200) {
+                my $f = get($sock, '/flip/f.html', 1);
+                return "version $v: /flip/ answered " . ($f // 'nothing')
+                       . " where $v says $flip_want" if !defined $f || $f != $flip_want;
+                $user_ok = 1;
+            }
+            $last = "user file: /v/$v/ answered " . ($s // 'nothing');
+        }
+        if (!$ip_ok) {
+            my $s = get(connect_from(marker_addr($v)), '/office/f.html');
+            if (defined $s && $s == 200) {
+                # another connection, maybe another process: ask until one
+                # that follows $v answers (an older one would be wrong only
+                # if it were older than $v - 1: the checkers see to that)
+                my $o = get(connect_from('127.0.0.9'), '/open/f.html');
+                $ip_ok = defined $o && $o == $open_want;
+                $last = "IP list: /open/ answered " . ($o // 'nothing');
+            }
+            else {
+                $last = "IP list: /office/ from " . marker_addr($v) . " answered "
+                        . ($s // 'nothing');
+            }
+        }
+        return undef if $user_ok && $ip_ok;
+        sleep 0.1;
+    }
+    return "version $v was not served within $limit s ($last)";
+}
+
 my $failed = 0;
+my @summary;
 for my $mpm (split /,/, $opt{mpm}) {
-    write_file($users, $versions[0]);
-    write_file($ips, $ipversions[0]);
+    unlink $state;
+    write_version(1);
     unlink "$OUT/error-$mpm.log";
     my $mpm_conf = $mpm eq 'prefork'
         ? "StartServers 20\nMinSpareServers 20\nMaxSpareServers 20\n"
           . "ServerLimit 20\nMaxRequestWorkers 20\n"
         : "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
           . "MinSpareThreads 1\nMaxSpareThreads 75\n";
+    my $version_locations = join '', map {
+        "<Location /v/$_/>\n    Require role v$_\n</Location>\n"
+    } 1 .. $max_version;
     write_file("$OUT/httpd.conf", PolicyTest::Setup::standalone_conf(
         root => $OUT, listen => "127.0.0.1:$opt{port}", mpm => $mpm,
-        so => "$ROOT/mod_authz_policy.so", error_log => "$OUT/error-$mpm.log",
-        log_level => 'warn authz_policy:info',
+        so => "$ROOT/mod_authz_policy.so",
+        # info for the "reloaded" lines; without the line per denial
+        # (hundreds of thousands a minute)
+        error_log => "|\$/usr/bin/grep --line-buffered -v denied:.reason= >> $OUT/error-$mpm.log",
+        log_level => 'warn authz_core:crit authz_policy:info',
         modules => [qw(authn_core authn_file auth_basic authz_core authz_user
-                       mime)]) . <<"CONF");
+                       mime alias)]) . <<"CONF");
 $mpm_conf
 TypesConfig /etc/mime.types
 DocumentRoot "$OUT/htdocs"
@@ -99,21 +309,33 @@ MaxKeepAliveRequests 0
     AuthUserFile "$OUT/htpasswd"
     AuthzPolicyUserFile "$users"
 </Directory>
+AliasMatch "^/v/[0-9]+/f.html\$" "$OUT/htdocs/granted/f.html"
+$version_locations
 <Location /granted>
     Require role editor
 </Location>
-<Location /denied>
+<Location /flip>
     Require role admin
+</Location>
+<Location /denied>
+    Require role nobody
     AuthzPolicyErrorFormat json
 </Location>
 <Location /hidden>
-    Require role admin
+    Require role nobody
     AuthzPolicyDenyStatus 404
 </Location>
-AuthzPolicyIPList office "$ips"
+AuthzPolicyIPList soak "$ips"
 <Location /office>
     AuthType None
-    Require iplist office
+    Require iplist soak
+</Location>
+<Location /open>
+    AuthType None
+    <RequireAll>
+        Require all granted
+        Require not iplist soak
+    </RequireAll>
 </Location>
 CONF
     system("chmod -R a+rX '$OUT'");
@@ -124,35 +346,22 @@ CONF
     system('apache2', '-f', "$OUT/httpd.conf", '-k', 'start') == 0 or die "no start\n";
     my $up;
     for (1 .. 200) { last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}"); sleep 0.05 }
-    die "apache2 ($mpm) is not answering\n" unless $up;
-    for (1 .. 100) { last if -s "$OUT/httpd.pid"; sleep 0.05 }
+    die "apache2 ($mpm) is not answering on port $opt{port}\n" unless $up;
+    for (1 .. 100) { last if -s "$OUT/httpd.pid"; sleep 0.1 }
     open my $pf, '<', "$OUT/httpd.pid" or die "$OUT/httpd.pid: $!";
     chomp(my $parent = <$pf>);
 
-    # the replacer: new versions every second, by rename or in place
-    my $replacer = fork // die;
-    if (!$replacer) {
-        my $i = 0;
-        while (1) {
-            sleep 1;
-            $i++;
-            for ([ $users, \@versions ], [ $ips, \@ipversions ]) {
-                my ($file, $v) = @$_;
-                my $text = $v->[$i % 2];
-                if ($i % 2) {
-                    write_file("$file.new", $text);
-                    rename "$file.new", $file;
-                }
-                else {
-                    write_file($file, $text);
-                }
-            }
-        }
-    }
+    my $start = time;
+    my $end = $start + $opt{seconds};
 
-    # the traffic: one wrk per stream, all at once
-    my $total = $opt{seconds};
-    $wrk_end = time + $total;
+    # steady traffic: one wrk per stream
+    my @streams = (
+        [ '/granted/f.html', 1, 200 ],
+        [ '/denied/f.html',  1, 403 ],
+        [ '/hidden/f.html',  1, 404 ],
+        [ '/granted/f.html', 0, 401 ],
+        [ '/office/f.html',  0, 200 ],
+    );
     my @wrk;
     for my $n (0 .. $#streams) {
         my ($path, $auth, $want) = @{ $streams[$n] };
@@ -161,54 +370,115 @@ CONF
         if (!$pid) {
             open STDOUT, '>', $log;
             open STDERR, '>&', \*STDOUT;
-            exec 'wrk', '-t1', '-c4', "-d${total}s", '-s', "$FindBin::Bin/check.lua",
+            exec 'wrk', '-t1', '-c2', "-d$opt{seconds}s", '-s', "$FindBin::Bin/check.lua",
                 ($auth ? ('-H', $AUTH) : ()),
                 "http://127.0.0.1:$opt{port}$path", '--', $want;
         }
         push @wrk, [ $pid, $log, $want, $path ];
     }
-    # the median of three samples a second apart: a reload in flight maps
-    # two versions for a moment
-    my $sample = sub {
-        my @v = sort { $a <=> $b } map { sleep 1 if $_; children_rss_kb($parent) } 0 .. 2;
-        $v[1];
-    };
-    sleep $opt{warmup};
-    my $rss0 = $sample->();
-    sleep 1 while time < $wrk_end - 3.5;     # the end sample, before wrk stops
-    my $rss1 = $sample->();
-    waitpid $_->[0], 0 for @wrk;
-    kill 'TERM', $replacer;
-    waitpid $replacer, 0;
+    my @checkers;
+    for my $id (1 .. $opt{checkers}) {
+        my $out = "$OUT/checker-$mpm-$id.txt";
+        unlink $out;
+        my $pid = fork // die;
+        checker($id, $end - 1, $out) unless $pid;
+        push @checkers, [ $pid, $out ];
+    }
 
-    printf "%s MPM, %d s, user file and IP list replaced every second:\n",
-        $mpm, $total;
+    # the versions
+    my ($served, $rss0, $rss1, $why) = (0, 0, 0, undef);
+    my @rss;                            # after each version, kB
+    my $v = 1;
+    while (1) {
+        $why = wait_served($v, 30);
+        last if $why;
+        $served = $v;
+        sleep $opt{hold} / 2;
+        # memory at a still moment: every process has followed $v by now
+        my $rss = children_rss_kb($parent);
+        push @rss, $rss;
+        $rss0 = $rss if $v == $opt{warmup};
+        $rss1 = $rss if $v > $opt{warmup};
+        sleep $opt{hold} / 2;
+        last if time > $end - 8;        # room to serve one more
+        last if $v >= $max_version;
+        write_version(++$v);
+    }
+    waitpid $_->[0], 0 for @checkers;
+    waitpid $_->[0], 0 for @wrk;
+    my $took = time - $start;
+
+    my $log = do { local (@ARGV, $/) = "$OUT/error-$mpm.log"; <> } // '';
+    my $user_reloads = () = $log =~ /AuthzPolicyUserFile \S+ reloaded/g;
+    my $ip_reloads = () = $log =~ /AuthzPolicyIPList \S+ reloaded/g;
+    my $reloads = $served - 1;          # version 1 is the one at startup
+    printf "%s MPM, %.0f s: %d versions written, %d served, reloads: %d per file "
+        . "(error log: user file %d, IP list %d)\n",
+        $mpm, $took, $v, $served, $reloads, $user_reloads, $ip_reloads;
+    if ($why) {
+        print "  FAILED: $why\n";
+        $failed = 1;
+    }
+    if ($reloads < $opt{'min-reloads'}) {
+        print "  FAILED: fewer than $opt{'min-reloads'} reloads\n";
+        $failed = 1;
+    }
+    my ($wrong_total, $requests_total) = (0, 0);
     for my $w (@wrk) {
-        my (undef, $log, $want, $path) = @$w;
-        my $out = do { local (@ARGV, $/) = $log; <> };
+        my (undef, $wlog, $want, $path) = @$w;
+        my $out = do { local (@ARGV, $/) = $wlog; <> } // '';
         my ($n) = $out =~ /(\d+) requests in/;
         my ($wrong) = $out =~ /wrong decisions: (\d+)/;
         my ($sock) = $out =~ /Socket errors: (.*)/;
         my ($seen) = $out =~ /wrong statuses: (.*)/;
         $wrong .= " ($seen)" if $wrong && $seen;
         my $ok = defined $n && $n > 0 && defined $wrong && !$wrong && !$sock;
-        printf "  %-16s expect %d: %7d requests, %d wrong%s  %s\n", $path, $want,
-            $n || 0, $wrong // -1, $sock ? ", socket errors: $sock" : '',
+        printf "  %-16s expect %d: %7d requests, %s wrong%s  %s\n", $path, $want,
+            $n || 0, $wrong // '?', $sock ? ", socket errors: $sock" : '',
             $ok ? 'ok' : 'FAILED';
+        $requests_total += $n || 0;
+        $wrong_total += ($wrong || 0) =~ /^(\d+)/ ? $1 : 0;
         $failed ||= !$ok;
     }
+    my %c;
+    my @wrong;
+    for my $ch (@checkers) {
+        open my $fh, '<', $ch->[1] or do { print "  FAILED: checker wrote nothing\n"; $failed = 1; next };
+        while (<$fh>) {
+            if (/^wrong: (.*)/) { push @wrong, $1 }
+            elsif (/^(\w+) (\d+)/) { $c{$1} += $2 }
+        }
+    }
+    my $cok = ($c{requests} || 0) > 0 && !$c{wrong} && !$c{errors};
+    printf "  versions checked: %d requests, %d from an older version than the "
+        . "one before the newest, %d errors; /flip/ 200 x%d, 403 x%d; "
+        . "/open/ from the flipping address 200 x%d, 403 x%d  %s\n",
+        $c{requests} || 0, $c{wrong} || 0, $c{errors} || 0, $c{flip200} || 0,
+        $c{flip403} || 0, $c{open200} || 0, $c{open403} || 0, $cok ? 'ok' : 'FAILED';
+    print map { "    $_\n" } @wrong;
+    $failed ||= !$cok;
+    $wrong_total += $c{wrong} || 0;
+    $requests_total += $c{requests} || 0;
     my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
-    printf "  children's memory: %.1f MB after warm-up, %.1f MB at the end (%+.1f%%) %s\n",
-        $rss0 / 1024, $rss1 / 1024, 100 * $growth, $growth < 0.10 ? 'ok' : 'FAILED';
-    $failed ||= $growth >= 0.10;
-    my $errors = do { local (@ARGV, $/) = "$OUT/error-$mpm.log"; <> } // '';
-    my @crash = $errors =~ /(.*(?:Segmentation fault|exit signal|AH00052).*)/g;
+    my $mem_ok = $rss0 && $growth < 0.10;
+    printf "  children's memory: %.1f MB after version %d, %.1f MB after version %d "
+        . "(%+.1f%%) %s\n", $rss0 / 1024, $opt{warmup}, $rss1 / 1024, $served,
+        100 * $growth, !$opt{'memory-check'} ? 'not judged' : $mem_ok ? 'ok' : 'FAILED';
+    $failed ||= $opt{'memory-check'} && !$mem_ok;
+    my $step = @rss > 12 ? int(@rss / 12) : 1;
+    printf "  children's memory after versions 1, %d, %d, ...: %s MB\n", 1 + $step,
+        1 + 2 * $step, join ' ', map { sprintf '%.1f', $rss[$_] / 1024 }
+        grep { $_ % $step == 0 } 0 .. $#rss;
+    my @crash = $log =~ /(.*(?:Segmentation fault|exit signal|AH00052).*)/g;
     if (@crash) {
         print "  crashes:\n", map { "    $_\n" } @crash;
         $failed = 1;
     }
+    push @summary, sprintf "%s: %d reloads, %d requests, %d wrong answers, memory %+.1f%%",
+        $mpm, $reloads, $requests_total, $wrong_total, 100 * $growth;
     system('apache2', '-f', "$OUT/httpd.conf", '-k', 'stop');
     for (1 .. 100) { last unless -e "$OUT/httpd.pid"; sleep 0.1 }
 }
+print map { "$_\n" } @summary;
 print $failed ? "soak: FAILED\n" : "soak: passed\n";
 exit($failed ? 1 : 0);

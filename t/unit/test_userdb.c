@@ -52,6 +52,15 @@ static void test_sample(void)
     memcpy(copy, db, userdb_size(db));
     ((uint32_t *)copy)[14] = 0xffffff;       /* off_name, low half */
     CHECK(!userdb_valid(copy, userdb_size(db)), "a damaged image is not");
+    /* every index slot taken: looking up an absent name would never stop */
+    memcpy(copy, db, userdb_size(db));
+    uint32_t mask = ((uint32_t *)copy)[5];             /* index_mask */
+    uint64_t off_index;
+    memcpy(&off_index, (char *)copy + 72, sizeof off_index);
+    for (uint32_t i = 0; i <= mask; i++)
+        ((uint32_t *)((char *)copy + off_index))[i] = 1;
+    CHECK(!userdb_valid(copy, userdb_size(db)),
+          "an image whose index has no empty slot is not");
     free(copy);
     userdb_user u;
     CHECK(userdb_count(db) == 5, "five users");

@@ -414,6 +414,19 @@ static void give_back_memory(void)
 #endif
 }
 
+/* Reloads run in whichever worker thread saw the change.  glibc raises its
+ * mmap threshold each time a large block is freed, after which parses
+ * take their megabytes from that thread's arena, which keeps them: under
+ * a threaded MPM every reload would grow the process.  A fixed threshold
+ * keeps large blocks (images, read buffers, parse tables) in mappings of
+ * their own that go back to the system when freed. */
+static void fix_mmap_threshold(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* The carry store (parent only)                                        */
 
@@ -938,6 +951,7 @@ void datafile_registry_init(apr_pool_t *pconf)
         apr_pool_userdata_set(found, "authz_policy_carry", NULL, process);
     }
     registry.carry = found;
+    fix_mmap_threshold();
     /* The cleanup registered by the module as loaded before this restart
      * points into code that is gone: replace it (it is only compared). */
     if (registry.carry->freed_by)

@@ -97,8 +97,9 @@ install: mod_authz_policy.so
 uninstall:
 	@if dpkg-query -W -f='$${Status}' libapache2-mod-authz-policy 2>/dev/null | grep -q 'ok installed'; then \
 	    echo "make uninstall: the module comes from the package libapache2-mod-authz-policy: apt-get remove it instead" >&2; exit 1; fi
-	if [ -z "$(DESTDIR)" ] && [ -e $(APACHE_CONFDIR)/mods-enabled/authz_policy.load ]; then \
-	    a2dismod -q authz_policy; fi
+	@# -p: and forget it, so that a package installed later enables it again
+	if [ -z "$(DESTDIR)" ] && [ -e $(APACHE_CONFDIR)/mods-available/authz_policy.load ]; then \
+	    a2dismod -p -q authz_policy; fi
 	rm -f $(DESTDIR)$(MODULEDIR)/mod_authz_policy.so \
 	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.load \
 	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.conf

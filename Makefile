@@ -1,9 +1,14 @@
-# mod_authz_policy — build, test and demo.
+# mod_authz_policy — build, test, package and demo.
 #
-#   make          build mod_authz_policy.so with apxs
-#   make install  install it and the a2enmod files (conf/authz_policy.*)
-#   make test     install what is missing, build, run every test
-#   make demo     install what is missing, build, start a demo server
+#   make               build mod_authz_policy.so with apxs
+#   make install       install the module, its a2enmod pair and the docs
+#   make uninstall     disable the module and remove what make install put
+#   make deps          install the Debian packages for everything below
+#   make test          build, run every test (installs the test services)
+#   make deb           build the Debian package in build/deb, run lintian
+#   make test-package  install that package into the system's apache2, try
+#                      it on a server of its own, purge it
+#   make demo          build, start a demo server on 127.0.0.1
 #   make clean
 
 APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
@@ -14,47 +19,139 @@ MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c use
              negotiate.c escape.c
 HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
              geoip.h geoip_region.h negotiate.h escape.h
-# Extra compiler flags, e.g. sanitizers: make EXTRA_CFLAGS=-fsanitize=address
+# Extra compiler and linker flags, e.g. sanitizers:
+# make EXTRA_CFLAGS=-fsanitize=address; debian/rules passes Debian's
+# hardening flags through them.
 EXTRA_CFLAGS ?=
+EXTRA_LDFLAGS ?=
+VERSION    = $(shell sed -n 's/^\#define AUTHZ_POLICY_VERSION "\(.*\)"/\1/p' policy.h)
 
-# Debian packages the build, the tests and the demo need.
-DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
-               build-essential wrk libmaxminddb-dev libmaxmind-db-writer-perl \
-               sqlite3 libaprutil1-dbd-sqlite3 postgresql libaprutil1-dbd-pgsql \
-               memcached libapache2-mod-auth-openidc
+# Where make install puts things (DESTDIR for staged installs).
+DESTDIR    ?=
+MODULEDIR  ?= $(shell $(APXS) -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
+APACHE_CONFDIR ?= /etc/apache2
+DOCDIR     ?= /usr/local/share/doc/mod_authz_policy
 
-.PHONY: all install clean deps test unit-test unit-build server-test demo demo-stop \
-        bench bench-hidden bench-instructions test-asan test-valgrind fuzz fuzz-deps \
-        fuzz-nightly soak
+# Debian packages, by what needs them.  make deps-X installs group X and
+# says why before it does.
+#  build: the compiler, apxs and httpd's headers, libmaxminddb
+BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
+#  demo: the build, and apache2 itself (htpasswd comes with it)
+DEMO_DEPS    = $(BUILD_DEPS) apache2
+#  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB
+#  writer, SQLite and PostgreSQL through mod_dbd, memcached and
+#  mod_auth_openidc
+TEST_DEPS    = $(DEMO_DEPS) libapache2-mod-perl2 libwww-perl curl \
+               libmaxmind-db-writer-perl sqlite3 libaprutil1-dbd-sqlite3 \
+               postgresql libaprutil1-dbd-pgsql memcached \
+               libapache2-mod-auth-openidc
+#  bench: the test suite's, and wrk
+BENCH_DEPS   = $(TEST_DEPS) wrk
+#  package: the build, Debian's packaging tools and lintian; the package
+#  test also needs apache2 and curl
+PACKAGE_DEPS = $(BUILD_DEPS) debhelper dpkg-dev fakeroot lintian apache2 curl
+# What each group does to the machine besides adding files.
+DEPS_NOTE_build   = nothing else
+DEPS_NOTE_demo    = Debian enables apache2.service, which starts a system apache2 on port 80 where services may start (the demo uses its own server on DEMO_PORT)
+DEPS_NOTE_test    = the packages postgresql and memcached are services that Debian starts and enables (the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
+DEPS_NOTE_bench   = as for test
+DEPS_NOTE_package = nothing else
+DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
+
+.PHONY: all install uninstall clean deps deps-build deps-demo deps-test \
+        deps-bench deps-package test unit-test unit-build server-test demo \
+        demo-stop bench bench-hidden bench-instructions test-asan \
+        test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package
 
 all: mod_authz_policy.so
 
 mod_authz_policy.so: $(MODULE_SRC) $(HEADERS)
-	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps' (as root) first" >&2; exit 1; }
+	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps-build' (as root) first" >&2; exit 1; }
 	@echo "apxs -c $(MODULE_SRC)"
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
+	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) \
 	    -I/usr/include/x86_64-linux-gnu -lmaxminddb \
 	    $(MODULE_SRC) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
 	@mv -f mod_authz_policy.so.new mod_authz_policy.so
 
+# The module, its a2enmod pair and the docs; enabling is a2enmod's job.
+# Refuses to overwrite the Debian package's files.
+DOCS = README.md CHANGES.md LICENSE docs/*.md
 install: mod_authz_policy.so
-	$(APXS) -i -n authz_policy mod_authz_policy.so
+	@if dpkg-query -W -f='$${Status}' libapache2-mod-authz-policy 2>/dev/null | grep -q 'ok installed'; then \
+	    echo "make install: the package libapache2-mod-authz-policy is installed; remove it first (apt-get remove libapache2-mod-authz-policy)" >&2; exit 1; fi
+	install -d $(DESTDIR)$(MODULEDIR) $(DESTDIR)$(APACHE_CONFDIR)/mods-available \
+	    $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 mod_authz_policy.so $(DESTDIR)$(MODULEDIR)/mod_authz_policy.so
 	install -m 644 conf/authz_policy.load conf/authz_policy.conf \
-	    /etc/apache2/mods-available/
+	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/
+	install -m 644 README.md CHANGES.md LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs/
+	install -m 644 conf/examples.conf $(DESTDIR)$(DOCDIR)/examples/
+	@echo "installed; enable with: a2enmod authz_policy && apache2ctl configtest && systemctl restart apache2"
 
-# Installs what is missing from Debian's packages (needs root).
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# Disables the module first: a mods-enabled link to a removed file would
+# stop apache2 from starting.
+uninstall:
+	@if dpkg-query -W -f='$${Status}' libapache2-mod-authz-policy 2>/dev/null | grep -q 'ok installed'; then \
+	    echo "make uninstall: the module comes from the package libapache2-mod-authz-policy: apt-get remove it instead" >&2; exit 1; fi
+	@# -p: and forget it, so that a package installed later enables it again
+	if [ -z "$(DESTDIR)" ] && [ -e $(APACHE_CONFDIR)/mods-available/authz_policy.load ]; then \
+	    a2dismod -p -q authz_policy; fi
+	rm -f $(DESTDIR)$(MODULEDIR)/mod_authz_policy.so \
+	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.load \
+	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "uninstalled; if apache2 runs: systemctl restart apache2"
+
+# Installs the Debian packages a group needs that are missing (needs root),
+# after saying which and why.  make deps: every group.
+deps: deps-bench deps-package
+deps-build deps-demo deps-test deps-bench deps-package: deps-%:
+	@missing=""; for p in $($(shell echo $* | tr a-z A-Z)_DEPS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	        || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	        apt-get install -y -qq --no-install-recommends $$missing; \
+	    echo "make deps-$*: installing Debian packages for the $* step:$$missing"; \
+	    echo "make deps-$*: besides adding files this changes: $(DEPS_NOTE_$*)"; \
+	    flock /tmp/apt.lock sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends '"$$missing"; \
 	fi
+
+# --- Debian package ----------------------------------------------------
+# Built, as Debian builds its libapache2-mod-* packages, from an upstream
+# tarball and debian/: a copy of the files git knows (committed or not, ignored ones
+# left out) in build/deb, where dpkg-buildpackage also writes its results;
+# lintian fails the build on any error or warning that debian/ does not
+# override with a reason.
+DEB_BUILD = build/deb
+DEB_SRC   = $(DEB_BUILD)/libapache2-mod-authz-policy-$(VERSION)
+deb: deps-package
+	rm -rf $(DEB_BUILD)
+	mkdir -p $(DEB_SRC)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -co --exclude-standard | while IFS= read -r f; do \
+	        [ -e "$$f" ] && printf '%s\0' "$$f"; done | tar --null -T - -cf - | tar -xf - -C $(DEB_SRC); \
+	else \
+	    tar --exclude=./build --exclude=./debian/.debhelper -cf - . | tar -xf - -C $(DEB_SRC); \
+	fi
+	@# the upstream tarball: the same files without debian/
+	tar -C $(DEB_BUILD) --exclude=libapache2-mod-authz-policy-$(VERSION)/debian -cJf \
+	    $(DEB_BUILD)/libapache2-mod-authz-policy_$(VERSION).orig.tar.xz libapache2-mod-authz-policy-$(VERSION)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc >../build.log 2>&1 \
+	    || { tail -40 ../build.log; echo "dpkg-buildpackage failed: $(DEB_BUILD)/build.log" >&2; exit 1; }
+	lintian --fail-on error,warning --info --pedantic $(DEB_BUILD)/*.changes
+	@echo "lintian: no error, no warning (overrides, each with its reason: debian/*lintian-overrides, debian/source/lintian-overrides)"
+	@ls $(DEB_BUILD)/*.deb
+
+# Installs the package into this machine's apache2, tries it on a server of
+# its own (127.0.0.1:PACKAGE_TEST_PORT) and purges it; /etc/apache2 must be
+# as before.  Leaves the machine as it found it, even when it fails.
+test-package: deb
+	bash t/package-test
 
 # --- tests ---------------------------------------------------------------
 
@@ -86,18 +183,18 @@ unit-build: $(UNIT_TESTS)
 server-test: mod_authz_policy.so $(UNIT_TESTS)
 	cd t && { perl TEST -clean >/dev/null 2>&1; perl TEST $(TEST_FILES); }
 
-test: deps
+test: deps-test
 	$(MAKE) all
 	$(MAKE) unit-test server-test
 
 # Every test with ASan + UBSan (in build/asan, on port 8539).
-test-asan: deps
+test-asan: deps-test
 	bash t/run-sanitizers
 
 # The suite's requests against one apache2 -X under valgrind memcheck, with
 # leak checking.  VALGRIND_TESTS: only these test files (CI runs a subset).
 VALGRIND_TESTS ?=
-test-valgrind: deps
+test-valgrind: deps-test
 	bash t/run-valgrind $(VALGRIND_TESTS)
 
 # --- fuzzing -----------------------------------------------------------------
@@ -170,7 +267,7 @@ fuzz-nightly:
 SOAK_SECONDS ?= 240
 SOAK_RELOADS ?= 50
 SOAK_MEMORY  ?= 1
-soak: deps
+soak: deps-bench
 	$(MAKE) all
 	@command -v wrk >/dev/null || { echo "soak: wrk is missing (Debian package wrk)" >&2; exit 1; }
 	perl t/soak/soak.pl --seconds $(SOAK_SECONDS) --min-reloads $(SOAK_RELOADS) \
@@ -178,7 +275,7 @@ soak: deps
 
 # --- benchmark -------------------------------------------------------------
 # make bench BENCH_ARGS="--duration 10 --rounds 5 --only role-1m"
-bench: deps
+bench: deps-bench
 	$(MAKE) all
 	perl bench/bench.pl $(BENCH_ARGS)
 
@@ -189,14 +286,14 @@ bench-hidden: deps
 	perl bench/hidden-timing.pl $(BENCH_ARGS)
 
 # Instructions per request under callgrind: repeatable where req/s is not.
-bench-instructions: deps
+bench-instructions: deps-bench
 	$(MAKE) all
 	@test -e bench/out/httpd.conf || perl bench/bench.pl --rounds 1 --duration 1
 	perl bench/instructions.pl $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------
 
-demo: deps
+demo: deps-demo
 	$(MAKE) all
 	sh conf/demo.sh start
 
@@ -204,5 +301,7 @@ demo-stop:
 	sh conf/demo.sh stop
 
 clean:
+	rm -rf debian/.debhelper debian/libapache2-mod-authz-policy debian/files \
+	    debian/*.substvars debian/*.debhelper.log debian/debhelper-build-stamp
 	rm -rf .libs *.o *.lo *.la *.slo mod_authz_policy.so $(UNIT_TESTS) build
 	-cd t && perl TEST -clean >/dev/null 2>&1 || true

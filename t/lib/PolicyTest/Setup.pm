@@ -31,16 +31,22 @@ sub write_file {
 }
 
 # The server's children run as 'nobody': every directory above t/ must let
-# them through.  Only the search (x) bit is added, and only where missing.
+# them through.  Only the search (x) bit for others is added, only where
+# missing, and the change is announced once, with the command that undoes
+# it (a clone under /root, mode 700, needs it for /root).
 sub ensure_traversable {
     my @parts = File::Spec->splitdir($T);
+    my @changed;
     for my $i (1 .. $#parts) {
         my $dir = File::Spec->catdir(@parts[0 .. $i]) || '/';
         my $mode = (stat $dir)[2] or next;
         next if $mode & 0001;
-        chmod(($mode & 07777) | 0001, $dir)
-            and print "# made $dir traversable for the test server's user\n";
+        chmod(($mode & 07777) | 0001, $dir) and push @changed, $dir;
     }
+    print STDERR "# the test server runs as nobody, which must reach $T: "
+        . "added o+x (search only) to @changed; undo with: chmod o-x @changed\n"
+        if @changed;
+    return @changed;
 }
 
 # The start of the configuration of a server of its own (the bench, the

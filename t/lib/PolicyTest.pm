@@ -14,7 +14,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
-                 write_file var_path from settles);
+                 write_file var_path from settles listen_port);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -56,16 +56,30 @@ sub raw_request {
     return $resp;
 }
 
+# The port of a Listen line of t/conf/extra.conf ('::1', '::ffff:127.0.0.1').
+sub listen_port {
+    my ($addr) = @_;
+    open my $fh, '<', t_path('conf/extra.conf') or die $!;
+    my ($port) = map { /^Listen \[\Q$addr\E\]:(\d+)/ ? $1 : () } <$fh>;
+    $port or die "no Listen [$addr] in extra.conf\n";
+    return $port;
+}
+
 # from(SOURCE, PATH, vhost => NAME, headers...): a GET sent from a chosen
 # source address (127.0.0.x, or ::1 for the IPv6 listener), to the main
-# server or a virtual host of t/conf/extra.conf.in.  An HTTP::Response.
+# server or a virtual host of t/conf/extra.conf.in; ::ffff:127.0.0.x
+# connects from 127.0.0.x to the main server's IPv4-mapped listener, where
+# the server sees an IPv6 socket address.  An HTTP::Response.
 sub from {
     my ($source, $path, %o) = @_;
     my $vhost = delete $o{vhost};
     my $port;
-    if ($source =~ /:/) {
-        open my $fh, '<', t_path('conf/extra.conf') or die $!;
-        ($port) = map { /^Listen \[::1\]:(\d+)/ ? $1 : () } <$fh>;
+    if ($source =~ /^::ffff:(.+)$/i) {
+        $source = $1;
+        $port = listen_port('::ffff:127.0.0.1');
+    }
+    elsif ($source =~ /:/) {
+        $port = listen_port('::1');
     }
     else {
         local $Apache::TestRequest::Module = $vhost || 'default';

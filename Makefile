@@ -23,7 +23,8 @@ DEB_PACKAGES = apache2 apache2-dev libapache2-mod-perl2 libwww-perl curl \
                memcached libapache2-mod-auth-openidc
 
 .PHONY: all install clean deps test unit-test server-test demo demo-stop \
-        bench bench-instructions test-asan test-valgrind fuzz fuzz-deps soak
+        bench bench-instructions test-asan test-valgrind fuzz fuzz-deps soak \
+        mutate
 
 all: mod_authz_policy.so
 
@@ -92,6 +93,12 @@ test-asan: deps
 # The suite's requests against one apache2 -X under valgrind memcheck.
 test-valgrind: deps
 	bash t/run-valgrind
+
+# Mutations of the module that the tests must catch: t/mutate/mutations.txt,
+# each applied alone to a copy in build/mutate (server on MUTATE_PORT,
+# default 8569).  make mutate MUTATE_ARGS="--only iplist"
+mutate: deps
+	perl t/mutate/run $(MUTATE_ARGS)
 
 # --- fuzzing -----------------------------------------------------------------
 # libFuzzer targets for every parser; seeds in t/fuzz/corpus/<target>, new

@@ -1,10 +1,11 @@
 # The rules for believing a changed data file (user files and IP lists):
 # a normal change is picked up within a few seconds, also when the file
 # is replaced by rename with a shorter one; but what a writer caught
-# mid-way leaves (an empty file, a file rewritten in place that shrank, a
-# text file whose last line has no newline) is believed only once it has
-# stayed unchanged for 10 seconds.  A vanished IP list or GeoIP database
-# fails closed (500) until it is back; a failed GeoIP look-up answers 500.
+# mid-way leaves (an empty file, even a new one put in place by rename; a
+# file rewritten in place that shrank; a text file whose last line has no
+# newline) is believed only once it has stayed unchanged for 10 seconds.
+# A vanished IP list or GeoIP database fails closed (500) until it is
+# back; a failed GeoIP look-up answers 500.
 #
 # Every case has its own file (t/conf/extra.conf.in, /r/...), so that all
 # of them wait out their settling time at once.
@@ -25,7 +26,8 @@ plan tests => 29;
 my $users = "ruth role=admin\nalice role=admin\n";
 my $ips = "127.0.0.5\n127.0.0.4\n";
 my %case = (
-    'users-empty'      => { before => $users, after => '' },
+    # by rename: a new file, so that the shrinking rule does not apply
+    'users-empty'      => { before => $users, after => '', rename => 1 },
     'users-shrunk'     => { before => $users, after => "ruth role=viewer\n" },
     'users-unfinished' => { before => $users,
                             after => "# demoted, and no newline at the end\nruth role=viewer" },
@@ -33,7 +35,7 @@ my %case = (
                             after => "# demoted, a longer version\nruth role=viewer\n" },
     'users-renamed'    => { before => "$users# a longer first version\n",
                             after => "ruth role=viewer\n", rename => 1 },
-    'ips-empty'        => { before => $ips, after => '' },
+    'ips-empty'        => { before => $ips, after => '', rename => 1 },
     'ips-shrunk'       => { before => $ips, after => "127.0.0.6\n" },
     'ips-unfinished'   => { before => $ips, after => "127.0.0.6\n127.0.0.8\n127.0.0.7" },
     'ips-normal'       => { before => $ips, after => "127.0.0.6\n127.0.0.7\n127.0.0.8\n" },

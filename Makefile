@@ -61,7 +61,8 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 .PHONY: all install uninstall clean deps deps-build deps-demo deps-test \
         deps-bench deps-package test unit-test unit-build server-test demo \
         demo-stop bench bench-hidden bench-instructions test-asan \
-        test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package
+        test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
+        mutate
 
 all: mod_authz_policy.so
 
@@ -196,6 +197,12 @@ test-asan: deps-test
 VALGRIND_TESTS ?=
 test-valgrind: deps-test
 	bash t/run-valgrind $(VALGRIND_TESTS)
+
+# Mutations of the module that the tests must catch: t/mutate/mutations.txt,
+# each applied alone to a copy in build/mutate (server on MUTATE_PORT,
+# default 8569).  make mutate MUTATE_ARGS="--only iplist"
+mutate: deps
+	perl t/mutate/run $(MUTATE_ARGS)
 
 # --- fuzzing -----------------------------------------------------------------
 # libFuzzer targets; seeds in t/fuzz/corpus/<target>, new inputs and crashes

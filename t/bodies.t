@@ -111,17 +111,27 @@ is $b->{message}, "Ask <b>\"ops\"</b> & co\\team\ttab  caf\x{e9} \x{1} \x{fffd} 
     'json: message round-trips, bad byte replaced';
 unlike $r->content, qr/<b>/, 'json: no raw markup';
 
-# hostile URL, user name and headers never break a body
+# Hostile URL, user name and headers: the status is the one the reason
+# calls for, and the body is exactly the usual body for it (none of the
+# input appears in it, however it is escaped).
+my %role_body = (error => 'insufficient_role',
+    message => 'Your account does not have a role that this resource requires.',
+    documentation => 'https://docs.example/errors#role');
 for my $case (
-    [ '/d/json/%22%3Cscript%3E%5C%ff', user => 'bob' ],
-    [ '/d/json/', user => "\"><script>\\\x01\xff", password => 'x' ],
-    [ '/d/problem/', user => 'bob', 'X-Evil' => "\"\\<script>",
+    [ 403, \%role_body, '/d/json/%22%3Cscript%3E%5C%ff', user => 'bob' ],
+    [ 401, { %role_body, error => 'unauthenticated',
+             message => 'Authentication is required to access this resource.' },
+      '/d/json/', user => "\"><script>\\\x01\xff", password => 'x' ],
+    [ 403, { type => 'https://docs.example/errors/plan', title => 'Forbidden',
+             status => 403, detail => 'Your plan does not include this resource.',
+             error => 'plan_required' },
+      '/d/problem/', user => 'bob', 'X-Evil' => "\"\\<script>",
       Accept => "application/json\"<>" ],
 ) {
-    my ($url, @o) = @$case;
+    my ($status, $body, $url, @o) = @$case;
     my $res = req(GET => $url, @o);
-    ok decode($res->content), "valid JSON for hostile input ($url)";
-    unlike $res->content, qr/<script>/, '... nothing of it echoed';
+    is $res->code, $status, "hostile input ($url): $status";
+    is_deeply decode($res->content), $body, '... the usual body, valid JSON';
 }
 
 # --- error documents ----------------------------------------------------

@@ -17,16 +17,28 @@ use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep time);
 
 my ($pgbin) = sort { $b cmp $a } glob '/usr/lib/postgresql/*/bin';
-my $have = $pgbin && -x "$pgbin/postgres" && -x '/usr/bin/memcached'
-           && -e '/usr/lib/apache2/modules/mod_socache_memcache.so'
-           && glob('/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_pgsql*');
-plan skip_all => 'PostgreSQL, memcached or the pgsql DBD driver are not '
-                 . 'installed (make test installs them)' unless $have;
+my ($pgsql_driver) = glob '/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_pgsql*';
+my $dir = var_path('fleet');
+my @started;
+# A missing dependency is a failure that names it, never a skip: make
+# test installs them all (DEB_PACKAGES in the Makefile).
+my %installed = (
+    'PostgreSQL (Debian package postgresql)' => $pgbin && -x "$pgbin/postgres",
+    'memcached (Debian package memcached)' => -x '/usr/bin/memcached',
+    'mod_socache_memcache (Debian package apache2)'
+        => -e '/usr/lib/apache2/modules/mod_socache_memcache.so',
+    'the pgsql DBD driver (Debian package libaprutil1-dbd-pgsql)' => $pgsql_driver,
+);
+my @missing = grep { !$installed{$_} } sort keys %installed;
+if (@missing) {
+    plan tests => scalar @missing;
+    ok 0, "installed: $_" for @missing;
+    exit 1;
+}
 plan tests => 15;
 
 my $base = ($ENV{POLICY_TEST_PORT} || 8529) + 80;    # away from the suite
 my ($port_a, $port_b, $port_mc, $port_pg) = ($base, $base + 1, $base + 2, $base + 3);
-my $dir = var_path('fleet');
 sub stop_servers {
     # by pid: stopping through apache2 -k stop would parse the configuration
     for my $name (qw(a b)) {
@@ -35,6 +47,13 @@ sub stop_servers {
         kill 'TERM', $pid if $pid;
     }
 }
+END {
+    my $status = $?;
+    stop_servers();
+    kill 'TERM', @started if @started;
+    pg('stop', '-m', 'immediate') if $pgbin && -e "$dir/pg/postmaster.pid";
+    $? = $status;
+}
 stop_servers();                  # an earlier, interrupted run's
 sleep 1;
 remove_tree($dir);
@@ -42,12 +61,6 @@ make_path("$dir/pg", "$dir/sock", "$dir/a", "$dir/b", "$dir/htdocs/fleet");
 write_file("$dir/htdocs/fleet/index.html", "fleet\n");
 system('chown', '-R', 'postgres', "$dir/pg", "$dir/sock");
 chmod 0777, "$dir/sock";
-my @started;
-END {
-    stop_servers();
-    kill 'TERM', @started if @started;
-    pg('stop', '-m', 'immediate') if $pgbin && -e "$dir/pg/postmaster.pid";
-}
 
 sub as_postgres { system('runuser', '-u', 'postgres', '--', @_) }
 sub pg { as_postgres("$pgbin/pg_ctl", '-D', "$dir/pg", '-w', '-s', @_) }

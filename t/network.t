@@ -6,7 +6,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use PolicyTest;
 
-plan tests => 34;
+plan tests => 36;
 
 sub code { from(@_)->code }
 
@@ -44,6 +44,28 @@ is code('::1', '/n/v6-wide/'), 403, '... not ::1';
 is code('127.0.0.2', '/n/v6-beside/'), 403, '::/96 and 2001:db8::/32: no IPv4 client';
 is code('::ffff:127.0.0.2', '/n/v6-beside/'), 403, '... no IPv4-mapped client';
 is code('::1', '/n/v6-beside/'), 200, '... but ::1';
+# 1,000,000 random networks that do not merge (t/lib/PolicyTest/Setup.pm):
+# thousands of separate ranges in each /16 of 127.0.0.0/10
+my (%listed, @probes);
+open my $fh, '<', var_path('random.txt') or die $!;
+while (<$fh>) {
+    next unless /^127\.1\.(\d+)\.(\d+)(\/31)?$/;
+    $listed{"$1.$2"} = 1;
+    $listed{"$1." . ($2 + 1)} = 1 if $3;
+}
+close $fh;
+# every fourth address of 127.1.c.0-63 and their neighbours: listed or not
+for my $c (0, 1, 77, 128, 254, 255) {
+    push @probes, map { "127.1.$c.$_" } 1 .. 14, 60 .. 63;
+}
+push @probes, '127.1.0.0', '127.1.255.255';
+my @wrong = grep {
+    my ($ab) = /^127\.1\.(.*)$/;
+    code($_, '/n/random/') != ($listed{$ab} ? 200 : 403) } @probes;
+is "@wrong", '', scalar(@probes) . ' clients against 1,000,000 random networks';
+ok +(grep { /^127\.1\.(.*)$/ && $listed{$1} } @probes) >= 20
+   && (grep { /^127\.1\.(.*)$/ && !$listed{$1} } @probes) >= 20,
+   '... many of them listed, many not';
 
 # hidden 404, byte for byte (Date aside)
 sub raw { my $t = from(@_)->as_string; $t =~ s/^Date: .*$//m; $t }

@@ -14,7 +14,7 @@ use Exporter 'import';
 
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
-                 write_file var_path from settles);
+                 write_file var_path from settles listen_port);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -56,6 +56,15 @@ sub raw_request {
     return $resp;
 }
 
+# The port of a Listen line of t/conf/extra.conf ('::1', '::ffff:127.0.0.1').
+sub listen_port {
+    my ($addr) = @_;
+    open my $fh, '<', t_path('conf/extra.conf') or die $!;
+    my ($port) = map { /^Listen \[\Q$addr\E\]:(\d+)/ ? $1 : () } <$fh>;
+    $port or die "no Listen [$addr] in extra.conf\n";
+    return $port;
+}
+
 # from(SOURCE, PATH, vhost => NAME, headers...): a GET sent from a chosen
 # source address (127.0.0.x; ::1 for the IPv6 listener; ::ffff:127.0.0.x
 # for the listener that sees IPv4 clients as IPv4-mapped IPv6 addresses),
@@ -67,13 +76,11 @@ sub from {
     my ($port, $peer);
     if ($source =~ /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i) {
         ($source, $peer) = ($1, '127.0.0.1');
-        open my $fh, '<', t_path('conf/extra.conf') or die $!;
-        ($port) = map { /^Listen \[::ffff:127\.0\.0\.1\]:(\d+)/ ? $1 : () } <$fh>;
+        $port = listen_port('::ffff:127.0.0.1');
     }
     elsif ($source =~ /:/) {
         $peer = '::1';
-        open my $fh, '<', t_path('conf/extra.conf') or die $!;
-        ($port) = map { /^Listen \[::1\]:(\d+)/ ? $1 : () } <$fh>;
+        $port = listen_port('::1');
     }
     else {
         local $Apache::TestRequest::Module = $vhost || 'default';

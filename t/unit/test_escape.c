@@ -42,6 +42,7 @@ int main(void)
     json(S("nul\0x"), "nul\\u0000x");
     json(S("euro \xe2\x82\xac"), "euro \xe2\x82\xac");
     json(S("sep \xe2\x80\xa8"), "sep \\u2028");
+    json(S("par \xe2\x80\xa9 end"), "par \\u2029 end");
     json(S("4-byte \xf0\x9f\x98\x80"), "4-byte \xf0\x9f\x98\x80");
     json(S("too high \xf4\x90\x80\x80"),
          "too high \\ufffd\\ufffd\\ufffd\\ufffd");

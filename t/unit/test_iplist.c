@@ -30,6 +30,121 @@ static void expect_error(const char *text, const char *want)
     iplist_free(l);
 }
 
+/* A small deterministic generator (xorshift64*): the same list every run. */
+static uint64_t rng_state = 20261127;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+}
+
+typedef struct { uint32_t lo, hi; } net4;
+
+/* The reference: a linear scan of the networks as listed. */
+static int linear_has(const net4 *nets, size_t n, uint32_t a)
+{
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        found |= nets[i].lo <= a && a <= nets[i].hi;
+    return found;
+}
+
+static int has4(const iplist *l, uint32_t a)
+{
+    uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8),
+                     (uint8_t)a };
+    return iplist_contains_v4(l, b);
+}
+
+/* A million random networks that never merge: in 64 random /16s, each
+ * group of four addresses holds the first, the first two (a /31), the
+ * first and the third, or the third alone, and never the fourth.  So
+ * every /16 holds thousands of separate ranges, and what the list holds
+ * is known exactly: pattern[] per group. */
+static void test_random_million(void)
+{
+    enum { SIXTEENS = 64, GROUPS = 16384, N = 1000000 };
+    static const uint8_t holds[4] = { 0x1, 0x3, 0x5, 0x4 };  /* bit = offset */
+    uint16_t top[SIXTEENS];
+    uint8_t *pattern = calloc((size_t)SIXTEENS * GROUPS, 1);
+    net4 *nets = malloc(N * sizeof *nets);
+    char *buf = malloc((size_t)N * 24), *p = buf;
+    size_t n = 0;
+    for (int s = 0; s < SIXTEENS; s++) {
+        int fresh;
+        do {                            /* distinct, and never 0.x or 255.x */
+            top[s] = (uint16_t)(256 + rng() % (65536 - 512));
+            fresh = 1;
+            for (int t = 0; t < s; t++)
+                fresh &= top[t] != top[s];
+        } while (!fresh);
+    }
+    for (int s = 0; s < SIXTEENS && n < N; s++) {
+        for (uint32_t g = 0; g < GROUPS && n < N; g++) {
+            if (rng() % 100 < 5)
+                continue;               /* some groups hold nothing */
+            int kind = (int)(rng() % 4);
+            uint32_t base = (uint32_t)top[s] << 16 | g << 2;
+            if (n + 2 > N)
+                kind = 0;               /* one entry left */
+            pattern[(size_t)s * GROUPS + g] = holds[kind];
+            const char *fmt[4] = { "%u.%u.%u.%u\n", "%u.%u.%u.%u/31\n",
+                                   "%u.%u.%u.%u\n", "%u.%u.%u.%u\n" };
+            uint32_t first = kind == 3 ? base + 2 : base;
+            p += sprintf(p, fmt[kind], first >> 24, first >> 16 & 255,
+                         first >> 8 & 255, first & 255);
+            nets[n++] = (net4){ first, kind == 1 ? first + 1 : first };
+            if (kind == 2) {
+                p += sprintf(p, "%u.%u.%u.%u\n", (base + 2) >> 24,
+                             (base + 2) >> 16 & 255, (base + 2) >> 8 & 255,
+                             (base + 2) & 255);
+                nets[n++] = (net4){ base + 2, base + 2 };
+            }
+        }
+    }
+    char err[128];
+    iplist *l = iplist_parse(buf, (size_t)(p - buf), err, sizeof err);
+    CHECK(l && n == N && iplist_count(l) == N,
+          "1,000,000 random networks, about 20,000 per /16, parse%s%s",
+          l ? "" : ": ", l ? "" : err);
+    if (!l)
+        goto done;
+    double per = (double)iplist_size(l) / N;
+    printf("# 1,000,000 random networks: %zu bytes (%.2f per network)\n",
+           iplist_size(l), per);
+    /* README: "a million networks about 9 bytes each" */
+    CHECK(per < 9.5, "about 9 bytes per network (%.2f)", per);
+    CHECK(iplist_valid(l, iplist_size(l)), "the image is well formed");
+
+    /* every address of every /16 used, against what the groups hold */
+    size_t wrong = 0, checked = 0;
+    for (int s = 0; s < SIXTEENS; s++)
+        for (uint32_t a = 0; a < 65536; a++) {
+            uint32_t addr = (uint32_t)top[s] << 16 | a;
+            int want = pattern[(size_t)s * GROUPS + (a >> 2)] >> (a & 3) & 1;
+            wrong += has4(l, addr) != want;
+            checked++;
+        }
+    CHECK(wrong == 0, "all %zu addresses of the 64 /16s: %zu wrong", checked,
+          wrong);
+    /* random addresses anywhere, and around listed ones, against a linear
+     * scan of the networks as listed */
+    wrong = 0;
+    for (int i = 0; i < 300; i++) {
+        uint32_t a = i % 3 ? rng() : nets[rng() % N].lo + rng() % 5 - 2;
+        wrong += has4(l, a) != linear_has(nets, N, a);
+    }
+    CHECK(wrong == 0, "300 sampled addresses agree with a linear scan: %zu "
+          "wrong", wrong);
+    iplist_free(l);
+done:
+    free(pattern);
+    free(nets);
+    free(buf);
+}
+
 int main(void)
 {
     char err[128];
@@ -146,5 +261,6 @@ int main(void)
         iplist_free(l);
     }
     free(buf);
+    test_random_million();
     return UNIT_DONE();
 }

@@ -88,6 +88,34 @@ sub sqlite {
     chmod 0644, $db;
 }
 
+# An IP list of random networks that never merge into each other: in each
+# /16 of 127.0.0.0/10 and of 10.0.0.0/8, groups of four addresses hold
+# one of: the first address, the first two (a /31), the first and the
+# third, or the third alone; the fourth is never listed.  Many ranges per
+# /16, all apart.  Deterministic (same seed every run); the tests work out
+# what it holds from the file itself.
+sub write_random_list {
+    my ($path, $count) = @_;
+    my @pattern = ([0], ['0/31'], [0, 2], [2]);
+    srand(20261127);
+    open my $fh, '>', $path or die "$path: $!";
+    my $n = 0;
+    my @sixteens = ((map { [127, $_] } 0 .. 63), (map { [10, $_] } 0 .. 255));
+    OUTER: for my $b (@sixteens) {
+        for my $group (0 .. 16383) {
+            next if rand() < 0.25;
+            my ($c, $d) = ($group >> 6, ($group & 63) * 4);
+            for my $p (@{ $pattern[int rand 4] }) {
+                my ($off, $len) = split m{/}, $p;
+                print $fh "$b->[0].$b->[1].$c." . ($d + $off)
+                          . (defined $len ? "/$len" : '') . "\n";
+                last OUTER if ++$n == $count;
+            }
+        }
+    }
+    close $fh or die "$path: $!";
+}
+
 sub prepare_var {
     ensure_traversable();
     make_path($VAR);
@@ -112,6 +140,13 @@ sub prepare_var {
     }
     print $big "127.0.0.7\n";
     close $big;
+    write_random_list("$VAR/random.txt", 1_000_000);
+    # one file per reload rule (t/reload_rules.t): what it holds at first
+    write_file("$VAR/rules-users-$_.txt", "ruth role=admin\n")
+        for qw(empty shrunk unfinished normal renamed);
+    write_file("$VAR/rules-ips-$_.txt", "127.0.0.5\n")
+        for qw(empty shrunk unfinished normal renamed);
+    write_file("$VAR/rules-ips-gone.txt", "127.0.0.2\n");
     # attributes kept in SQL (SQLite through mod_dbd)
     unlink "$VAR/attrs.sqlite", "$VAR/broken.sqlite";
     sqlite("CREATE TABLE roles (user TEXT, role TEXT);
@@ -120,10 +155,27 @@ sub prepare_var {
                                      ('dave', 'auditor'), ('erin', 'temp');
             INSERT INTO plans VALUES ('carol', 'enterprise');");
     sqlite("CREATE TABLE other (x TEXT);", 'broken.sqlite');
+    # databases that t/sql_failures.t breaks
+    for my $db (qw(sql-error sql-drop sql-lock)) {
+        unlink "$VAR/$db.sqlite";
+        # every statement of the server is prepared on every connection:
+        # the main server's need their tables too
+        sqlite("CREATE TABLE roles (user TEXT, role TEXT);
+                CREATE TABLE plans (user TEXT, plan TEXT);
+                INSERT INTO roles VALUES ('bob', 'auditor');", "$db.sqlite");
+    }
 
     # a GeoIP database that gives loopback addresses regions
     system($^X, "$T/data/make-geoip.pl", "$VAR/geo.mmdb") == 0
         or die "make-geoip.pl failed\n";
+    # copies: one that t/reload_rules.t removes, and one whose search tree
+    # is overwritten (it opens, but every look-up fails)
+    for my $copy (qw(geo-gone geo-corrupt)) {
+        system('cp', "$VAR/geo.mmdb", "$VAR/$copy.mmdb") == 0 or die "cp: $?\n";
+    }
+    open my $geo, '+<:raw', "$VAR/geo-corrupt.mmdb" or die $!;
+    print $geo "\xff" x 8;
+    close $geo or die $!;
     chmod 0755, $VAR;
     prepare_hosting();
 }

@@ -30,6 +30,8 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,11 +90,10 @@ typedef struct {
 struct datafile {
     char *path;
     const datafile_type *type;
-    pthread_mutex_t mu;         /* guards cur, next_check, checking */
+    pthread_mutex_t mu;         /* guards cur, checking */
     pthread_cond_t checked;     /* a check ended (while cur is NULL) */
     snapshot *cur;              /* NULL while the file is missing */
-    apr_time_t next_check;
-    int checking;               /* one thread looks at the file at once */
+    int checking;               /* the reload thread looks at it now */
     version failed;             /* a source version known not to load */
     int missing_logged;
     shared_note *note;          /* configured files; NULL: not shared */
@@ -1023,7 +1024,6 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
     df->type = type;
     pthread_mutex_init(&df->mu, NULL);
     pthread_cond_init(&df->checked, NULL);
-    df->next_check = apr_time_now() + CHECK_INTERVAL;
     swap_current(df, snap);
     apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),
                  APR_HASH_KEY_STRING, df);
@@ -1112,20 +1112,103 @@ void datafile_post_config(server_rec *s, int real_pass)
     registry.carry->started = 1;
 }
 
-void datafile_child_init(void)
+/* Each child has one thread that looks at the configured files once a
+ * second and parses a changed one: an idle process keeps up as well as a
+ * busy one, requests never wait for a parse, and the memory a parse uses
+ * comes and goes in that one thread's arena. */
+static struct {
+    pthread_t thread;
+    int running;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    server_rec *s;
+} watcher = { .mu = PTHREAD_MUTEX_INITIALIZER,
+              .wake = PTHREAD_COND_INITIALIZER };
+
+static void check_all(server_rec *s)
+{
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        pthread_mutex_lock(&df->mu);
+        df->checking = 1;
+        pthread_mutex_unlock(&df->mu);
+        check_configured(df, s, apr_time_now());
+        pthread_mutex_lock(&df->mu);
+        df->checking = 0;
+        pthread_cond_broadcast(&df->checked);
+        pthread_mutex_unlock(&df->mu);
+    }
+}
+
+static void *watch_files(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&watcher.mu);
+    while (!watcher.stop) {
+        pthread_mutex_unlock(&watcher.mu);
+        check_all(watcher.s);
+        pthread_mutex_lock(&watcher.mu);
+        if (watcher.stop)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += apr_time_sec(CHECK_INTERVAL);
+        pthread_cond_timedwait(&watcher.wake, &watcher.mu, &until);
+    }
+    pthread_mutex_unlock(&watcher.mu);
+    return NULL;
+}
+
+static apr_status_t stop_watching(void *unused)
+{
+    (void)unused;
+    if (!watcher.running)
+        return APR_SUCCESS;
+    pthread_mutex_lock(&watcher.mu);
+    watcher.stop = 1;
+    pthread_cond_signal(&watcher.wake);
+    pthread_mutex_unlock(&watcher.mu);
+    /* a read hung on a dead mount must not hold the child's exit */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    if (pthread_timedjoin_np(watcher.thread, NULL, &until) != 0)
+        pthread_detach(watcher.thread);
+    watcher.running = 0;
+    return APR_SUCCESS;
+}
+
+void datafile_child_init(apr_pool_t *pchild, server_rec *s)
 {
     /* A child owns what it inherited: its snapshots free their images,
      * and the parent's carry store is not the child's to free. */
     registry.in_child = 1;
     if (registry.carry && registry.process)
         apr_pool_cleanup_kill(registry.process, registry.carry, carry_free);
-    if (!registry.configured)
+    if (!registry.configured || !apr_hash_count(registry.configured))
         return;
-    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
-         hi; hi = apr_hash_next(hi)) {
-        datafile *df = apr_hash_this_val(hi);
-        df->next_check = 0;         /* look at the file at once */
+    /* the parent's versions may be up to ten seconds old: a new child
+     * starts from the files as they are */
+    check_all(s);
+    watcher.s = s;
+    watcher.stop = 0;
+    /* signals are for the child's own threads, never this one */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int e = pthread_create(&watcher.thread, NULL, watch_files, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, e, s, "cannot start the thread "
+                     "that reloads data files: changes are seen only by "
+                     "the processes started after the parent sees them");
+        return;
     }
+    watcher.running = 1;
+    apr_pool_cleanup_register(pchild, NULL, stop_watching,
+                              apr_pool_cleanup_null);
 }
 
 static apr_status_t release_cleanup(void *snap)
@@ -1136,29 +1219,10 @@ static apr_status_t release_cleanup(void *snap)
 
 const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
 {
-    apr_time_t now = apr_time_now();
-    int due = 0;
     snapshot *snap;
-
-    /* .htaccess entries were looked at when the .htaccess file was read */
     pthread_mutex_lock(&df->mu);
-    if (!df->htaccess && !df->checking && now >= df->next_check) {
-        df->checking = 1;
-        due = 1;
-    }
-    pthread_mutex_unlock(&df->mu);
-    if (due) {
-        check_configured(df, s, now);
-        pthread_mutex_lock(&df->mu);
-        df->next_check = now + CHECK_INTERVAL;
-        df->checking = 0;
-        pthread_cond_broadcast(&df->checked);
-        pthread_mutex_unlock(&df->mu);
-    }
-
-    pthread_mutex_lock(&df->mu);
-    /* no version yet (the file was missing): the check under way may
-     * bring one, so wait for it rather than fail */
+    /* no version (the file was missing): the check under way may bring
+     * one, so wait for it rather than fail */
     while (!df->cur && df->checking)
         pthread_cond_wait(&df->checked, &df->mu);
     snap = df->cur;

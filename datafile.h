@@ -89,8 +89,9 @@ void datafile_post_config(server_rec *s, int real_pass);
 /* monitor hook, in the parent: looks at the configured files again. */
 void datafile_monitor(server_rec *s);
 
-/* child_init: a new child looks at its files on its first request. */
-void datafile_child_init(void);
+/* child_init: a new child looks at its configured files at once, then
+ * once a second from a thread of its own (stopped with pchild). */
+void datafile_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* The current image (or the type's handle), held until pool (the
  * request's) is cleared; NULL when the file is missing (the caller denies

@@ -1148,7 +1148,7 @@ static int hide_data_files(request_rec *r)
 
 static void policy_child_init(apr_pool_t *pchild, server_rec *s)
 {
-    datafile_child_init();
+    datafile_child_init(pchild, s);
     policy_attrs_child_init(pchild, s);
     policy_hidden_child_init(pchild);
 }

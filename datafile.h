@@ -10,9 +10,9 @@
  *   (root) at start and at each restart, into its own memory; every child
  *   inherits that memory by fork() and so shares one copy.  The parent
  *   looks at them again about every ten seconds (the monitor hook), so
- *   that children started later inherit the newest version.  A running
- *   child looks at each file once a second and, when it changed, parses
- *   it again into its own memory.  Across restarts the parent keeps the
+ *   that children started later inherit the newest version.  In each
+ *   child one thread looks at each file once a second and, when it
+ *   changed, parses it again into the child's own memory.  Across restarts the parent keeps the
  *   last good version of each file: a restart with a file that no longer
  *   loads keeps it (and an unchanged file is not parsed again).
  * - Files named only in .htaccess files are loaded by each child into its

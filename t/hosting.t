@@ -13,7 +13,7 @@ use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-plan tests => 52;
+plan tests => 54;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A  = hosting_path('a');
@@ -78,6 +78,10 @@ my $escape = hosting_path('shared-data/escape.txt');
 ($st, $line) = refused('escape', qr/\Q$escape\E|\Q$A\E\/data\/users\.txt/,
                        qr/./, vhost => 'policy_dirs');
 is $st, 500, 'DIR: a symlink inside that leads outside: 500';
+ok $line, '... logged';
+my $sibling = hosting_path('shared-data-more/users.txt');
+($st, $line) = refused('sibling', $sibling, qr/outside/, vhost => 'policy_dirs');
+is $st, 500, 'DIR: a directory whose name only begins like a listed one: 500';
 ok $line, '... logged';
 
 # --- Nothing from another customer's file leaks ---------------------------

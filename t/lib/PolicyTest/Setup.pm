@@ -368,6 +368,11 @@ sub prepare_hosting {
              'Require role admin');
     htaccess("$ah/own", $ta, "AuthzPolicyUserFile $a/data/users.txt",
              'Require role admin');
+    # a sibling whose name only begins with a listed directory's
+    make_path("$shared-more");
+    put("$shared-more/users.txt", "bob role=admin\n", 'root', 0644);
+    htaccess("$ah/sibling", $ta, "AuthzPolicyUserFile $shared-more/users.txt",
+             'Require role admin');
 
     # Many small .htaccess-named files (memory and disk).
     customer_dir("$ah/many", $ta);

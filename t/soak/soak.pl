@@ -28,7 +28,11 @@
 #    whether the answering version is at least the one before the newest
 #    written: an answer from an older version is a wrong answer;
 #  - wrk streams send steady traffic whose decision never changes
-#    (granted, denied, hidden, anonymous, by IP list), every answer checked.
+#    (granted, denied, hidden, anonymous, by IP list), every answer checked;
+#  - a hostile tenant's .htaccess files name a FIFO, a 2 GB sparse file
+#    and a file rewritten (valid, then broken) every 20 ms, and its client
+#    asks for them all the time: every one of its requests must be
+#    answered (500 or 200, within 5 s), while the others above see no 5xx.
 #
 # Fails on any wrong answer, 5xx or connection error, on a version never
 # served, on fewer reloads than --min-reloads per MPM, and on the
@@ -67,6 +71,60 @@ make_path("$OUT/htdocs/$_") for qw(granted denied hidden office open flip);
 write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office open flip);
 write_file("$OUT/htpasswd", 'soaker:{SHA}' . sha1_base64('soak') . "=\n");
 my $AUTH = 'Authorization: Basic ' . encode_base64('soaker:soak', '');
+
+# The hostile tenant: .htaccess files naming what no data file should be.
+my $TENANT = "$OUT/tenant-data";
+make_path($TENANT);
+my %hostile = (fifo => "$TENANT/fifo", huge => "$TENANT/huge.txt",
+               churn => "$TENANT/churn.txt");
+unlink $hostile{fifo};
+POSIX::mkfifo($hostile{fifo}, 0644) or die "mkfifo: $!";
+{
+    open my $fh, '>', $hostile{huge} or die $!;
+    truncate $fh, 2 * 1024 * 1024 * 1024;
+}
+write_file($hostile{churn}, "soaker role=editor\n");
+for my $name (sort keys %hostile) {
+    make_path("$OUT/htdocs/tenant/$name");
+    write_file("$OUT/htdocs/tenant/$name/f.html", "tenant\n");
+    write_file("$OUT/htdocs/tenant/$name/.htaccess",
+               "AuthzPolicyUserFile $hostile{$name}\nRequire role editor\n");
+}
+
+# Asks for the tenant's areas until $until; writes what it saw to $out.
+sub hostile_client {
+    my ($until, $out) = @_;
+    my (%seen, $unanswered);
+    while (time < $until) {
+        for my $name (sort keys %hostile) {
+            my $sock = connect_from();
+            local $SIG{ALRM} = sub { die "timeout\n" };
+            my $status = eval {
+                alarm 5;
+                print $sock "GET /tenant/$name/f.html HTTP/1.0\r\n$AUTH\r\n\r\n";
+                my $line = <$sock> // '';
+                alarm 0;
+                $line =~ m{^HTTP/1\.\d (\d{3})} ? $1 : 'none';
+            } // 'none';
+            alarm 0;
+            $seen{$status}++;
+        }
+    }
+    write_file($out, join '', map { "$_ $seen{$_}\n" } sort keys %seen);
+    POSIX::_exit(0);
+}
+
+# Rewrites the churning file in place, valid then broken, every 20 ms.
+sub churn {
+    my ($until) = @_;
+    my $i = 0;
+    while (time < $until) {
+        write_file($hostile{churn}, $i++ % 2 ? "soaker role=editor\n"
+                                             : "soaker colour=blue\n");
+        sleep 0.02;
+    }
+    POSIX::_exit(0);
+}
 my $users = "$OUT/users.txt";
 my $ips = "$OUT/ips.txt";
 my $state = "$OUT/state";               # the newest version written
@@ -337,6 +395,9 @@ AuthzPolicyIPList soak "$ips"
         Require not iplist soak
     </RequireAll>
 </Location>
+<Directory "$OUT/htdocs/tenant">
+    AllowOverride AuthConfig
+</Directory>
 CONF
     system("chmod -R a+rX '$OUT'");
     if (-e "$OUT/httpd.pid") {
@@ -385,6 +446,16 @@ CONF
         push @checkers, [ $pid, $out ];
     }
 
+    my $hostile_out = "$OUT/hostile-$mpm.txt";
+    unlink $hostile_out;
+    my @hostile;
+    for my $job (sub { hostile_client($end - 1, $hostile_out) },
+                 sub { churn($end - 1) }) {
+        my $pid = fork // die;
+        $job->() unless $pid;
+        push @hostile, $pid;
+    }
+
     # the versions
     my ($served, $rss0, $rss1, $why) = (0, 0, 0, undef);
     my @rss;                            # after each version, kB
@@ -406,6 +477,7 @@ CONF
     }
     waitpid $_->[0], 0 for @checkers;
     waitpid $_->[0], 0 for @wrk;
+    waitpid $_, 0 for @hostile;
     my $took = time - $start;
 
     my $log = do { local (@ARGV, $/) = "$OUT/error-$mpm.log"; <> } // '';
@@ -459,6 +531,13 @@ CONF
     $failed ||= !$cok;
     $wrong_total += $c{wrong} || 0;
     $requests_total += $c{requests} || 0;
+    my %h = map { split ' ' } do { local @ARGV = $hostile_out; -e $hostile_out ? <> : () };
+    my $hok = %h && !$h{none} && !grep { !/^(200|500)$/ } keys %h;
+    printf "  hostile tenant (FIFO, 2 GB file, a file rewritten every 20 ms): "
+        . "%s, unanswered %d  %s\n",
+        join(', ', map { "$_ x$h{$_}" } grep { $_ ne 'none' } sort keys %h) || 'nothing',
+        $h{none} || 0, $hok ? 'ok' : 'FAILED';
+    $failed ||= !$hok;
     my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
     my $mem_ok = $rss0 && $growth < 0.10;
     printf "  children's memory: %.1f MB after version %d, %.1f MB after version %d "

@@ -556,7 +556,8 @@ CONF
     push @summary, sprintf "%s: %d reloads, %d requests, %d wrong answers, memory %+.1f%%",
         $mpm, $reloads, $requests_total, $wrong_total, 100 * $growth;
     system('apache2', '-f', "$OUT/httpd.conf", '-k', 'stop');
-    for (1 .. 100) { last unless -e "$OUT/httpd.pid"; sleep 0.1 }
+    # the next MPM's server needs the port: wait for this one to be gone
+    for (1 .. 300) { last unless -e "$OUT/httpd.pid"; sleep 0.1 }
 }
 print map { "$_\n" } @summary;
 print $failed ? "soak: FAILED\n" : "soak: passed\n";

@@ -190,10 +190,19 @@ sub prepare_var {
 # (without ".." in it: the paths below are what the server logs)
 our $HOSTING = Cwd::realpath($T) . '/var/hosting';
 our @TENANTS = qw(azp-tenant-a azp-tenant-b);
-# A marker that must never leave customer B's secret files.
-our $B_SECRET = 'Xq7-b-secret-9Kd2';
-# ... and one that must never leave the administrator's 0640 users file.
-our $ADMIN_SECRET = 'zz-admin-secret-4Rt8';
+# Markers that must never leave customer B's secret files and the
+# administrator's 0640 users file.  Made at random for each run and kept
+# in var (root's only): a marker written here would be found in every
+# copy of this file, such as a clone of the project under /tmp.
+our ($B_SECRET, $ADMIN_SECRET) = secrets();
+sub secrets {
+    if (open my $fh, '<', "$VAR/hosting-secrets") {
+        chomp(my @s = <$fh>);
+        return @s if @s == 2;
+    }
+    return map { sprintf '%s-%08x%08x', $_, int rand 2**32, int rand 2**32 }
+               qw(bsecret adminsecret);
+}
 # A user name that tries to add fields to the denial log line.
 our $FORGER = 'mallory client=203.0.113.9 status=200';
 # How many .htaccess-named files the memory test loads.
@@ -256,6 +265,8 @@ sub htaccess {
 
 sub prepare_hosting {
     ensure_user($_) for @TENANTS;
+    write_file("$VAR/hosting-secrets", "$B_SECRET\n$ADMIN_SECRET\n");
+    chmod 0600, "$VAR/hosting-secrets";
     # what an earlier run of the module left in the runtime directory
     # (unless a server is still running there)
     my $pid = -e "$T/logs/httpd.pid" ? `cat $T/logs/httpd.pid` : '';

@@ -2,7 +2,8 @@
  *
  * Oracle: a naive reading of the same lines (the rules of iplist.h: one
  * address or CIDR per line, '#' comments, blanks, host bits ignored,
- * IPv4-mapped networks of /96 and longer are IPv4) into a plain array of
+ * IPv4-mapped networks of /96 and longer are IPv4, an IPv6 network that
+ * holds all of ::ffff:0:0/96 holds every IPv4 address) into a plain array of
  * networks.  The parser must accept exactly what the naive reading
  * accepts, count the same networks, and answer every look-up as a linear
  * scan over that array does: for addresses taken from the input and for
@@ -128,6 +129,15 @@ static int in_net(const net *n, int v6, const uint8_t *a)
     return 1;
 }
 
+/* An IPv6 network that holds all of ::ffff:0:0/96 (::/0, ::ffff:0:0/95)
+ * holds every IPv4 address. */
+static int holds_all_v4(const net *n)
+{
+    uint8_t mapped[16] = { 0 };
+    memcpy(mapped, mapped_prefix, 12);
+    return n->v6 && n->prefix <= 96 && in_net(n, 1, mapped);
+}
+
 /* The linear scan.  An IPv4-mapped IPv6 address is the IPv4 address. */
 static int naive_contains(const net *nets, size_t count, int v6,
                           const uint8_t *a)
@@ -137,7 +147,7 @@ static int naive_contains(const net *nets, size_t count, int v6,
         a += 12;
     }
     for (size_t i = 0; i < count; i++)
-        if (in_net(&nets[i], v6, a))
+        if (in_net(&nets[i], v6, a) || (!v6 && holds_all_v4(&nets[i])))
             return 1;
     return 0;
 }

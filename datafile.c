@@ -227,15 +227,19 @@ static void swap_current(datafile *df, snapshot *fresh)
 /* ------------------------------------------------------------------ */
 /* Reading a file                                                       */
 
-static const char *read_error(int e)
+/* Why a file could not be read (read_file's own failures or an errno). */
+static void describe_read_error(int e, char *why, apr_size_t whylen)
 {
     if (e == ERR_NOT_REGULAR)
-        return "not a regular file: refused without reading it";
-    if (e == ERR_TOO_LARGE)
-        return "larger than AuthzPolicyHtaccessLimits allows";
-    if (e == EAGAIN)
-        return "cannot read: it changed while being read";
-    return "cannot read";
+        apr_cpystrn(why, "not a regular file: refused without reading it",
+                    whylen);
+    else if (e == ERR_TOO_LARGE)
+        apr_cpystrn(why, "larger than AuthzPolicyHtaccessLimits allows",
+                    whylen);
+    else if (e == EAGAIN)
+        apr_cpystrn(why, "cannot read: it changed while being read", whylen);
+    else
+        apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
 }
 
 /* Opens path for reading only if it is a regular file: stat() first, so
@@ -346,10 +350,7 @@ static snapshot *load_fd(const datafile_type *type, int fd,
     int e = read_file(fd, st, settle, prev, type->lines, max, &buf, &len, &v);
     if (e) {
         *again = (e == EAGAIN);
-        if (e > 0 && e != EAGAIN)
-            apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
-        else
-            apr_snprintf(why, whylen, "%s", read_error(e));
+        describe_read_error(e, why, whylen);
         return NULL;
     }
     apr_time_t start = apr_time_now();
@@ -393,10 +394,7 @@ static snapshot *load_path(const datafile_type *type, const char *path,
     int e = open_regular(path, &fd, &st);
     if (e) {
         *again = (e == EAGAIN);
-        if (e > 0 && e != EAGAIN)
-            apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
-        else
-            apr_snprintf(why, whylen, "%s", read_error(e));
+        describe_read_error(e, why, whylen);
         return NULL;
     }
     snapshot *snap = load_fd(type, fd, &st, settle, prev, 0, keep_image,
@@ -830,9 +828,9 @@ static const char *open_from_htaccess(cmd_parms *cmd,
     int fd = -1;
     int e = open_regular(path, &fd, &st);
     if (e) {
-        if (e > 0 && e != EAGAIN)
-            return apr_psprintf(p, "%s: cannot read: %s", named, strerror(e));
-        return apr_psprintf(p, "%s: %s", named, read_error(e));
+        char why_not[256];
+        describe_read_error(e, why_not, sizeof why_not);
+        return apr_psprintf(p, "%s: %s", named, why_not);
     }
     const char *why = refusal(p, rule, fd, &st, &hst);
     if (!why && st.st_size > registry.max_bytes)

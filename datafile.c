@@ -127,7 +127,6 @@ static struct {
     apr_hash_t *configured;     /* "kind\npath" -> datafile */
     apr_shm_t *notes;
     carry_store *carry;
-    apr_pool_t *process;        /* the process pool, which holds carry */
     int in_child;
     pthread_mutex_t mu;         /* guards what follows */
     pthread_cond_t loaded;      /* an .htaccess entry finished loading */
@@ -906,6 +905,9 @@ static const char *open_from_htaccess(cmd_parms *cmd,
 static apr_status_t registry_cleanup(void *unused)
 {
     (void)unused;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.htaccess); hi;
+         hi = apr_hash_next(hi))
+        entry_free(apr_hash_this_val(hi));
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
          hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
@@ -928,7 +930,9 @@ static apr_status_t carry_free(void *store)
     carry_store *carry = store;
     for (carried *c = carry->head, *next; c; c = next) {
         next = c->next;
-        free(c->image);
+        /* in a child, the images belong to its snapshots */
+        if (!registry.in_child)
+            free(c->image);
         free(c->key);
         free(c);
     }
@@ -958,7 +962,6 @@ void datafile_registry_init(apr_pool_t *pconf)
                               registry.carry->freed_by);
     apr_pool_pre_cleanup_register(process, registry.carry, carry_free);
     registry.carry->freed_by = carry_free;
-    registry.process = process;
     for (carried *c = registry.carry->head; c; c = c->next)
         c->configured = 0;
 
@@ -1181,10 +1184,8 @@ static apr_status_t stop_watching(void *unused)
 void datafile_child_init(apr_pool_t *pchild, server_rec *s)
 {
     /* A child owns what it inherited: its snapshots free their images,
-     * and the parent's carry store is not the child's to free. */
+     * and its copy of the carry store frees only itself at exit. */
     registry.in_child = 1;
-    if (registry.carry && registry.process)
-        apr_pool_cleanup_kill(registry.process, registry.carry, carry_free);
     if (!registry.configured || !apr_hash_count(registry.configured))
         return;
     /* the parent's versions may be up to ten seconds old: a new child

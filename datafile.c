@@ -13,6 +13,7 @@
  */
 #include "datafile.h"
 
+#include "http_core.h"
 #include "http_log.h"
 #include "unixd.h"
 #include <apr_atomic.h>
@@ -119,7 +120,6 @@ typedef struct carried {
 typedef struct {
     carried *head;
     int started;                /* a first start has completed */
-    apr_status_t (*freed_by)(void *);   /* the cleanup registered for it */
 } carry_store;
 
 static struct {
@@ -923,11 +923,14 @@ static apr_status_t registry_cleanup(void *unused)
     return APR_SUCCESS;
 }
 
-/* Frees the carry store when the process pool goes, at exit.  A pre-
- * cleanup: it runs before pconf, and with it this module's code, goes. */
+/* Frees the carry store when pconf goes for good (it is only cleared, in
+ * the DESTROY_CONFIG state, at a restart, when the store must live on).  A pre-
+ * cleanup of pconf: it runs while this module's code is still loaded. */
 static apr_status_t carry_free(void *store)
 {
     carry_store *carry = store;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_DESTROY_CONFIG)
+        return APR_SUCCESS;             /* a restart: it lives on */
     for (carried *c = carry->head, *next; c; c = next) {
         next = c->next;
         /* in a child, the images belong to its snapshots */
@@ -936,9 +939,7 @@ static apr_status_t carry_free(void *store)
         free(c->key);
         free(c);
     }
-    free(carry);
-    if (registry.carry == carry)
-        registry.carry = NULL;
+    carry->head = NULL;
     return APR_SUCCESS;
 }
 
@@ -950,18 +951,12 @@ void datafile_registry_init(apr_pool_t *pconf)
     void *found = NULL;
     apr_pool_userdata_get(&found, "authz_policy_carry", process);
     if (!found) {
-        found = calloc(1, sizeof(carry_store));
+        found = apr_pcalloc(process, sizeof(carry_store));
         apr_pool_userdata_set(found, "authz_policy_carry", NULL, process);
     }
     registry.carry = found;
+    apr_pool_pre_cleanup_register(pconf, registry.carry, carry_free);
     fix_mmap_threshold();
-    /* The cleanup registered by the module as loaded before this restart
-     * points into code that is gone: replace it (it is only compared). */
-    if (registry.carry->freed_by)
-        apr_pool_cleanup_kill(process, registry.carry,
-                              registry.carry->freed_by);
-    apr_pool_pre_cleanup_register(process, registry.carry, carry_free);
-    registry.carry->freed_by = carry_free;
     for (carried *c = registry.carry->head; c; c = c->next)
         c->configured = 0;
 
@@ -1000,11 +995,17 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
         if (same_version(&now, &c->source))
             snap = from_carried(type, c);
     }
+    /* httpd's first pass over the configuration only checks it, and the
+     * process that makes it may go on to exit() in the middle of the
+     * second (to detach): what it parses stays its own. */
+    int carrying = ap_state_query(AP_SQ_MAIN_STATE)
+                   != AP_SQ_MS_CREATE_PRE_CONFIG;
     if (!snap) {
         char why[512];
         int again;
-        snap = load_path(type, path, 0, NULL, 1, why, sizeof why, &again);
-        if (snap) {
+        snap = load_path(type, path, 0, NULL, carrying, why, sizeof why,
+                         &again);
+        if (snap && carrying) {
             carry_put(key, snap);
         }
         else if (c && registry.carry->started) {

@@ -834,13 +834,17 @@ static int gives_source(apr_pool_t *p, const ap_directive_t *d, policy_attr a)
     return 0;
 }
 
-/* Looks through a list of lines and the sections in it, except the
- * virtual hosts other than vhost: the configuration of one server. */
+/* Looks through a list of lines and the sections in it.  For a line in
+ * a virtual host (vhost): that host's and the main server's lines, not
+ * the other hosts'.  For a line of the main server (vhost NULL): every
+ * line, since each virtual host inherits the main server's sections and
+ * may add the source (on Debian the main server answers no request when
+ * a *:80 virtual host exists). */
 static int server_gives_source(apr_pool_t *p, const ap_directive_t *first,
                                const ap_directive_t *vhost, policy_attr a)
 {
     for (const ap_directive_t *d = first; d; d = d->next) {
-        if (!strcasecmp(d->directive, "<VirtualHost") && d != vhost)
+        if (!strcasecmp(d->directive, "<VirtualHost") && vhost && d != vhost)
             continue;
         if (gives_source(p, d, a)
             || (d->first_child
@@ -852,9 +856,9 @@ static int server_gives_source(apr_pool_t *p, const ap_directive_t *first,
 
 /* A Require role, plan or scope line of the server configuration is
  * refused when nothing could give the attribute a value for any request:
- * no source line in its server (its virtual host, or the main server,
- * whose sections a virtual host inherits) and no AllowOverride for an
- * .htaccess file to add one.  Sections merge at request time in ways the
+ * no source line in the servers it applies to (its virtual host and the
+ * main server; for a line of the main server, any server) and no
+ * AllowOverride for an .htaccess file to add one.  Sections merge at request time in ways the
  * lines' nesting does not show (<Location /a> and <Location /a/b>), so a
  * source anywhere in the server is taken as possibly applying. */
 static const char *check_attr_source(apr_pool_t *p, const pending_check *pc)

@@ -181,9 +181,9 @@ my @bad = (
       qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd, to this area or around it \(.*httpd\.conf:10\)} ],
     [ '... a user file only in another virtual host',
       "<VirtualHost 127.0.0.1:1>\nAuthzPolicyUserFile users.txt\n</VirtualHost>\n"
-      . "<Location />\nRequire scope a\n</Location>\n",
+      . "<VirtualHost 127.0.0.2:1>\n<Location />\nRequire scope a\n</Location>\n</VirtualHost>\n",
       { 'users.txt' => "alice scope=a\n" },
-      qr{Require scope: no source of scopes for this server.*httpd\.conf:13\)} ],
+      qr{Require scope: no source of scopes for this server.*httpd\.conf:14\)} ],
     [ '... AuthzPolicyAttribute role file with no user file',
       "AuthzPolicyAttribute role file\n<Location />\nRequire role a\n</Location>\n", {},
       qr{Require role: no source of roles .*httpd\.conf:11\)} ],
@@ -244,6 +244,10 @@ my @good = (
     [ 'a user file of the main server, Require in a virtual host',
       "AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\n"
       . "Require role a\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'a Require line of the main server, a user file in a virtual host',
+      "<Location />\nRequire role a\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
+      . "AuthzPolicyUserFile users.txt\n</VirtualHost>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
     [ 'an .htaccess file may give the user file (AllowOverride AuthConfig)',
       "<Directory />\nAllowOverride AuthConfig\n</Directory>\n"

@@ -12,7 +12,6 @@
 #include "iplist.h"
 
 #include "http_log.h"
-#include "httpd.h"
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -138,9 +137,6 @@ static void vary_on(request_rec *r, const char *header)
 {
     while (r->main)
         r = r->main;
-    const char *vary = apr_table_get(r->err_headers_out, "Vary");
-    if (vary && ap_find_token(r->pool, vary, header))
-        return;
     apr_table_mergen(r->err_headers_out, "Vary", header);
 }
 

@@ -1285,8 +1285,21 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (!err && (reason == REASON_ROLE || reason == REASON_PLAN
                      || reason == REASON_SCOPE))
             err = check_attr_source(ptemp, pc);
-        if (!err && reason == REASON_REGION)
+        if (!err && reason == REASON_REGION) {
             err = check_region_source(ptemp, sc, &warning);
+            /* A line of the main server applies in every virtual host
+             * too: if one of them can find regions, only warn. */
+            for (server_rec *v = s->next; err && !warning
+                 && !pc->server->is_virtual && v; v = v->next) {
+                int vwarning = 0;
+                if (!check_region_source(ptemp, ap_get_module_config(
+                        v->module_config, &authz_policy_module), &vwarning)) {
+                    warning = 1;
+                    err = apr_pstrcat(ptemp, err, " in the main server "
+                                      "(requests it answers get 500)", NULL);
+                }
+            }
+        }
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP
                          | (warning ? APLOG_WARNING : APLOG_EMERG), 0, NULL,

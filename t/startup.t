@@ -261,6 +261,11 @@ my @good = (
     [ 'a region source before geoip: a warning naming the line',
       "AuthzPolicyRegionFrom env:REGION geoip\n<Location />\nRequire region DE\n</Location>\n",
       {}, qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase: requests that the sources before it cannot place will answer 500 \(.*httpd\.conf:11\)} ],
+    [ 'a Require region line of the main server, a database in a virtual host: a warning',
+      "<Location />\nRequire region DE\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
+      . "AuthzPolicyGeoIPDatabase geo.mmdb\n</VirtualHost>\n",
+      { 'geo.mmdb' => do { open my $fh, '<:raw', var_path('geo.mmdb') or die $!; local $/; <$fh> } },
+      qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase \(AuthzPolicyRegionFrom is geoip by default\) in the main server \(requests it answers get 500\) \(.*httpd\.conf:10\)} ],
     [ 'regions from a variable only',
       "AuthzPolicyRegionFrom env:REGION\n<Location />\nRequire region DE\n</Location>\n",
       {}, undef ],

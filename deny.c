@@ -283,6 +283,14 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
                            "<title>", title, "</title></head>\n<body>\n<h1>",
                            title + 4, "</h1>\n<p>", html_esc(r->pool, message),
                            "</p>\n",
+                           status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS
+                           && d->blocked_by
+                           ? apr_pstrcat(r->pool, "<p><a rel=\"blocked-by\" "
+                                         "href=\"",
+                                         html_esc(r->pool, d->blocked_by),
+                                         "\">Who blocked this resource"
+                                         "</a></p>\n", NULL)
+                           : "",
                            d->documentation
                            ? apr_pstrcat(r->pool, "<p><a href=\"",
                                          html_esc(r->pool, d->documentation),

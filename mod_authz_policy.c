@@ -137,6 +137,28 @@ static policy_server_conf *server_conf(cmd_parms *cmd)
                                 &authz_policy_module);
 }
 
+/* Apache has no comments after arguments: "Require role editor  # note"
+ * would require the roles "#" and "note".  No name begins with '#'. */
+static const char *refuse_comment(apr_pool_t *p, const char *directive,
+                                  const char *arg)
+{
+    if (arg[0] != '#')
+        return NULL;
+    return apr_psprintf(p, "%s: '%s' begins with '#': Apache reads "
+                        "comments only on lines of their own, not after "
+                        "arguments (move it to the line above)", directive,
+                        arg);
+}
+
+/* User files named in the server configuration, whose plans are checked
+ * against AuthzPolicyPlans once the configuration is read. */
+typedef struct {
+    const char *path;
+    server_rec *server;
+} pending_userfile;
+
+static apr_array_header_t *pending_userfiles;   /* NULL once configured */
+
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
 {
     policy_dir_conf *d = dirv;
@@ -150,6 +172,11 @@ static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
     if (err)
         return apr_pstrdup(cmd->pool, err);
     d->userfile_set = 1;
+    if (pending_userfiles) {
+        pending_userfile *pu = apr_array_push(pending_userfiles);
+        pu->path = apr_pstrdup(cmd->pool, path);
+        pu->server = cmd->server;
+    }
     return NULL;
 }
 
@@ -164,6 +191,12 @@ static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
         return "AuthzPolicyPlans needs at least one plan, lowest first";
     if (sc->plans_set)
         return "AuthzPolicyPlans is given twice for this server";
+    for (int i = 0; i < argc; i++) {
+        const char *err = refuse_comment(cmd->pool, "AuthzPolicyPlans",
+                                         argv[i]);
+        if (err)
+            return err;
+    }
     const char *err = policy_plans_set(cmd->pool, &sc->plans,
                                        (const char *const *)argv, argc);
     if (err)
@@ -182,6 +215,12 @@ static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
     if (argc < 2)
         return "AuthzPolicyRoleInherit needs a role and at least one role "
                "it inherits";
+    for (int i = 0; i < argc; i++) {
+        const char *err = refuse_comment(cmd->pool, "AuthzPolicyRoleInherit",
+                                         argv[i]);
+        if (err)
+            return err;
+    }
     for (int i = 1; i < argc; i++) {
         const char *err = policy_roles_add(cmd->pool, sc->roles, argv[0],
                                            argv[i]);
@@ -619,13 +658,14 @@ policy_request *policy_request_get(request_rec *r, int create)
 /* ------------------------------------------------------------------ */
 /* Require providers                                                   */
 
-/* Plan and iplist lines read before check_config are validated there,
- * once every AuthzPolicyPlans and AuthzPolicyIPList is known; those in
- * .htaccess are validated at once. */
+/* Require lines read before check_config are validated there, once every
+ * AuthzPolicyPlans, AuthzPolicyIPList and source is known; those in
+ * .htaccess are validated at once (plans and lists only). */
 typedef struct {
     policy_require *req;
     server_rec *server;
     const char *where;
+    const ap_directive_t *directive;
 } pending_check;
 
 static apr_array_header_t *pending_checks;  /* NULL once configured */
@@ -699,6 +739,14 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
         return apr_psprintf(cmd->pool, "Require %s needs at least one %s",
                             policy_reason_name[reason],
                             policy_reason_name[reason]);
+    for (int i = 0; i < vals->nelts; i++) {
+        const char *err = refuse_comment(
+            cmd->pool, apr_pstrcat(cmd->pool, "Require ",
+                                   policy_reason_name[reason], NULL),
+            APR_ARRAY_IDX(vals, i, const char *));
+        if (err)
+            return err;
+    }
 
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
     req->reason = reason;
@@ -723,22 +771,20 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
             req->required = apr_pstrcat(cmd->pool, "not ", req->required,
                                         NULL);
     }
-    if (reason == REASON_PLAN || reason == REASON_IPLIST) {
-        if (pending_checks) {
-            pending_check *pc = apr_array_push(pending_checks);
-            pc->req = req;
-            pc->server = cmd->server;
-            pc->where = cmd->directive
-                ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
-                               cmd->directive->line_num)
-                : "?";
-        }
-        else {
-            const char *err = validate_late(cmd->pool, req,
-                                            server_conf(cmd));
-            if (err)
-                return err;
-        }
+    if (pending_checks) {
+        pending_check *pc = apr_array_push(pending_checks);
+        pc->req = req;
+        pc->server = cmd->server;
+        pc->directive = cmd->directive;
+        pc->where = cmd->directive
+            ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                           cmd->directive->line_num)
+            : "?";
+    }
+    else if (reason == REASON_PLAN || reason == REASON_IPLIST) {
+        const char *err = validate_late(cmd->pool, req, server_conf(cmd));
+        if (err)
+            return err;
     }
     *parsed = req;
     return NULL;
@@ -748,7 +794,169 @@ static const char *validate_late(apr_pool_t *p, policy_require *req,
                                  const policy_server_conf *sc)
 {
     return req->reason == REASON_PLAN ? validate_plans(p, req, sc)
-                                      : validate_iplists(p, req, sc);
+           : req->reason == REASON_IPLIST ? validate_iplists(p, req, sc)
+           : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whether an attribute can have a source where a Require line is        */
+
+/* Whether word (a whole word, case-insensitively) is among args. */
+static int has_word(apr_pool_t *p, const char *args, const char *word)
+{
+    const char *w;
+    while (args && *(w = ap_getword_conf(p, &args)))
+        if (!strcasecmp(w, word))
+            return 1;
+    return 0;
+}
+
+/* Whether a line in the configuration could give attribute a a source:
+ * an AuthzPolicyUserFile, an AuthzPolicyAttribute for it from a variable
+ * or SQL, or an AllowOverride that lets .htaccess files set either. */
+static int gives_source(apr_pool_t *p, const ap_directive_t *d, policy_attr a)
+{
+    const char *name = d->directive;
+    if (!strcasecmp(name, "AuthzPolicyUserFile"))
+        return 1;
+    if (!strcasecmp(name, "AuthzPolicyAttribute")) {
+        const char *args = d->args;
+        const char *attr = ap_getword_conf(p, &args);
+        const char *kind = ap_getword_conf(p, &args);
+        return !strcasecmp(attr, policy_attr_name[a])
+               && strcasecmp(kind, "file");
+    }
+    if (!strcasecmp(name, "AllowOverride"))
+        return has_word(p, d->args, "All") || has_word(p, d->args, "AuthConfig");
+    if (!strcasecmp(name, "AllowOverrideList"))
+        return has_word(p, d->args, "AuthzPolicyUserFile")
+               || has_word(p, d->args, "AuthzPolicyAttribute");
+    return 0;
+}
+
+/* Looks through a list of lines and the sections in it.  For a line in
+ * a virtual host (vhost): that host's and the main server's lines, not
+ * the other hosts'.  For a line of the main server (vhost NULL): every
+ * line, since each virtual host inherits the main server's sections and
+ * may add the source (on Debian the main server answers no request when
+ * a *:80 virtual host exists). */
+static int server_gives_source(apr_pool_t *p, const ap_directive_t *first,
+                               const ap_directive_t *vhost, policy_attr a)
+{
+    for (const ap_directive_t *d = first; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost") && vhost && d != vhost)
+            continue;
+        if (gives_source(p, d, a)
+            || (d->first_child
+                && server_gives_source(p, d->first_child, vhost, a)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A Require role, plan or scope line of the server configuration is
+ * refused when nothing could give the attribute a value for any request:
+ * no source line in the servers it applies to (its virtual host and the
+ * main server; for a line of the main server, any server) and no
+ * AllowOverride for an .htaccess file to add one.  Sections merge at request time in ways the
+ * lines' nesting does not show (<Location /a> and <Location /a/b>), so a
+ * source anywhere in the server is taken as possibly applying. */
+static const char *check_attr_source(apr_pool_t *p, const pending_check *pc)
+{
+    policy_attr a = pc->req->reason == REASON_ROLE ? ATTR_ROLE
+                    : pc->req->reason == REASON_PLAN ? ATTR_PLAN : ATTR_SCOPE;
+    const ap_directive_t *vhost = NULL;
+    for (const ap_directive_t *d = pc->directive; d; d = d->parent)
+        if (d->directive && !strcasecmp(d->directive, "<VirtualHost"))
+            vhost = d;
+    if (!pc->directive || server_gives_source(p, ap_conftree, vhost, a))
+        return NULL;
+    return apr_psprintf(p, "Require %s: no source of %ss for this server: "
+                        "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
+                        "%s env|dbd, to this area or around it",
+                        policy_reason_name[pc->req->reason],
+                        policy_attr_name[a], policy_attr_name[a]);
+}
+
+/* Require region where the server's sources cannot find a region: geoip
+ * without AuthzPolicyGeoIPDatabase fails every request that reaches it.
+ * An error when geoip is the first source; a warning when another one is
+ * asked first (requests it answers pass). */
+static const char *check_region_source(apr_pool_t *p,
+                                       const policy_server_conf *sc,
+                                       int *warning)
+{
+    static const region_source geoip_only = { SOURCE_GEOIP, NULL };
+    const region_source *src = sc->region_from
+        ? (const region_source *)sc->region_from->elts : &geoip_only;
+    int n = sc->region_from ? sc->region_from->nelts : 1;
+    if (sc->geoip)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (src[i].kind == SOURCE_GEOIP) {
+            *warning = i > 0;
+            return apr_psprintf(p, "Require region: the region source geoip "
+                                "has no AuthzPolicyGeoIPDatabase%s",
+                                i > 0 ? ": requests that the sources before "
+                                        "it cannot place will answer 500"
+                                      : sc->region_from
+                                        ? ""
+                                        : " (AuthzPolicyRegionFrom is geoip "
+                                          "by default)");
+        }
+    return NULL;
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    const char *path;
+    const policy_plans *plans;
+    const char *declared;
+} plan_scan;
+
+static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
+                                 unsigned line)
+{
+    plan_scan *ps = ctx;
+    const char *name = apr_pstrmemdup(ps->pool, plan, len);
+    if (policy_plan_rank(ps->plans, name) >= 0)
+        return;
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
+                 "AuthzPolicyUserFile %s:%u: plan '%s' is not declared by "
+                 "AuthzPolicyPlans (%s): this user holds no plan",
+                 ps->path, line, ap_escape_logitem(ps->pool, name),
+                 ps->declared);
+}
+
+/* Plans in the user files that AuthzPolicyPlans does not declare would
+ * silently mean "no plan". */
+static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
+{
+    policy_server_conf *sc = ap_get_module_config(pu->server->module_config,
+                                                  &authz_policy_module);
+    if (!sc->plans_set)
+        return;                      /* no Require plan can be configured */
+    apr_file_t *f;
+    apr_finfo_t fi;
+    if (apr_file_open(&f, pu->path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
+        return;                      /* its reader reports that */
+    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS
+        && fi.size > 0) {
+        char *buf = apr_palloc(p, (apr_size_t)fi.size);
+        apr_size_t got;
+        if (apr_file_read_full(f, buf, (apr_size_t)fi.size, &got)
+                == APR_SUCCESS) {
+            const char *declared = "";
+            for (int i = 0; sc->plans.names && i < sc->plans.names->nelts;
+                 i++)
+                declared = apr_pstrcat(p, declared, i ? " " : "",
+                                       APR_ARRAY_IDX(sc->plans.names, i,
+                                                     const char *), NULL);
+            plan_scan ps = { p, pu->path, &sc->plans, declared };
+            userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
+        }
+    }
+    apr_file_close(f);
 }
 
 /* Records our answer: the last of our checks in a pass whose answer points
@@ -1045,6 +1253,7 @@ static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     datafile_registry_init(pconf);
     policy_attrs_pre_config(pconf);
     pending_checks = apr_array_make(pconf, 8, sizeof(pending_check));
+    pending_userfiles = apr_array_make(pconf, 4, sizeof(pending_userfile));
     return OK;
 }
 
@@ -1052,7 +1261,6 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    (void)ptemp;
     int rc = OK;
     for (server_rec *v = s; v; v = v->next) {
         policy_server_conf *sc =
@@ -1071,14 +1279,40 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         policy_server_conf *sc =
             ap_get_module_config(pc->server->module_config,
                                  &authz_policy_module);
+        int warning = 0;
+        policy_reason reason = pc->req->reason;
         const char *err = validate_late(pconf, pc->req, sc);
+        if (!err && (reason == REASON_ROLE || reason == REASON_PLAN
+                     || reason == REASON_SCOPE))
+            err = check_attr_source(ptemp, pc);
+        if (!err && reason == REASON_REGION) {
+            err = check_region_source(ptemp, sc, &warning);
+            /* A line of the main server applies in every virtual host
+             * too: if one of them can find regions, only warn. */
+            for (server_rec *v = s->next; err && !warning
+                 && !pc->server->is_virtual && v; v = v->next) {
+                int vwarning = 0;
+                if (!check_region_source(ptemp, ap_get_module_config(
+                        v->module_config, &authz_policy_module), &vwarning)) {
+                    warning = 1;
+                    err = apr_pstrcat(ptemp, err, " in the main server "
+                                      "(requests it answers get 500)", NULL);
+                }
+            }
+        }
         if (err) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+            ap_log_error(APLOG_MARK, APLOG_STARTUP
+                         | (warning ? APLOG_WARNING : APLOG_EMERG), 0, NULL,
                          "%s (%s)", err, pc->where);
-            rc = !OK;
+            if (!warning)
+                rc = !OK;
         }
     }
     pending_checks = NULL;           /* from now on: validate at once */
+    for (int i = 0; pending_userfiles && i < pending_userfiles->nelts; i++)
+        check_userfile_plans(ptemp, &APR_ARRAY_IDX(pending_userfiles, i,
+                                                   pending_userfile));
+    pending_userfiles = NULL;
     /* A region header with no trusted proxy is never believed. */
     for (server_rec *v = s; v; v = v->next) {
         policy_server_conf *sc =

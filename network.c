@@ -129,6 +129,17 @@ static int header_region(request_rec *r, policy_request *rq, const char *name)
     return region_value(hv.value, rq);
 }
 
+/* The answer depends on a request header: a cache between the proxy and
+ * us, or the proxy itself, must keep one answer per value.  On the
+ * request the client gets (a look-up's headers are not sent), in
+ * err_headers_out so that granted and denied answers both carry it. */
+static void vary_on(request_rec *r, const char *header)
+{
+    while (r->main)
+        r = r->main;
+    apr_table_mergen(r->err_headers_out, "Vary", header);
+}
+
 /* Looks the client's region up once per request; -1 on a failure (logged):
  * the caller answers 500. */
 static int client_region(request_rec *r, policy_request *rq)
@@ -175,6 +186,7 @@ static int client_region(request_rec *r, policy_request *rq)
                 || !policy_addr_in_list(sc->trusted,
                                         r->connection->client_addr))
                 break;                  /* anyone may send the header */
+            vary_on(r, src[i].name);
             found = header_region(r, rq, src[i].name);
             if (found < 0)
                 return -1;

@@ -644,3 +644,36 @@ size_t userdb_size(const userdb *db)
 {
     return (size_t)db->size;
 }
+
+void userdb_each_plan(const char *buf, size_t len,
+                      void (*each)(void *ctx, const char *plan,
+                                   size_t plan_len, unsigned line),
+                      void *ctx)
+{
+    const char *p = buf, *end = buf + len;
+    unsigned line = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *lend = eol ? eol : end;
+        line++;
+        if (lend > p && lend[-1] == '\r')
+            lend--;
+        const char *q = p;
+        while (q < lend && is_blank(*q))
+            q++;
+        if (q < lend && *q != '#') {
+            while (q < lend && !is_blank(*q))     /* the user name */
+                q++;
+            while (q < lend) {
+                while (q < lend && is_blank(*q))
+                    q++;
+                const char *f = q;
+                while (q < lend && !is_blank(*q))
+                    q++;
+                if (q - f > 5 && !memcmp(f, "plan=", 5))
+                    each(ctx, f + 5, (size_t)(q - f - 5), line);
+            }
+        }
+        p = eol ? eol + 1 : end;
+    }
+}

@@ -40,6 +40,15 @@ int userdb_valid(const void *image, size_t len);
 int userdb_lookup(const userdb *db, const char *name, userdb_user *out);
 const char *userdb_str(const userdb *db, uint32_t offset);
 
+/* Calls each(ctx, plan, plan_len, line) for every plan=VALUE field of a
+ * file's text, in order, without building a table: for checks of the
+ * values against a configuration (the table keeps no line numbers).
+ * Lines the parser would refuse are skipped; userdb_parse reports them. */
+void userdb_each_plan(const char *buf, size_t len,
+                      void (*each)(void *ctx, const char *plan,
+                                   size_t plan_len, unsigned line),
+                      void *ctx);
+
 size_t userdb_count(const userdb *db);
 size_t userdb_size(const userdb *db);     /* bytes of the image */
 void userdb_free(userdb *db);             /* for images from userdb_parse */

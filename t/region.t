@@ -9,7 +9,7 @@ use PolicyTest;
 use JSON::PP ();
 use Time::HiRes qw(time sleep);
 
-plan tests => 45;
+plan tests => 51;
 
 sub code { from(@_)->code }
 # test database: .2 DE, .3 US-CA, .4 US-NY, .5 KP, ::1 FR, .1 unknown
@@ -38,6 +38,9 @@ is $r->code, 451, 'Require not region KP: 451';
 is $r->header('Link'), '<https://authority.example/kp-notice>; rel="blocked-by"',
     '... with Link rel=blocked-by';
 is $r->header('Cache-Control'), 'no-store', '... not cached';
+like $r->content,
+    qr{<a rel="blocked-by" href="https://authority\.example/kp-notice">},
+    '... the HTML page links the notice';
 is code('127.0.0.2', '/n/not-kp/'), 200, '... others pass';
 
 sub raw { my $t = from(@_)->as_string; $t =~ s/^Date: .*$//m; $t }
@@ -64,6 +67,19 @@ is code('127.0.0.9', '/n/cdn-de/', vhost => 'policy_cdn', 'CF-IPCountry' => 'XX'
     403, 'XX from the proxy: no answer, geoip does not know it either';
 is code('127.0.0.2', '/n/cdn-de/', vhost => 'policy_cdn'), 200,
     'no header: geoip answers';
+
+# An answer decided from the proxy's header varies with it, granted or
+# denied; from anyone else the header is not read.
+sub vary { join ',', from(@_)->header('Vary') }
+like vary('127.0.0.9', '/n/cdn-de/', vhost => 'policy_cdn', 'CF-IPCountry' => 'DE'),
+    qr/(^|[ ,])CF-IPCountry($|[ ,])/i, 'decided by the header: 200 with Vary';
+like vary('127.0.0.9', '/n/cdn-de/', vhost => 'policy_cdn', 'CF-IPCountry' => 'US'),
+    qr/(^|[ ,])CF-IPCountry($|[ ,])/i, '... and 403 with Vary';
+like vary('127.0.0.9', '/n/cdn-not-kp/', vhost => 'policy_cdn'),
+    qr/(^|[ ,])CF-IPCountry($|[ ,])/i, '... and when it was absent (geoip answered)';
+unlike vary('127.0.0.3', '/n/cdn-de/', vhost => 'policy_cdn', 'CF-IPCountry' => 'DE'),
+    qr/CF-IPCountry/i, 'not from a client the header is not believed from';
+unlike vary('127.0.0.2', '/n/de/'), qr/\S/, 'geoip alone: no Vary';
 
 # The proxy's header more than once, or as a list: which one is the proxy's
 # own?  Fail closed (500, logged), never "unknown", which would pass

@@ -175,11 +175,113 @@ my @bad = (
     [ 'AuthzPolicyHtaccessLimits with a bad count',
       "AuthzPolicyHtaccessLimits 16M 0\n", {},
       qr{AuthzPolicyHtaccessLimits: '0' is not a number of files} ],
+    # a provider that needs attributes where nothing can give them
+    [ 'Require role with no source of roles',
+      "<Location />\nRequire role admin\n</Location>\n", {},
+      qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd, to this area or around it \(.*httpd\.conf:10\)} ],
+    [ '... a user file only in another virtual host',
+      "<VirtualHost 127.0.0.1:1>\nAuthzPolicyUserFile users.txt\n</VirtualHost>\n"
+      . "<VirtualHost 127.0.0.2:1>\n<Location />\nRequire scope a\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: no source of scopes for this server.*httpd\.conf:14\)} ],
+    [ '... AuthzPolicyAttribute role file with no user file',
+      "AuthzPolicyAttribute role file\n<Location />\nRequire role a\n</Location>\n", {},
+      qr{Require role: no source of roles .*httpd\.conf:11\)} ],
+    [ '... a variable for another attribute',
+      "AuthzPolicyPlans free pro\nAuthzPolicyAttribute role env ROLES\n"
+      . "<Location />\nRequire plan pro\n</Location>\n", {},
+      qr{Require plan: no source of plans .*httpd\.conf:12\)} ],
+    [ '... AllowOverride without AuthConfig',
+      "<Directory />\nAllowOverride FileInfo Limit\nRequire role a\n</Directory>\n", {},
+      qr{Require role: no source of roles .*httpd\.conf:11\)} ],
+    # region checks with no way to find a region
+    [ 'Require region with the default geoip and no database',
+      "<Location />\nRequire region DE\n</Location>\n", {},
+      qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase \(AuthzPolicyRegionFrom is geoip by default\) \(.*httpd\.conf:10\)} ],
+    [ '... geoip named first',
+      "AuthzPolicyRegionFrom geoip env:REGION\n<Location />\n<RequireAll>\n"
+      . "Require not region KP\nRequire all granted\n</RequireAll>\n</Location>\n", {},
+      qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase \(.*httpd\.conf:12\)} ],
+    [ '... in a virtual host whose server has no database',
+      "<VirtualHost 127.0.0.1:1>\n<Location />\nRequire region DE\n</Location>\n</VirtualHost>\n", {},
+      qr{AuthzPolicyGeoIPDatabase .*httpd\.conf:11\)} ],
+    # a comment after the arguments is not a comment in Apache
+    [ 'Require role with a comment after it',
+      "AuthzPolicyUserFile users.txt\n<Location />\nRequire role editor   # editors, and admins\n</Location>\n",
+      { 'users.txt' => "alice role=editor\n" },
+      qr{Require role: '#' begins with '#': Apache reads comments only on lines of their own, not after arguments} ],
+    [ 'Require plan with a #word',
+      "AuthzPolicyPlans free pro\nAuthzPolicyUserFile users.txt\n<Location />\nRequire plan pro #pro\n</Location>\n",
+      { 'users.txt' => "alice plan=pro\n" },
+      qr{Require plan: '#pro' begins with '#'} ],
+    [ 'Require scope with a comment',
+      "AuthzPolicyUserFile users.txt\n<Location />\nRequire scope a # b\n</Location>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: '#' begins with '#'} ],
+    [ 'Require region with a comment',
+      "<Location />\nRequire region DE # Germany\n</Location>\n", {},
+      qr{Require region: '#' begins with '#'} ],
+    [ 'Require iplist with a comment',
+      "AuthzPolicyIPList office ips.txt\n<Location />\nRequire iplist office # the office\n</Location>\n",
+      { 'ips.txt' => "10.0.0.1\n" },
+      qr{Require iplist: '#' begins with '#'} ],
+    [ 'AuthzPolicyRoleInherit with a comment',
+      "AuthzPolicyRoleInherit editor viewer   # editors see everything\n", {},
+      qr{AuthzPolicyRoleInherit: '#' begins with '#'} ],
+    [ 'AuthzPolicyPlans with a comment',
+      "AuthzPolicyPlans free pro #cheapest first\n", {},
+      qr{AuthzPolicyPlans: '#cheapest' begins with '#'} ],
     [ 'AuthzPolicyHtaccessLimits in a virtual host',
       "<VirtualHost 127.0.0.1:1>\nAuthzPolicyHtaccessLimits 1M 10\n</VirtualHost>\n", {},
       qr{AuthzPolicyHtaccessLimits cannot occur within <VirtualHost> section} ],
 );
-plan tests => 2 * @bad + 5;
+# Configurations that pass, with the warnings they must (or must not) log.
+my @good = (
+    [ 'a user file in another section of the server',
+      "<Location /a>\nAuthzPolicyUserFile users.txt\n</Location>\n"
+      . "<Location /b>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'a user file of the main server, Require in a virtual host',
+      "AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\n"
+      . "Require role a\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'a Require line of the main server, a user file in a virtual host',
+      "<Location />\nRequire role a\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
+      . "AuthzPolicyUserFile users.txt\n</VirtualHost>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'an .htaccess file may give the user file (AllowOverride AuthConfig)',
+      "<Directory />\nAllowOverride AuthConfig\n</Directory>\n"
+      . "<Directory /srv>\nRequire role a\n</Directory>\n", {}, undef ],
+    [ '... or AllowOverrideList naming it',
+      "<Directory />\nAllowOverrideList AuthzPolicyUserFile Require\n</Directory>\n"
+      . "<Location />\nRequire scope a\n</Location>\n", {}, undef ],
+    [ 'roles from a variable',
+      "<Location />\nAuthzPolicyAttribute role env ROLES\nRequire role a\n</Location>\n",
+      {}, undef ],
+    [ 'a region source before geoip: a warning naming the line',
+      "AuthzPolicyRegionFrom env:REGION geoip\n<Location />\nRequire region DE\n</Location>\n",
+      {}, qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase: requests that the sources before it cannot place will answer 500 \(.*httpd\.conf:11\)} ],
+    [ 'a Require region line of the main server, a database in a virtual host: a warning',
+      "<Location />\nRequire region DE\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
+      . "AuthzPolicyGeoIPDatabase geo.mmdb\n</VirtualHost>\n",
+      { 'geo.mmdb' => do { open my $fh, '<:raw', var_path('geo.mmdb') or die $!; local $/; <$fh> } },
+      qr{Require region: the region source geoip has no AuthzPolicyGeoIPDatabase \(AuthzPolicyRegionFrom is geoip by default\) in the main server \(requests it answers get 500\) \(.*httpd\.conf:10\)} ],
+    [ 'regions from a variable only',
+      "AuthzPolicyRegionFrom env:REGION\n<Location />\nRequire region DE\n</Location>\n",
+      {}, undef ],
+    [ 'a plan in the user file that AuthzPolicyPlans does not declare: a warning with file:line',
+      "AuthzPolicyPlans free pro\nAuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "# users\nalice plan=pro\nbob role=x plan=enterprize\n" },
+      qr{AuthzPolicyUserFile .*users\.txt:3: plan 'enterprize' is not declared by AuthzPolicyPlans \(free pro\): this user holds no plan} ],
+    [ '... in a virtual host, against its own plans',
+      "AuthzPolicyPlans free pro\n<VirtualHost 127.0.0.1:1>\nAuthzPolicyPlans gold\n"
+      . "<Location />\nAuthzPolicyUserFile users.txt\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice plan=pro\n" },
+      qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
+);
+
+plan tests => 2 * @bad + 3 * @good + 5;
+
 
 for my $case (@bad) {
     my ($name, $body, $files, $want) = @$case;
@@ -225,6 +327,15 @@ like $out, qr/Syntax OK/, '... Syntax OK';
     my ($rc2, $out2) = configtest($mods . $examples);
     is $rc2, 0, 'conf/examples.conf passes configtest' or diag $out2;
     like $out2, qr/Syntax OK/, '... Syntax OK';
+}
+
+for my $case (@good) {
+    my ($name, $body, $files, $want) = @$case;
+    my ($rc, $out) = configtest($body, %$files);
+    is $rc, 0, "$name: configtest passes" or diag $out;
+    like $out, qr/Syntax OK/, "$name: Syntax OK";
+    if ($want) { like $out, $want, "$name: message" or diag $out }
+    else { is $out, "Syntax OK\n", "$name: no warning" or diag $out }
 }
 
 # A real start fails the same way.

@@ -167,8 +167,39 @@ static void test_million(void)
     free(buf);
 }
 
+/* userdb_each_plan: every plan= field with its line, comments skipped. */
+static char seen_plans[256];
+
+static void note_plan(void *ctx, const char *plan, size_t len, unsigned line)
+{
+    (void)ctx;
+    size_t at = strlen(seen_plans);
+    snprintf(seen_plans + at, sizeof seen_plans - at, "%u:%.*s;", line,
+             (int)len, plan);
+}
+
+static void test_each_plan(void)
+{
+    const char *text =
+        "# plan=commented\n"
+        "alice role=admin plan=enterprize\n"
+        "\n"
+        "  bob\tplan=pro\tscope=a\r\n"
+        "carol role=x\n"
+        "dave plan=free";
+    seen_plans[0] = '\0';
+    userdb_each_plan(text, strlen(text), note_plan, NULL);
+    CHECK(!strcmp(seen_plans, "2:enterprize;4:pro;6:free;"),
+          "each plan with its line: \"%s\"", seen_plans);
+    seen_plans[0] = '\0';
+    userdb_each_plan("plan=x role=y\n", 14, note_plan, NULL);
+    CHECK(seen_plans[0] == '\0', "a user named like a field is no plan: "
+          "\"%s\"", seen_plans);
+}
+
 int main(void)
 {
+    test_each_plan();
     test_sample();
     test_errors();
     test_empty();

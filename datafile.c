@@ -699,7 +699,7 @@ static const char *shown_why(apr_pool_t *p, const char *why,
 {
     const char *quote = strchr(why, '\'');
     if (!quote || uid_can_read(st, reader))
-        return why;
+        return apr_pstrdup(p, why);     /* why may be on the caller's stack */
     return apr_pstrcat(p, apr_pstrmemdup(p, why, (apr_size_t)(quote - why)),
                        "(the file's content is not shown: the owner of the "
                        ".htaccess file cannot read it)", NULL);

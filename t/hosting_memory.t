@@ -60,7 +60,8 @@ for my $i (1 .. $MANY) {
     $rss_grew = rss_kb(server_children()) - $rss0;
     $disk_grew = leftover_bytes() - $disk0;
     # far past any bound already: no need to fill the machine
-    last if $rss_grew > 200 * 1024 || $disk_grew > 200 * 1024 * 1024;
+    last if ($rss_grew > 200 * 1024 && !$ENV{POLICY_SANITIZER_LOG})
+            || $disk_grew > 200 * 1024 * 1024;
 }
 $rss_grew = rss_kb(server_children()) - $rss0;
 $disk_grew = leftover_bytes() - $disk0;
@@ -68,7 +69,13 @@ note sprintf '%d files loaded: resident memory %+.1f MB, runtime directory '
              . '%+.1f MB', $done, $rss_grew / 1024, $disk_grew / 1024 / 1024;
 is $done, $MANY, "all $MANY files were asked for";
 is $not_ok, 0, '... every one answered 200';
-cmp_ok $rss_grew / 1024, '<', 50,
-    "... the server processes' resident memory grew by under 50 MB";
+SKIP: {
+    # AddressSanitizer keeps freed memory in quarantine (and pads every
+    # block): resident memory says nothing about the module there
+    skip 'memory is not measured under the sanitizers (make test measures it)', 1
+        if $ENV{POLICY_SANITIZER_LOG};
+    cmp_ok $rss_grew / 1024, '<', 50,
+        "... the server processes' resident memory grew by under 50 MB";
+}
 is_deeply [ runtime_leftovers() ], [],
     '... and nothing was written to the runtime directory';

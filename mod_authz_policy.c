@@ -32,6 +32,9 @@
 #include <apr_strings.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -936,27 +939,33 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
                                                   &authz_policy_module);
     if (!sc->plans_set)
         return;                      /* no Require plan can be configured */
-    apr_file_t *f;
-    apr_finfo_t fi;
-    if (apr_file_open(&f, pu->path, APR_FOPEN_READ, 0, p) != APR_SUCCESS)
+    /* read as the loader reads (a regular file, never blocking), into
+     * memory that goes back to the system: a pool would keep the
+     * megabytes of a large file for the life of the server */
+    int fd = open(pu->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return;                      /* its reader reports that */
-    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS
-        && fi.size > 0) {
-        char *buf = apr_palloc(p, (apr_size_t)fi.size);
-        apr_size_t got;
-        if (apr_file_read_full(f, buf, (apr_size_t)fi.size, &got)
-                == APR_SUCCESS) {
-            const char *declared = "";
-            for (int i = 0; sc->plans.names && i < sc->plans.names->nelts;
-                 i++)
-                declared = apr_pstrcat(p, declared, i ? " " : "",
-                                       APR_ARRAY_IDX(sc->plans.names, i,
-                                                     const char *), NULL);
-            plan_scan ps = { p, pu->path, &sc->plans, declared };
-            userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
+    char *buf = NULL;
+    size_t got = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+        && (buf = malloc((size_t)st.st_size)) != NULL) {
+        while (got < (size_t)st.st_size) {
+            ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
         }
+        const char *declared = "";
+        for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
+            declared = apr_pstrcat(p, declared, i ? " " : "",
+                                   APR_ARRAY_IDX(sc->plans.names, i,
+                                                 const char *), NULL);
+        plan_scan ps = { p, pu->path, &sc->plans, declared };
+        userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
     }
-    apr_file_close(f);
+    free(buf);
+    close(fd);
 }
 
 /* Records our answer: the last of our checks in a pass whose answer points

@@ -14,11 +14,21 @@
 APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
-MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c userdb.c \
-             policy_model.c iplist.c region.c geoip.c geoip_region.c \
-             negotiate.c escape.c
-HEADERS    = policy.h datafile.h userdb.h policy_model.h iplist.h region.h \
-             geoip.h geoip_region.h negotiate.h escape.h
+# The module's httpd-facing files, compiled by apxs with httpd's headers.
+MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c \
+             geoip.c
+HEADERS    = policy.h datafile.h geoip.h
+# pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
+# include path, so that an httpd header there fails the build; C and APR
+# (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
+# fuzzed on their own.
+PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
+             reason
+PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
+PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
+PURE_HDR   = $(wildcard pure/*.h)
+APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
+APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
 # Extra compiler and linker flags, e.g. sanitizers:
 # make EXTRA_CFLAGS=-fsanitize=address; debian/rules passes Debian's
 # hardening flags through them.
@@ -58,7 +68,7 @@ DEPS_NOTE_bench   = as for test
 DEPS_NOTE_package = nothing else
 DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
-.PHONY: all install uninstall clean deps deps-build deps-demo deps-test \
+.PHONY: FORCE all install uninstall clean deps deps-build deps-demo deps-test \
         deps-bench deps-package test unit-test unit-build server-test demo \
         demo-stop bench bench-hidden bench-instructions test-asan \
         test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
@@ -66,14 +76,24 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
 all: mod_authz_policy.so
 
-mod_authz_policy.so: $(MODULE_SRC) $(HEADERS)
+PURE_CC = $(CC) -std=gnu11 -fPIC -O2 -g $(WARN) $(EXTRA_CFLAGS) $(APR_CFLAGS) \
+          -I/usr/include/x86_64-linux-gnu
+# the objects are built again when the flags change (a sanitizer build)
+build/pure/flags: FORCE
+	@mkdir -p build/pure
+	@echo '$(PURE_CC)' | cmp -s - $@ || echo '$(PURE_CC)' >$@
+build/pure/%.o: pure/%.c $(PURE_HDR) build/pure/flags
+	$(PURE_CC) -c -o $@ $<
+FORCE:
+
+mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps-build' (as root) first" >&2; exit 1; }
-	@echo "apxs -c $(MODULE_SRC)"
+	@echo "apxs -c $(MODULE_SRC) $(PURE_OBJ)"
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
-	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) \
+	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) -Ipure \
 	    -I/usr/include/x86_64-linux-gnu -lmaxminddb \
-	    $(MODULE_SRC) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
+	    $(MODULE_SRC) $(PURE_OBJ) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
 	@mv -f mod_authz_policy.so.new mod_authz_policy.so
@@ -156,23 +176,27 @@ test-package: deb
 
 # --- tests ---------------------------------------------------------------
 
-APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
-APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
-             t/unit/test_escape t/unit/test_iplist t/unit/test_region
+             t/unit/test_escape t/unit/test_iplist t/unit/test_region \
+             t/unit/test_reason
 
-t/unit/test_userdb: t/unit/test_userdb.c userdb.c userdb.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< userdb.c
-t/unit/test_model: t/unit/test_model.c policy_model.c policy_model.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. $(APR_CFLAGS) -o $@ $< policy_model.c $(APR_LIBS)
-t/unit/test_negotiate: t/unit/test_negotiate.c negotiate.c negotiate.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< negotiate.c
-t/unit/test_escape: t/unit/test_escape.c escape.c escape.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< escape.c
-t/unit/test_iplist: t/unit/test_iplist.c iplist.c iplist.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< iplist.c
-t/unit/test_region: t/unit/test_region.c region.c region.h t/unit/unit.h
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -I. -o $@ $< region.c
+# each unit test links the pure files it tests (built for it, with the
+# same flags, so that EXTRA_CFLAGS' sanitizers reach them)
+UNIT_CC = $(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -Ipure
+t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/userdb.c
+t/unit/test_model: t/unit/test_model.c pure/policy_model.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) $(APR_CFLAGS) -o $@ $< pure/policy_model.c $(APR_LIBS)
+t/unit/test_negotiate: t/unit/test_negotiate.c pure/negotiate.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/negotiate.c
+t/unit/test_escape: t/unit/test_escape.c pure/escape.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/escape.c
+t/unit/test_iplist: t/unit/test_iplist.c pure/iplist.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/iplist.c
+t/unit/test_region: t/unit/test_region.c pure/region.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/region.c
+t/unit/test_reason: t/unit/test_reason.c pure/reason.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/reason.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -218,26 +242,26 @@ FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
                 -fsanitize-coverage-ignorelist=t/fuzz/coverage-ignore.txt \
-                -fno-sanitize-recover=all -I.
+                -fno-sanitize-recover=all -Ipure
 
 # each target fuzzes the parser of the same name: fuzz_X.c with X.c
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c %.c %.h t/fuzz/coverage-ignore.txt
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c pure/%.c pure/%.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c $*.c
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c pure/$*.c
 
 # MaxMind DB files: libmaxminddb and the module's pure wrapper around it
-build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c geoip_region.c geoip_region.h \
-                       region.c region.h t/fuzz/coverage-ignore.txt
+build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \
+                       pure/region.c pure/region.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -I/usr/include/x86_64-linux-gnu -o $@ \
-	    t/fuzz/fuzz_geoip.c geoip_region.c region.c -lmaxminddb
+	    t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/region.c -lmaxminddb
 
 # role inheritance and plans: APR, no httpd
-build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c policy_model.c \
-                              policy_model.h t/fuzz/coverage-ignore.txt
+build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c pure/policy_model.c \
+                              pure/policy_model.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) $(APR_CFLAGS) -o $@ t/fuzz/fuzz_policy_model.c \
-	    policy_model.c $(APR_LIBS)
+	    pure/policy_model.c $(APR_LIBS)
 
 fuzz-deps:
 	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \

@@ -9,6 +9,7 @@
  */
 #include "policy.h"
 #include "userdb.h"
+#include "hash.h"
 
 #include "http_log.h"
 #include "util_mutex.h"
@@ -70,9 +71,7 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
                                   policy_attr_name[a], ++counter);
         prepare(cmd->server, src->sql, src->label);
         /* cache key prefix: the same on every server of a fleet */
-        apr_uint64_t h = APR_UINT64_C(1469598103934665603);
-        for (const char *c = src->sql; *c; c++)
-            h = (h ^ (unsigned char)*c) * APR_UINT64_C(1099511628211);
+        apr_uint64_t h = hash_fnv1a64(src->sql, strlen(src->sql));
         src->key = apr_psprintf(cmd->pool, "ap:%s:%016" APR_UINT64_T_HEX_FMT
                                 ":", policy_attr_name[a], h);
     }

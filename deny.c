@@ -30,23 +30,6 @@ APLOG_USE_MODULE(authz_policy);
 
 #define BODY_FILTER "AUTHZ_POLICY_BODY"
 
-/* Stable codes of the SPEC, by reason. */
-static const char *const reason_code[REASON_COUNT] = {
-    "unauthenticated", "insufficient_role", "plan_required",
-    "insufficient_scope", "region_restricted", "ip_blocked", "forbidden"
-};
-
-/* Messages at detail level "reason": they name no configured value. */
-static const char *const reason_message[REASON_COUNT] = {
-    "Authentication is required to access this resource.",
-    "Your account does not have a role that this resource requires.",
-    "Your plan does not include this resource.",
-    "Your access does not include a scope that this resource requires.",
-    "This resource is not available in your region.",
-    "Access from your network is not allowed.",
-    "You are not allowed to access this resource.",
-};
-
 static const char *generic_message(int status)
 {
     switch (status) {
@@ -73,7 +56,7 @@ static const char *full_message(apr_pool_t *p, policy_reason reason,
                                 const policy_require *req)
 {
     if (!req)
-        return reason_message[reason];
+        return reason_table[reason].message;
     const char *list = comma_list(p, req);
     switch (reason) {
     case REASON_ROLE:
@@ -96,7 +79,7 @@ static const char *full_message(apr_pool_t *p, policy_reason reason,
             : apr_pstrcat(p, "This resource requires one of these scopes: ",
                           list, ".", NULL);
     default:
-        return reason_message[reason];
+        return reason_table[reason].message;
     }
 }
 
@@ -187,7 +170,7 @@ static void record(request_rec *r, policy_request *rq, policy_reason reason,
     if (r->main)
         return;
     apr_table_t *e = r->subprocess_env;
-    apr_table_setn(e, "AUTHZ_POLICY_REASON", policy_reason_name[reason]);
+    apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
     if (req)
         apr_table_setn(e, "AUTHZ_POLICY_REQUIRED", req->required);
     apr_table_setn(e, "AUTHZ_POLICY_STATUS",
@@ -195,7 +178,7 @@ static void record(request_rec *r, policy_request *rq, policy_reason reason,
     const char *region = apr_table_get(e, "AUTHZ_POLICY_REGION");
     rq->denial_log = apr_psprintf(r->pool,
                   "denied: reason=%s required=%s user=%s client=%s region=%s",
-                  log_value(r->pool, policy_reason_name[reason]),
+                  log_value(r->pool, reason_table[reason].name),
                   log_value(r->pool, req ? req->required : NULL),
                   log_value(r->pool, r->user),
                   log_value(r->pool, r->useragent_ip),
@@ -220,8 +203,7 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
     int status = d->status[reason] ? d->status[reason]
-                 : reason == REASON_ANONYMOUS ? HTTP_UNAUTHORIZED
-                                              : HTTP_FORBIDDEN;
+                                   : reason_table[reason].default_status;
     const policy_require *req =
         (reason != REASON_OTHER && reason != REASON_ANONYMOUS) ? rq->vote
                                                                : NULL;
@@ -259,14 +241,14 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
 
     policy_detail detail = d->detail ? d->detail : DETAIL_REASON;
     const char *code = detail == DETAIL_NONE
-        ? (status == HTTP_UNAUTHORIZED ? reason_code[REASON_ANONYMOUS]
-                                       : reason_code[REASON_OTHER])
-        : reason_code[reason];
+        ? (status == HTTP_UNAUTHORIZED ? reason_table[REASON_ANONYMOUS].code
+                                       : reason_table[REASON_OTHER].code)
+        : reason_table[reason].code;
     const char *message = d->message[reason];
     if (!message)
         message = detail == DETAIL_NONE ? generic_message(status)
                   : detail == DETAIL_FULL ? full_message(r->pool, reason, req)
-                  : reason_message[reason];
+                  : reason_table[reason].message;
 
     policy_format format = chosen_format(r, d);
     const char *body;

@@ -38,18 +38,6 @@
 #include <limits.h>
 #include <stdlib.h>
 
-const char *const policy_reason_name[REASON_COUNT] = {
-    "anonymous", "role", "plan", "scope", "region", "iplist", "other"
-};
-
-int policy_reason_parse(const char *name)
-{
-    for (int i = 0; i < REASON_COUNT; i++)
-        if (!strcasecmp(name, policy_reason_name[i]))
-            return i;
-    return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* Configuration records                                               */
 
@@ -443,7 +431,7 @@ static const char *set_deny_status(cmd_parms *cmd, void *dirv, int argc,
             return "AuthzPolicyDenyStatus: no reason takes that status";
     }
     for (int a = 1; a < argc; a++) {
-        int reason = policy_reason_parse(argv[a]);
+        int reason = reason_by_name(argv[a]);
         if (reason < 0)
             return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: unknown "
                                 "reason '%s' (anonymous, role, plan, scope, "
@@ -493,7 +481,7 @@ static const char *set_error_detail(cmd_parms *cmd, void *dirv,
 static const char *reason_arg(cmd_parms *cmd, const char *directive,
                               const char *arg, int *reason)
 {
-    *reason = policy_reason_parse(arg);
+    *reason = reason_by_name(arg);
     if (*reason < 0)
         return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (anonymous, "
                             "role, plan, scope, region, iplist or other)",
@@ -740,12 +728,12 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
         APR_ARRAY_PUSH(vals, const char *) = w;
     if (vals->nelts == 0)
         return apr_psprintf(cmd->pool, "Require %s needs at least one %s",
-                            policy_reason_name[reason],
-                            policy_reason_name[reason]);
+                            reason_table[reason].name,
+                            reason_table[reason].name);
     for (int i = 0; i < vals->nelts; i++) {
         const char *err = refuse_comment(
             cmd->pool, apr_pstrcat(cmd->pool, "Require ",
-                                   policy_reason_name[reason], NULL),
+                                   reason_table[reason].name, NULL),
             APR_ARRAY_IDX(vals, i, const char *));
         if (err)
             return err;
@@ -877,7 +865,7 @@ static const char *check_attr_source(apr_pool_t *p, const pending_check *pc)
     return apr_psprintf(p, "Require %s: no source of %ss for this server: "
                         "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
                         "%s env|dbd, to this area or around it",
-                        policy_reason_name[pc->req->reason],
+                        reason_table[pc->req->reason].name,
                         policy_attr_name[a], policy_attr_name[a]);
 }
 
@@ -1015,7 +1003,7 @@ static authz_status check_user_attr(request_rec *r, const char *line,
     }
     vote(rq, req, granted);
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s %s: %s",
-                  policy_reason_name[req->reason], req->required,
+                  reason_table[req->reason].name, req->required,
                   granted ? "granted" : "denied");
     return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
 }
@@ -1186,7 +1174,7 @@ static int hide_claimed_user(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "the claimed user %s "
                   "cannot pass (reason %s): hidden without checking a "
                   "password", ap_escape_logitem(r->pool, claimed),
-                  policy_reason_name[reason]);
+                  reason_table[reason].name);
     rq->took_part = 1;
     rq->vote = vote;
     return policy_deny(r, rq, reason);

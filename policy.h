@@ -14,6 +14,7 @@
 #include <apr_global_mutex.h>
 #include "datafile.h"
 #include "policy_model.h"
+#include "reason.h"
 #include "region.h"
 #include "userdb.h"
 
@@ -22,21 +23,6 @@ extern module AP_MODULE_DECLARE_DATA authz_policy_module;
 /* The module's version: CHANGES.md says what each one brought. */
 #define AUTHZ_POLICY_VERSION "0.2.0"
 
-/* Why a request was denied.  The order is the order of the SPEC's table and
- * of the names in policy_reason_name[]. */
-typedef enum {
-    REASON_ANONYMOUS = 0,
-    REASON_ROLE,
-    REASON_PLAN,
-    REASON_SCOPE,
-    REASON_REGION,
-    REASON_IPLIST,
-    REASON_OTHER,
-    REASON_COUNT
-} policy_reason;
-
-extern const char *const policy_reason_name[REASON_COUNT];
-int policy_reason_parse(const char *name);      /* -1 when unknown */
 
 typedef enum { FORMAT_UNSET = 0, FORMAT_AUTO, FORMAT_HTML, FORMAT_JSON,
                FORMAT_PROBLEM } policy_format;

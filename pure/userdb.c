@@ -16,6 +16,7 @@
  * arena, every reference an offset from the header.
  */
 #include "userdb.h"
+#include "hash.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -75,14 +76,10 @@ typedef struct {
     unsigned line;
 } parser;
 
+/* a table index: the low bits of the project's one hash */
 static uint32_t hash_bytes(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;            /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    return (uint32_t)hash_fnv1a64(s, len);
 }
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)

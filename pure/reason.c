@@ -1,0 +1,28 @@
+#include "reason.h"
+
+#include <strings.h>
+
+const reason_info reason_table[REASON_COUNT] = {
+    [REASON_ANONYMOUS] = { "anonymous", "unauthenticated", 401,
+        "Authentication is required to access this resource." },
+    [REASON_ROLE] = { "role", "insufficient_role", 403,
+        "Your account does not have a role that this resource requires." },
+    [REASON_PLAN] = { "plan", "plan_required", 403,
+        "Your plan does not include this resource." },
+    [REASON_SCOPE] = { "scope", "insufficient_scope", 403,
+        "Your access does not include a scope that this resource requires." },
+    [REASON_REGION] = { "region", "region_restricted", 403,
+        "This resource is not available in your region." },
+    [REASON_IPLIST] = { "iplist", "ip_blocked", 403,
+        "Access from your network is not allowed." },
+    [REASON_OTHER] = { "other", "forbidden", 403,
+        "You are not allowed to access this resource." },
+};
+
+int reason_by_name(const char *name)
+{
+    for (int i = 0; i < REASON_COUNT; i++)
+        if (!strcasecmp(name, reason_table[i].name))
+            return i;
+    return -1;
+}

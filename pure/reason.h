@@ -1,0 +1,34 @@
+/*
+ * Why a request can be denied: one table of the reasons, with each one's
+ * name (directives, AUTHZ_POLICY_REASON, the log line), stable code (JSON
+ * bodies), default status and message.  docs/denials.md is its reference.
+ * Pure C.
+ */
+#ifndef AUTHZ_POLICY_REASON_H
+#define AUTHZ_POLICY_REASON_H
+
+typedef enum {
+    REASON_ANONYMOUS = 0,
+    REASON_ROLE,
+    REASON_PLAN,
+    REASON_SCOPE,
+    REASON_REGION,
+    REASON_IPLIST,
+    REASON_OTHER,
+    REASON_COUNT
+} policy_reason;
+
+typedef struct {
+    const char *name;            /* "role" */
+    const char *code;            /* "insufficient_role" */
+    int default_status;          /* without AuthzPolicyDenyStatus */
+    const char *message;         /* detail level "reason": names no
+                                    configured value */
+} reason_info;
+
+extern const reason_info reason_table[REASON_COUNT];
+
+/* The reason of that name (case-insensitive), or -1. */
+int reason_by_name(const char *name);
+
+#endif

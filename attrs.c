@@ -8,6 +8,7 @@
  * attribute that could not be read is never taken as empty.
  */
 #include "policy.h"
+#include "request.h"
 #include "userdb.h"
 #include "hash.h"
 
@@ -28,6 +29,27 @@ const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
+
+static void *compile_userdb(const char *buf, apr_size_t len,
+                            apr_size_t *size, char *err, apr_size_t errlen)
+{
+    userdb *db = userdb_parse(buf, len, err, errlen);
+    if (db)
+        *size = userdb_size(db);
+    return db;
+}
+
+static apr_size_t count_userdb(const void *db)
+{
+    return userdb_count(db);
+}
+
+/* AuthzPolicyUserFile files, as data files (datafile.h). */
+const datafile_type policy_userfile_type = {
+    .kind = "AuthzPolicyUserFile", .lines = 1, .compile = compile_userdb,
+    .count = count_userdb
+};
+
 
 const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
                                   int argc, char *const argv[])
@@ -180,7 +202,7 @@ typedef struct {
     apr_array_header_t *values;     /* const char * */
 } collect;
 
-static void add(request_rec *r, collect *out, const char *v, apr_size_t len)
+static void collect_value(request_rec *r, collect *out, const char *v, apr_size_t len)
 {
     while (len && apr_isspace(*v)) {
         v++;
@@ -237,7 +259,7 @@ static void split(request_rec *r, collect *out, const char *v,
     size_t dl = strlen(delim);
     while (v && *v) {
         const char *hit = strstr(v, delim);
-        add(r, out, v, hit ? (apr_size_t)(hit - v) : strlen(v));
+        collect_value(r, out, v, hit ? (apr_size_t)(hit - v) : strlen(v));
         v = hit ? hit + dl : NULL;
     }
 }
@@ -362,7 +384,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         }
         const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
         if (v)
-            add(r, out, v, strlen(v));
+            collect_value(r, out, v, strlen(v));
     }
     if (c) {
         apr_array_header_t mine = *out->values;
@@ -427,4 +449,48 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
     rq->attr_state[a] = 1;
     *n = rq->nvalues[a];
     return rq->values[a];
+}
+
+/* ------------------------------------------------------------------ */
+/* Require role, plan and scope                                         */
+
+authz_status policy_check_user_attr(request_rec *r,
+                                    const policy_require *req)
+{
+    policy_request *rq = policy_request_for_check(r, req);
+    if (!r->user)
+        return AUTHZ_DENIED_NO_USER;
+    policy_attr attr = req->reason == REASON_ROLE ? ATTR_ROLE
+                       : req->reason == REASON_PLAN ? ATTR_PLAN : ATTR_SCOPE;
+    unsigned n;
+    const char *const *held = policy_attr_values(r, rq, attr, &n);
+    if (!held)
+        return AUTHZ_GENERAL_ERROR;
+    policy_server_conf *sc = ap_get_module_config(r->server->module_config,
+                                                  &authz_policy_module);
+
+    int granted = 0;
+    switch (req->reason) {
+    case REASON_ROLE:
+        granted = policy_roles_grant(sc->roles, held, n, req->values,
+                                     req->nvalues);
+        break;
+    case REASON_PLAN: {
+        /* several sources: the highest-ranked plan wins */
+        int min = policy_plan_rank(&sc->plans, req->lowest_plan);
+        for (unsigned i = 0; i < n && !granted; i++)
+            granted = policy_plans_grant(&sc->plans, held[i], min);
+        break;
+    }
+    case REASON_SCOPE:
+        granted = policy_any_shared(held, n, req->values, req->nvalues);
+        break;
+    default:
+        break;
+    }
+    policy_request_answered(rq, req, granted);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s %s: %s",
+                  reason_table[req->reason].name, req->required,
+                  granted ? "granted" : "denied");
+    return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
 }

@@ -14,6 +14,7 @@
  * exactly as it answers a path that does not exist.
  */
 #include "policy.h"
+#include "request.h"
 #include "escape.h"
 #include "negotiate.h"
 
@@ -133,112 +134,61 @@ static void bearer_challenge(request_rec *r, const policy_require *req)
                                 " scope=\"%s\"", scopes));
 }
 
-/* One value of the denial log line, in double quotes.  Inside, '"', '%',
- * '\\', control bytes and bytes over 0x7e are percent-encoded, so that no
- * user name or URL can end its field and write fields of its own.  Not
- * backslash escapes: httpd's error log doubles every backslash it is given
- * (and leaves '"' alone), which would turn \" back into a closing quote.
- * No value: a bare -. */
-static const char *log_value(apr_pool_t *p, const char *value)
+/* The page for browsers: the status, the message, and the configured
+ * links. */
+static const char *html_body(request_rec *r, const policy_dir_conf *d,
+                             int status, const char *message)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    if (!value)
-        return "-";
-    size_t len = strlen(value);
-    char *out = apr_palloc(p, 3 * len + 3), *d = out;
-    *d++ = '"';
-    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
-        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '%' || *s == '\\') {
-            *d++ = '%';
-            *d++ = hex[*s >> 4];
-            *d++ = hex[*s & 15];
-        }
-        else {
-            *d++ = (char)*s;
-        }
-    }
-    *d++ = '"';
-    *d = '\0';
-    return out;
+    const char *title = ap_get_status_line(status);
+    return apr_pstrcat(r->pool,
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        "<title>", title, "</title></head>\n<body>\n<h1>", title + 4,
+        "</h1>\n<p>", html_esc(r->pool, message), "</p>\n",
+        status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS && d->blocked_by
+        ? apr_pstrcat(r->pool, "<p><a rel=\"blocked-by\" href=\"",
+                      html_esc(r->pool, d->blocked_by),
+                      "\">Who blocked this resource</a></p>\n", NULL)
+        : "",
+        d->documentation
+        ? apr_pstrcat(r->pool, "<p><a href=\"",
+                      html_esc(r->pool, d->documentation),
+                      "\">More information</a></p>\n", NULL)
+        : "",
+        "</body></html>\n", NULL);
 }
 
-static void record(request_rec *r, policy_request *rq, policy_reason reason,
-                   const policy_require *req, int status)
+static const char *json_body(request_rec *r, const policy_dir_conf *d,
+                             const char *code, const char *message)
 {
-    /* Subrequests are look-ups (mod_dir, mod_autoindex, SSI): the main
-     * request logs what the client gets. */
-    if (r->main)
-        return;
-    apr_table_t *e = r->subprocess_env;
-    apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
-    if (req)
-        apr_table_setn(e, "AUTHZ_POLICY_REQUIRED", req->required);
-    apr_table_setn(e, "AUTHZ_POLICY_STATUS",
-                   apr_itoa(r->pool, status));
-    const char *region = apr_table_get(e, "AUTHZ_POLICY_REGION");
-    rq->denial_log = apr_psprintf(r->pool,
-                  "denied: reason=%s required=%s user=%s client=%s region=%s",
-                  log_value(r->pool, reason_table[reason].name),
-                  log_value(r->pool, req ? req->required : NULL),
-                  log_value(r->pool, r->user),
-                  log_value(r->pool, r->useragent_ip),
-                  log_value(r->pool, region));
-    rq->denial_uri = log_value(r->pool, r->uri);
-    /* a hidden denial's status is the decoy's answer, known at the end */
-    if (status != HTTP_NOT_FOUND)
-        policy_log_denial(r, rq, status);
+    return apr_pstrcat(r->pool, "{\"error\": ", json_str(r->pool, code),
+                       ", \"message\": ", json_str(r->pool, message),
+                       d->documentation ? ", \"documentation\": " : "",
+                       d->documentation ? json_str(r->pool, d->documentation)
+                                        : "",
+                       "}\n", NULL);
 }
 
-void policy_log_denial(request_rec *r, policy_request *rq, int status)
+/* RFC 9457 problem details. */
+static const char *problem_body(request_rec *r, const policy_dir_conf *d,
+                                int status, const char *code,
+                                const char *message)
 {
-    if (!rq->denial_log)
-        return;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
-                  rq->denial_log, status, rq->denial_uri);
-    rq->denial_log = NULL;              /* once */
+    return apr_psprintf(r->pool,
+                        "{\"type\": %s, \"title\": %s, \"status\": %d, "
+                        "\"detail\": %s, \"error\": %s}\n",
+                        json_str(r->pool, d->documentation
+                                 ? d->documentation : "about:blank"),
+                        json_str(r->pool, ap_get_status_line(status) + 4),
+                        status, json_str(r->pool, message),
+                        json_str(r->pool, code));
 }
 
-int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
+/* The body of a denial that is not hidden, handed to ap_die() as a custom
+ * response; or the configured error document. */
+static int answer_with_body(request_rec *r, policy_request *rq,
+                            const policy_dir_conf *d, policy_reason reason,
+                            const policy_require *req, int status)
 {
-    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
-                                                    &authz_policy_module);
-    int status = d->status[reason] ? d->status[reason]
-                                   : reason_table[reason].default_status;
-    const policy_require *req =
-        (reason != REASON_OTHER && reason != REASON_ANONYMOUS) ? rq->vote
-                                                               : NULL;
-
-    /* Only a 401 asks for credentials; the challenge that authentication
-     * or mod_authz_core added goes for any other answer. */
-    if (status != HTTP_UNAUTHORIZED) {
-        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
-        apr_table_unset(r->err_headers_out, "Proxy-Authenticate");
-    }
-    record(r, rq, reason, req, status);
-    rq->denial_status = status;
-    rq->body_format = FORMAT_UNSET;
-
-    if (status == HTTP_NOT_FOUND) {
-        /* A real 404 carries no error-notes (a dynamic ErrorDocument
-         * could show them). */
-        apr_table_unset(r->notes, "error-notes");
-        /* Look-ups get the status; the client gets what a missing path
-         * gets, method by method. */
-        return r->main ? HTTP_NOT_FOUND : policy_hidden_answer(r, rq);
-    }
-
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
-    if (status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS && d->blocked_by)
-        apr_table_setn(r->err_headers_out, "Link",
-                       apr_pstrcat(r->pool, "<", d->blocked_by,
-                                   ">; rel=\"blocked-by\"", NULL));
-    if (reason == REASON_SCOPE)
-        bearer_challenge(r, req);
-
-    /* Look-ups get the status alone. */
-    if (r->main)
-        return status;
-
     policy_detail detail = d->detail ? d->detail : DETAIL_REASON;
     const char *code = detail == DETAIL_NONE
         ? (status == HTTP_UNAUTHORIZED ? reason_table[REASON_ANONYMOUS].code
@@ -259,51 +209,78 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
         }
         if (ap_response_code_string(r, ap_index_of_response(status)))
             return status;              /* the server's ErrorDocument */
-        const char *title = ap_get_status_line(status);
-        body = apr_pstrcat(r->pool,
-                           "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                           "<title>", title, "</title></head>\n<body>\n<h1>",
-                           title + 4, "</h1>\n<p>", html_esc(r->pool, message),
-                           "</p>\n",
-                           status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS
-                           && d->blocked_by
-                           ? apr_pstrcat(r->pool, "<p><a rel=\"blocked-by\" "
-                                         "href=\"",
-                                         html_esc(r->pool, d->blocked_by),
-                                         "\">Who blocked this resource"
-                                         "</a></p>\n", NULL)
-                           : "",
-                           d->documentation
-                           ? apr_pstrcat(r->pool, "<p><a href=\"",
-                                         html_esc(r->pool, d->documentation),
-                                         "\">More information</a></p>\n",
-                                         NULL)
-                           : "",
-                           "</body></html>\n", NULL);
+        body = html_body(r, d, status, message);
     }
     else if (format == FORMAT_JSON) {
-        body = apr_pstrcat(r->pool, "{\"error\": ", json_str(r->pool, code),
-                           ", \"message\": ", json_str(r->pool, message),
-                           d->documentation ? ", \"documentation\": " : "",
-                           d->documentation
-                           ? json_str(r->pool, d->documentation) : "",
-                           "}\n", NULL);
+        body = json_body(r, d, code, message);
     }
     else {
-        body = apr_psprintf(r->pool,
-                            "{\"type\": %s, \"title\": %s, \"status\": %d, "
-                            "\"detail\": %s, \"error\": %s}\n",
-                            json_str(r->pool, d->documentation
-                                     ? d->documentation : "about:blank"),
-                            json_str(r->pool, ap_get_status_line(status) + 4),
-                            status, json_str(r->pool, message),
-                            json_str(r->pool, code));
+        body = problem_body(r, d, status, code, message);
     }
     /* A text custom response: ap_custom_response() marks it as text (our
      * bodies start with '<' or '{', never with '/'). */
     ap_custom_response(r, status, body);
     rq->body_format = format;
     return status;
+}
+
+static void drop_challenge(request_rec *r)
+{
+    apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+    apr_table_unset(r->err_headers_out, "Proxy-Authenticate");
+}
+
+int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
+                  const policy_require *blamed, int failed)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    int status = failed ? HTTP_INTERNAL_SERVER_ERROR
+                 : d->status[reason] ? d->status[reason]
+                 : reason_table[reason].default_status;
+    drop_challenge(r);               /* the request goes on */
+    policy_decision_record(r, rq, 1, reason, blamed, status);
+    rq->reported = 1;
+    return OK;
+}
+
+int policy_deny(request_rec *r, policy_request *rq, policy_reason reason,
+                const policy_require *blamed)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    int status = d->status[reason] ? d->status[reason]
+                                   : reason_table[reason].default_status;
+
+    /* Only a 401 asks for credentials; the challenge that authentication
+     * or mod_authz_core added goes for any other answer. */
+    if (status != HTTP_UNAUTHORIZED)
+        drop_challenge(r);
+    policy_decision_record(r, rq, 0, reason, blamed, status);
+    rq->denial_status = status;
+    rq->body_format = FORMAT_UNSET;
+
+    if (status == HTTP_NOT_FOUND) {
+        /* A real 404 carries no error-notes (a dynamic ErrorDocument
+         * could show them). */
+        apr_table_unset(r->notes, "error-notes");
+        /* Look-ups get the status; the client gets what a missing path
+         * gets, method by method. */
+        return r->main ? HTTP_NOT_FOUND : policy_hidden_answer(r, rq);
+    }
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (status == HTTP_UNAVAILABLE_FOR_LEGAL_REASONS && d->blocked_by)
+        apr_table_setn(r->err_headers_out, "Link",
+                       apr_pstrcat(r->pool, "<", d->blocked_by,
+                                   ">; rel=\"blocked-by\"", NULL));
+    if (reason == REASON_SCOPE)
+        bearer_challenge(r, blamed);
+
+    /* Look-ups get the status alone. */
+    if (r->main)
+        return status;
+    return answer_with_body(r, rq, d, reason, blamed, status);
 }
 
 /* ap_send_error_response() labels every custom text "text/html;

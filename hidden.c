@@ -22,6 +22,7 @@
  * why, once per process and decoy.
  */
 #include "policy.h"
+#include "request.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -141,7 +142,7 @@ int policy_hidden_answer(request_rec *r, policy_request *rq)
     return OK;
 }
 
-char *policy_claimed_basic_user(request_rec *r)
+static char *claimed_basic_user(request_rec *r)
 {
     const char *auth = apr_table_get(r->headers_in, "Authorization");
     if (!auth)
@@ -165,6 +166,70 @@ char *policy_claimed_basic_user(request_rec *r)
     return decoded;
 }
 
+static int any_hidden(const policy_dir_conf *d)
+{
+    for (int i = 0; i < REASON_COUNT; i++)
+        if (d->status[i] == HTTP_NOT_FOUND)
+            return 1;
+    return 0;
+}
+
+/* Before any password is checked: could the user name a Basic client
+ * claims pass this area's authorization at all?  The authorization chain
+ * runs once with r->user set to that name, quietly (its log lines would
+ * name a user nobody authenticated), and everything it changed is put
+ * back.  If the name cannot pass and that denial is hidden, the answer is
+ * the hidden one at once: whether the password is right must not show in
+ * the time the answer takes.  Look-ups too (a directory listing looks up
+ * each entry with the client's credentials).  Returns 0 to go on as
+ * usual. */
+int policy_hidden_claimed_user_fails(request_rec *r,
+                                     int (*run_authz)(request_rec *),
+                                     policy_reason *reason_out,
+                                     const policy_require **blamed_out)
+{
+    if (r->proxyreq == PROXYREQ_PROXY)
+        return 0;
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    const char *type = ap_auth_type(r);
+    if (!any_hidden(d) || !type || strcasecmp(type, "Basic"))
+        return 0;
+    char *claimed = claimed_basic_user(r);
+    if (!claimed)
+        return 0;
+
+    policy_request *rq = policy_request_get(r, 1);
+    const policy_request saved = *rq;
+    char *user = r->user;
+    const struct ap_logconf *log = r->log;
+    apr_table_t *err_headers = apr_table_copy(r->pool, r->err_headers_out);
+    struct ap_logconf quiet = { NULL, APLOG_CRIT };
+
+    rq->blamed = NULL;
+    r->user = claimed;
+    r->log = &quiet;
+    int rv = run_authz(r);
+    const policy_require *blamed = rq->blamed;
+    policy_reason reason = policy_request_reason(rq);
+    r->log = log;
+    r->user = user;
+    r->err_headers_out = err_headers;
+    *rq = saved;                     /* attributes were the claimed user's */
+
+    if ((rv != HTTP_FORBIDDEN && rv != HTTP_UNAUTHORIZED)
+        || d->status[reason] != HTTP_NOT_FOUND)
+        return 0;
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "the claimed user %s "
+                  "cannot pass (reason %s): hidden without checking a "
+                  "password", ap_escape_logitem(r->pool, claimed),
+                  reason_table[reason].name);
+    *reason_out = reason;
+    *blamed_out = blamed;
+    return 1;
+}
+
+
 const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
                                          const char *arg)
 {
@@ -174,21 +239,6 @@ const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
                            "query)", NULL);
     d->hidden_path = arg;
     return NULL;
-}
-
-/* AUTHZ_POLICY_STATUS and the denial's log line carry the status sent:
- * for a hidden denial, whatever the decoy answered (405, 200 for OPTIONS,
- * ...), known only now. */
-static int hidden_log_status(request_rec *r)
-{
-    policy_request *rq = policy_request_get(r, 0);
-    if (rq && rq->hidden) {
-        apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
-                       apr_itoa(r->pool, r->status));
-    }
-    if (rq)             /* a hidden denial's line, or one not yet written */
-        policy_log_denial(r, rq, r->status);
-    return DECLINED;
 }
 
 /* Whether a decoy exists can be known only from its answer where another
@@ -252,6 +302,4 @@ void policy_hidden_register(apr_pool_t *p)
     ap_register_output_filter(GUARD_FILTER, decoy_guard, NULL,
                               AP_FTYPE_CONTENT_SET);
     ap_hook_insert_filter(insert_guard, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(hidden_log_status, NULL, NULL,
-                            APR_HOOK_REALLY_FIRST);
 }

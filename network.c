@@ -8,6 +8,7 @@
  * AuthzPolicyTrustedProxy.
  */
 #include "policy.h"
+#include "request.h"
 #include "geoip.h"
 #include "iplist.h"
 
@@ -50,10 +51,8 @@ int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr)
     return 0;
 }
 
-authz_status policy_check_iplist(request_rec *r, policy_request *rq,
-                                 const policy_require *req)
+static authz_status check_iplist(request_rec *r, const policy_require *req)
 {
-    (void)rq;
     for (unsigned i = 0; i < req->nvalues; i++) {
         const void *list = req->lists
             ? datafile_acquire(req->lists[i], r->pool, r->server) : NULL;
@@ -202,12 +201,11 @@ static int client_region(request_rec *r, policy_request *rq)
     rq->region_state = 1;
     if (!r->main)
         apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_REGION",
-                       apr_pstrdup(r->pool, rq->subdivision[0] ? rq->subdivision
-                                   : rq->country[0] ? rq->country : "XX"));
+                       apr_pstrdup(r->pool, policy_request_region(rq)));
     return 1;
 }
 
-authz_status policy_check_region(request_rec *r, policy_request *rq,
+static authz_status check_region(request_rec *r, policy_request *rq,
                                  const policy_require *req)
 {
     if (client_region(r, rq) < 0)
@@ -218,4 +216,16 @@ authz_status policy_check_region(request_rec *r, policy_request *rq,
         if (region_matches(req->values[i], country, sub))
             return AUTHZ_GRANTED;
     return AUTHZ_DENIED;
+}
+
+/* Require iplist and Require region: no user needed.  A failure is a 500,
+ * neither a grant nor a denial to blame. */
+authz_status policy_check_network(request_rec *r, const policy_require *req)
+{
+    policy_request *rq = policy_request_for_check(r, req);
+    authz_status st = req->reason == REASON_IPLIST ? check_iplist(r, req)
+                                                   : check_region(r, rq, req);
+    if (st != AUTHZ_GENERAL_ERROR)
+        policy_request_answered(rq, req, st == AUTHZ_GRANTED);
+    return st;
 }

@@ -1,7 +1,8 @@
 /*
- * Types shared by the parts of mod_authz_policy that live inside httpd:
- * configuration records, the per-request record, and the reasons a request
- * can be denied for.
+ * Types and functions shared by the parts of mod_authz_policy that live
+ * inside httpd: configuration records, parsed Require lines, and what each
+ * file offers the others (the file's name says where each lives).  The
+ * per-request record is in request.h; the pure parts in pure/.
  */
 #ifndef AUTHZ_POLICY_H
 #define AUTHZ_POLICY_H
@@ -41,6 +42,8 @@ typedef struct {
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
     datafile **lists;            /* iplist lines: the lists, resolved once
                                     the configuration is read */
+    const char *section;         /* the path of its configuration section
+                                    (the area it is named by by default) */
 } policy_require;
 
 /* The attributes a user holds, and where each comes from
@@ -91,6 +94,11 @@ typedef struct {
     unsigned htaccess_max_files;
 } policy_server_conf;
 
+typedef enum { MODE_UNSET = 0, MODE_ENFORCE, MODE_REPORT } policy_mode;
+
+/* <AuthzPolicyShadow>: a candidate policy (shadow.c). */
+typedef struct policy_shadow policy_shadow;
+
 typedef struct {
     datafile *userfile;
     int userfile_set;
@@ -108,52 +116,33 @@ typedef struct {
     const char *hidden_path;     /* AuthzPolicyHiddenPath: where a hidden
                                     denial is answered from; NULL: a
                                     sibling path that does not exist */
+    const char *section;         /* the path of the deepest section that
+                                    applies; NULL: the server's own */
+    const char *area_name;       /* AuthzPolicyName */
+    policy_mode mode;            /* AuthzPolicyMode */
+    apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
 } policy_dir_conf;
 
-/* How the decoy look-up of a hidden denial is being made (hidden.c). */
-typedef enum {
-    DECOY_NONE = 0,
-    DECOY_UNCHECKED,             /* the sibling decoy: no authorization, it
-                                    is used only if nothing is there */
-    DECOY_CHECKED                /* AuthzPolicyHiddenPath: authorized as
-                                    any request for it */
-} policy_decoy_lookup;
 
-/* What this module knows about one request. */
-typedef struct {
-    int took_part;               /* one of our providers was evaluated */
-    const policy_require *vote;  /* our last check, in the current pass,
-                                    whose answer pointed to a denial */
-    /* each attribute fetched at most once: 0 not yet, 1 done, -1 failed */
-    int attr_state[ATTR_COUNT];
-    const char **values[ATTR_COUNT];
-    unsigned nvalues[ATTR_COUNT];
-    int file_state, file_found;  /* the user file's entry, looked up once */
-    const userdb *file_db;
-    userdb_user file_user;
-    policy_format body_format;   /* the body we asked ap_die to send */
-    int denial_status;
-    int region_state;            /* 0 not looked up, 1 done, -1 failed */
-    char country[3];             /* "" when unknown */
-    char subdivision[REGION_MAX];
-    policy_decoy_lookup decoy_lookup;  /* a look-up of this request's decoy
-                                          is under way */
-    const char *denial_log;      /* the denial's log line, less status and
-                                    URI, until it is written */
-    const char *denial_uri;
-    int hidden;                  /* moved onto its decoy: the remaining
-                                    access phases let it through */
-    int user_placeholder;        /* r->user was set only to get past the
-                                    authentication phase; cleared next */
-    const char *decoy;           /* the decoy's URL, once moved onto it */
-} policy_request;
+/* The per-request record (request.h). */
+typedef struct policy_request policy_request;
 
-policy_request *policy_request_get(request_rec *r, int create);
+/* config.c: the module's directives and configuration records. */
+extern const command_rec policy_cmds[];
+void *policy_create_server_conf(apr_pool_t *p, server_rec *s);
+void *policy_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *policy_create_dir_conf(apr_pool_t *p, char *dir);
+void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
+/* attrs.c: AuthzPolicyUserFile files, as data files. */
+extern const datafile_type policy_userfile_type;
 /* attrs.c: the user's values of an attribute, from every source; NULL on
  * a failure (logged): the caller answers 500. */
 const char *const *policy_attr_values(request_rec *r, policy_request *rq,
                                       policy_attr a, unsigned *n);
+/* attrs.c: Require role, plan and scope. */
+authz_status policy_check_user_attr(request_rec *r, const policy_require *req);
+/* attrs.c: the arguments of AuthzPolicyAttribute and AuthzPolicyCache. */
 const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
                                   int argc, char *const argv[]);
 const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
@@ -162,30 +151,82 @@ void policy_attrs_pre_config(apr_pool_t *pconf);
 int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s);
 void policy_attrs_child_init(apr_pool_t *p, server_rec *s);
 
-/* network.c: AuthzPolicyIPList files. */
+/* network.c: AuthzPolicyIPList files, as data files. */
 extern const datafile_type policy_iplist_type;
 /* network.c: Require iplist and Require region. */
-authz_status policy_check_iplist(request_rec *r, policy_request *rq,
-                                 const policy_require *req);
-authz_status policy_check_region(request_rec *r, policy_request *rq,
-                                 const policy_require *req);
+authz_status policy_check_network(request_rec *r, const policy_require *req);
 /* network.c: 1 when addr is in the iplist image list. */
 int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 
+/* config.c: "#..." as an argument: a comment Apache does not read. */
+const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
+                                  const char *arg);
+
+/* require.c: a Require role|plan|scope|iplist|region line, parsed once;
+ * what needs the whole configuration is checked at check_config. */
+const char *policy_require_parse(cmd_parms *cmd, const char *line,
+                                 policy_reason reason, const void **parsed);
+void policy_require_pre_config(apr_pool_t *pconf);
+int policy_require_check_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                server_rec *s);
+
+/* configtest.c: checks of the whole configuration that only warn or stop
+ * the start (sources of attributes and regions, user files' plans). */
+void policy_configtest_pre_config(apr_pool_t *pconf);
+void policy_configtest_userfile(cmd_parms *cmd, const char *path);
+const char *policy_configtest_require(apr_pool_t *ptemp, server_rec *s,
+                                      server_rec *where,
+                                      const ap_directive_t *directive,
+                                      const policy_require *req,
+                                      int *warning);
+int policy_configtest_roles(apr_pool_t *pconf, server_rec *s);
+void policy_configtest_warnings(apr_pool_t *ptemp, server_rec *s);
+
+/* shadow.c: <AuthzPolicyShadow NAME>, its inheritance, and the results
+ * of the shadows in effect for a request (AUTHZ_POLICY_SHADOW), once. */
+const char *policy_shadow_section(cmd_parms *cmd, policy_dir_conf *d,
+                                  const char *arg);
+apr_array_header_t *policy_shadows_merge(apr_pool_t *p,
+                                         apr_array_header_t *base,
+                                         apr_array_header_t *add);
+void policy_shadows_evaluate(request_rec *r);
+
+/* takeover.c: runs the access phases' hook chains in place of httpd. */
+void policy_takeover_register(apr_pool_t *p);
+void policy_takeover_post_config(apr_pool_t *pconf);
+
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
- * phase into the configured answer; returns the status to hand on. */
-int policy_deny(request_rec *r, policy_request *rq, policy_reason reason);
-/* deny.c: writes the denial's log line, once, with the status sent. */
-void policy_log_denial(request_rec *r, policy_request *rq, int status);
+ * phase into the configured answer; returns the status to hand on.
+ * blamed: the check blamed for it, NULL for anonymous and other. */
+int policy_deny(request_rec *r, policy_request *rq, policy_reason reason,
+                const policy_require *blamed);
+/* deny.c: report mode: records the denial that would have been answered
+ * (failed: a failing source, 500) and lets the request through (OK). */
+int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
+                  const policy_require *blamed, int failed);
 /* deny.c: the error filter that gives our bodies their Content-Type. */
 void policy_deny_register(apr_pool_t *p);
+
+/* decision_log.c: a denial's (or would-be denial's) variables and log
+ * line, written now or, when the status sent is not known yet, at the
+ * end; the variables of a grant, and the shadows, at fixups. */
+void policy_decision_record(request_rec *r, policy_request *rq,
+                            int would_deny, policy_reason reason,
+                            const policy_require *req, int status);
+void policy_decision_log_register(apr_pool_t *p);
 
 /* hidden.c: answers a hidden denial of a main request as the server
  * answers a path that does not exist: moves r onto its decoy and returns
  * OK, or, if the decoy is not missing, returns 404 (and logs why). */
 int policy_hidden_answer(request_rec *r, policy_request *rq);
-/* hidden.c: the user name a Basic Authorization header claims, or NULL. */
-char *policy_claimed_basic_user(request_rec *r);
+/* hidden.c: whether the user a Basic client claims could not pass this
+ * area's authorization, and that denial is hidden: then the answer can be
+ * given before any password is checked.  run_authz runs the authorization
+ * chain; *reason and *blamed are the denial's. */
+int policy_hidden_claimed_user_fails(request_rec *r,
+                                     int (*run_authz)(request_rec *),
+                                     policy_reason *reason,
+                                     const policy_require **blamed);
 const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
                                          const char *arg);
 void policy_hidden_child_init(apr_pool_t *p);

@@ -53,6 +53,10 @@ my @scenarios = (
       base => 'basic', what => 'Require role, 1,000,000-user file' },
     { name => 'plan-1m',     path => '/plan/f.html', auth => 1, expect => 200,
       base => 'basic', what => 'Require plan, 1,000,000-user file' },
+    { name => 'shadow',      path => '/shadow/f.html', auth => 1, expect => 200,
+      base => 'role-1m', what => 'Require role beside a shadow Require role' },
+    { name => 'report',      path => '/report/f.html', auth => 1, expect => 200,
+      base => 'role-1m', what => 'Require role in report mode' },
     { name => 'dbd-warm',    path => '/dbd/f.html', auth => 1, expect => 200,
       base => 'role-1m', what => 'Require role from SQL, cache warm' },
     { name => 'dbd-cold',    path => '/dbd/f.html', auth => 1, expect => 200,
@@ -88,7 +92,8 @@ if ($opt{only}) {
 # ---------------------------------------------------------------------
 # Data
 
-my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd);
+my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
+              shadow report);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -217,7 +222,7 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
     AuthUserFile "$OUT/htpasswd"
     Require valid-user
 </Location>
-<LocationMatch "^/(role|plan|denied|hidden|dbd)/">
+<LocationMatch "^/(role|plan|denied|hidden|dbd|shadow|report)/">
     AuthType Basic
     AuthName bench
     AuthBasicProvider file
@@ -229,6 +234,16 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
 </Location>
 <Location /plan>
     Require plan pro
+</Location>
+<Location /shadow>
+    Require role editor
+    <AuthzPolicyShadow admins>
+        Require role admin
+    </AuthzPolicyShadow>
+</Location>
+<Location /report>
+    AuthzPolicyMode report
+    Require role editor
 </Location>
 <Location /denied>
     Require role admin

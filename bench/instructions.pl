@@ -27,6 +27,8 @@ my @scenarios = (
     [ 'basic',       '/basic/f.html',  1, undef, undef ],
     [ 'role-1m',     '/role/f.html',   1, undef, 'basic' ],
     [ 'plan-1m',     '/plan/f.html',   1, undef, 'basic' ],
+    [ 'shadow',      '/shadow/f.html', 1, undef, 'role-1m' ],
+    [ 'report',      '/report/f.html', 1, undef, 'role-1m' ],
     [ 'dbd-warm',    '/dbd/f.html',    1, undef, 'role-1m' ],
     [ 'iplist-1m',   '/iplist/f.html', 0, undef, 'static' ],
     [ 'region',      '/region/f.html', 0, undef, 'static' ],

@@ -1,4 +1,4 @@
-# SPEC section 8, time: a Basic client whose user name cannot pass a hidden
+# Hidden means hidden (docs/denials.md), time: a Basic client whose user name cannot pass a hidden
 # area gets the hidden answer without its password being checked.  The
 # password checks of /d/loud fail loudly (500: the password file does not
 # exist), so a 404 there shows that none was made.

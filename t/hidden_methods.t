@@ -1,4 +1,4 @@
-# SPEC section 8: a hidden denial is answered as the same server answers
+# Hidden means hidden (docs/denials.md): a hidden denial is answered as the same server answers
 # a path that does not exist, with the request's method and headers:
 # OPTIONS (200 + Allow), PUT/DELETE/PROPFIND (405), an unknown method
 # (501), POST with Expect: 100-continue (100 Continue, then 404).  Byte

@@ -1,4 +1,4 @@
-# SPEC section 8, behind a reverse proxy: where another server answers a
+# Hidden means hidden (docs/denials.md), behind a reverse proxy: where another server answers a
 # URL space, AuthzPolicyHiddenPath makes a hidden denial be answered as a
 # request for that (missing) path is: the backend's own status line,
 # headers and body, with and without ProxyErrorOverride.  Without it, a

@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): which data files a customer's .htaccess
+# Shared hosting (docs/shared-hosting.md): which data files a customer's .htaccess
 # may name, what leaks from the files it names, and what one customer's
 # files cost the others.  Customers azp-tenant-a (A) and azp-tenant-b (B)
 # own var/hosting/a and var/hosting/b (PolicyTest::Setup::prepare_hosting);

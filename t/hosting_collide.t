@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): what the module derives from a data
+# Shared hosting (docs/shared-hosting.md): what the module derives from a data
 # file is keyed by the file's full identity.  The administrator's users
 # file /tmp/azp-ef30f3d588661563 and customer A's /tmp/azp-df30f9f2d2c32166
 # have the same 64-bit FNV-1a hash of "AuthzPolicyUserFile\n" . path, the

@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): code running as the server's User (a
+# Shared hosting (docs/shared-hosting.md): code running as the server's User (a
 # CGI without suEXEC, a shared PHP pool) can neither change what the
 # module trusts nor make root write through a link it planted.
 #

@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): AuthzPolicyHtaccessLimits BYTES FILES
+# Shared hosting (docs/shared-hosting.md): AuthzPolicyHtaccessLimits BYTES FILES
 # bounds what files named in .htaccess files may cost; over a limit, 500
 # and a log line, never a crash.  Nothing is left on disk, during the run
 # or after httpd stops.  A server of its own (one process), with small

@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): what customers' data files cost the
+# Shared hosting (docs/shared-hosting.md): what customers' data files cost the
 # server.  A 2 GB sparse file named in an .htaccess is refused without
 # being read; 5,000 small files named by 5,000 .htaccess files cost memory
 # in proportion to their content and nothing on disk.

@@ -1,4 +1,4 @@
-# Shared hosting (SPEC section 9): a restart (graceful, or a raw SIGUSR1
+# Shared hosting (docs/shared-hosting.md): a restart (graceful, or a raw SIGUSR1
 # as logrotate's reload sends) with a server-config data file that no
 # longer parses keeps serving with the last good version and logs the
 # error; only a first start stops.

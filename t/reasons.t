@@ -17,8 +17,8 @@ my $log = wait_for(5, sub {
 my @lines = grep { /authz_policy:info.*denied:/ } split /\n/, $log || '';
 is scalar(@lines), 1, 'one log line per denial';
 like $lines[0] || '',
-    qr/denied: reason="role" required="admin" user="bob" client="127\.0\.0\.1" region=- status="403" uri="\/p\/role\/admin\/"$/,
-    'log line: reason, requirement, user, client, region, status';
+    qr/denied: reason="role" required="admin" user="bob" client="127\.0\.0\.1" region=- status="403" uri="\/p\/role\/admin\/" area="\/p\/role\/admin"$/,
+    'log line: reason, requirement, user, client, region, status, area';
 
 is req(GET => "/p/plan/pro/?r2-$$", user => 'carol')->code, 403, 'plan denial';
 like access_log_line("?r2-$$"), qr/ reason=plan required=pro status=403$/,
@@ -53,7 +53,7 @@ for my $name (@PolicyTest::Setup::HOSTILE_USERS) {
     my ($line) = grep { /denied: reason=/ } split /\n/, $got || '';
     my @f = fields($line || '');
     is join(' ', map { $_->[0] } @f),
-        'reason required user client region status uri',
+        'reason required user client region status uri area',
         "... the log line has its own fields and no others"
         or diag $line;
     my %f = map { $_->[0] => $_->[1] } @f;

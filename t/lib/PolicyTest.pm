@@ -134,11 +134,13 @@ sub settles {
         $streak >= 5 });
 }
 
-# The policy_log line for a unique request tag (query string).
+# The policy_log line (or that of another CustomLog of t/logs) for a
+# unique request tag (query string).
 sub access_log_line {
-    my ($tag) = @_;
+    my ($tag, $log) = @_;
+    $log ||= 'policy_log';
     return wait_for(5, sub {
-        open my $fh, '<', t_path('logs/policy_log') or return undef;
+        open my $fh, '<', t_path("logs/$log") or return undef;
         # "%U?%q %>s ...": the tag ends where the status begins
         my ($line) = grep { index($_, "$tag ") >= 0 } <$fh>;
         chomp $line if defined $line;

@@ -68,8 +68,8 @@ use lib "$FindBin::Bin/../lib";
 use PolicyTest::Setup ();
 sub write_file { PolicyTest::Setup::write_file(@_) }
 
-make_path("$OUT/htdocs/$_") for qw(granted denied hidden office open flip);
-write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office open flip);
+make_path("$OUT/htdocs/$_") for qw(granted denied hidden office open flip report);
+write_file("$OUT/htdocs/$_/f.html", "soak\n") for qw(granted denied hidden office open flip report);
 write_file("$OUT/htpasswd", 'soaker:{SHA}' . sha1_base64('soak') . "=\n");
 my $AUTH = 'Authorization: Basic ' . encode_base64('soaker:soak', '');
 
@@ -352,7 +352,7 @@ for my $mpm (split /,/, $opt{mpm}) {
         so => "$ROOT/mod_authz_policy.so",
         # info for the "reloaded" lines; without the line per denial
         # (hundreds of thousands a minute)
-        error_log => "|\$/usr/bin/grep --line-buffered -v denied:.reason= >> $OUT/error-$mpm.log",
+        error_log => "|\$/usr/bin/grep --line-buffered -v -e denied:.reason= -e would.deny:.reason= >> $OUT/error-$mpm.log",
         log_level => 'warn authz_core:crit authz_policy:info',
         modules => [qw(authn_core authn_file auth_basic authz_core authz_user
                        mime alias)]) . <<"CONF");
@@ -372,6 +372,16 @@ AliasMatch "^/v/[0-9]+/f.html\$" "$OUT/htdocs/granted/f.html"
 $version_locations
 <Location /granted>
     Require role editor
+    <AuthzPolicyShadow admins>
+        Require role admin
+    </AuthzPolicyShadow>
+</Location>
+<Location /report>
+    AuthzPolicyMode report
+    Require role nobody
+    <AuthzPolicyShadow editors>
+        Require role editor
+    </AuthzPolicyShadow>
 </Location>
 <Location /flip>
     Require role admin
@@ -423,6 +433,8 @@ CONF
         [ '/hidden/f.html',  1, 404 ],
         [ '/granted/f.html', 0, 401 ],
         [ '/office/f.html',  0, 200 ],
+        [ '/report/f.html',  1, 200 ],
+        [ '/report/f.html',  0, 200 ],
     );
     my @wrk;
     for my $n (0 .. $#streams) {

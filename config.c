@@ -1,0 +1,448 @@
+/*
+ * config: the module's configuration records, how sections merge, and
+ * every directive (the command table is at the end).  docs/directives.md
+ * is their reference.
+ */
+#include "policy.h"
+#include "config.h"
+#include "geoip.h"
+#include "iplist.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+/* ------------------------------------------------------------------ */
+/* Configuration records                                               */
+
+void *policy_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    policy_server_conf *c = apr_pcalloc(p, sizeof *c);
+    c->roles = policy_roles_make(p);
+    c->iplists = apr_hash_make(p);
+    return c;
+}
+
+void *policy_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    policy_server_conf *base = basev, *add = addv;
+    policy_server_conf *c = apr_pcalloc(p, sizeof *c);
+    c->plans = add->plans_set ? add->plans : base->plans;
+    c->plans_set = add->plans_set || base->plans_set;
+    c->roles = policy_roles_merge(p, base->roles, add->roles);
+    c->iplists = base->iplists;          /* declared in the main server */
+    c->region_from = add->region_from ? add->region_from : base->region_from;
+    c->geoip = add->geoip ? add->geoip : base->geoip;
+    c->trusted = add->trusted ? add->trusted : base->trusted;
+    c->trusted_text = add->trusted ? add->trusted_text : base->trusted_text;
+    c->cache = add->cache ? add->cache : base->cache;
+    c->htaccess_files = add->htaccess_files_set ? add->htaccess_files
+                                                : base->htaccess_files;
+    c->htaccess_files_set = add->htaccess_files_set
+                            || base->htaccess_files_set;
+    return c;
+}
+
+void *policy_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    policy_dir_conf *c = apr_pcalloc(p, sizeof *c);
+    c->section = dir;               /* NULL: the server's own */
+    return c;
+}
+
+void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    policy_dir_conf *base = basev, *add = addv;
+    policy_dir_conf *c = apr_pcalloc(p, sizeof *c);
+    c->userfile = add->userfile_set ? add->userfile : base->userfile;
+    c->userfile_set = add->userfile_set || base->userfile_set;
+    for (int a = 0; a < ATTR_COUNT; a++)   /* a deeper scope's lines replace */
+        c->sources[a] = add->sources[a] ? add->sources[a] : base->sources[a];
+    for (int i = 0; i < REASON_COUNT; i++) {
+        c->status[i] = add->status[i] ? add->status[i] : base->status[i];
+        c->message[i] = add->message[i] ? add->message[i] : base->message[i];
+        c->errordoc[i] = add->errordoc[i] ? add->errordoc[i]
+                                          : base->errordoc[i];
+    }
+    c->format = add->format ? add->format : base->format;
+    c->detail = add->detail ? add->detail : base->detail;
+    c->documentation = add->documentation ? add->documentation
+                                          : base->documentation;
+    c->blocked_by = add->blocked_by ? add->blocked_by : base->blocked_by;
+    c->responds = add->responds || base->responds;
+    c->hidden_path = add->hidden_path ? add->hidden_path : base->hidden_path;
+    c->section = add->section ? add->section : base->section;
+    c->area_name = add->area_name ? add->area_name : base->area_name;
+    c->mode = add->mode ? add->mode : base->mode;
+    c->shadows = policy_shadows_merge(p, base->shadows, add->shadows);
+    return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* Directives                                                          */
+
+static policy_server_conf *server_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &authz_policy_module);
+}
+
+/* Apache has no comments after arguments: "Require role editor  # note"
+ * would require the roles "#" and "note".  No name begins with '#'. */
+const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
+                                  const char *arg)
+{
+    if (arg[0] != '#')
+        return NULL;
+    return apr_psprintf(p, "%s: '%s' begins with '#': Apache reads "
+                        "comments only on lines of their own, not after "
+                        "arguments (move it to the line above)", directive,
+                        arg);
+}
+
+static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    policy_dir_conf *d = dirv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyUserFile: invalid path ",
+                           arg, NULL);
+    const char *err = datafile_open(cmd, &policy_userfile_type, path,
+                                    &server_conf(cmd)->htaccess_files,
+                                    &d->userfile);
+    if (err)
+        return apr_pstrdup(cmd->pool, err);
+    d->userfile_set = 1;
+    policy_configtest_userfile(cmd, path);
+    return NULL;
+}
+
+static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
+                             char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc =
+        ap_get_module_config(cmd->server->module_config,
+                             &authz_policy_module);
+    if (argc < 1)
+        return "AuthzPolicyPlans needs at least one plan, lowest first";
+    if (sc->plans_set)
+        return "AuthzPolicyPlans is given twice for this server";
+    for (int i = 0; i < argc; i++) {
+        const char *err = policy_refuse_comment(cmd->pool, "AuthzPolicyPlans",
+                                         argv[i]);
+        if (err)
+            return err;
+    }
+    const char *err = policy_plans_set(cmd->pool, &sc->plans,
+                                       (const char *const *)argv, argc);
+    if (err)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyPlans: ", err, NULL);
+    sc->plans_set = 1;
+    return NULL;
+}
+
+static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
+                                    char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc =
+        ap_get_module_config(cmd->server->module_config,
+                             &authz_policy_module);
+    if (argc < 2)
+        return "AuthzPolicyRoleInherit needs a role and at least one role "
+               "it inherits";
+    for (int i = 0; i < argc; i++) {
+        const char *err = policy_refuse_comment(cmd->pool, "AuthzPolicyRoleInherit",
+                                         argv[i]);
+        if (err)
+            return err;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *err = policy_roles_add(cmd->pool, sc->roles, argv[0],
+                                           argv[i]);
+        if (err)
+            return apr_pstrcat(cmd->pool, "AuthzPolicyRoleInherit: ", err,
+                               NULL);
+    }
+    return NULL;
+}
+
+static const char *set_iplist(cmd_parms *cmd, void *dirv, const char *name,
+                              const char *arg)
+{
+    (void)dirv;
+    policy_server_conf *sc = server_conf(cmd);
+    if (cmd->server->is_virtual)
+        return "AuthzPolicyIPList belongs in the main server configuration: "
+               "lists are shared by all virtual hosts";
+    if (apr_hash_get(sc->iplists, name, APR_HASH_KEY_STRING))
+        return apr_psprintf(cmd->pool, "AuthzPolicyIPList: the list '%s' "
+                            "is declared twice", name);
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyIPList: invalid path ",
+                           arg, NULL);
+    datafile *df;
+    const char *err = datafile_open(cmd, &policy_iplist_type, path, NULL,
+                                    &df);
+    if (err)
+        return apr_pstrdup(cmd->pool, err);
+    apr_hash_set(sc->iplists, apr_pstrdup(cmd->pool, name),
+                 APR_HASH_KEY_STRING, df);
+    return NULL;
+}
+
+static const char *set_geoip(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    (void)dirv;
+    const char *path = ap_server_root_relative(cmd->temp_pool, arg);
+    if (!path)
+        return apr_pstrcat(cmd->pool, "AuthzPolicyGeoIPDatabase: invalid "
+                           "path ", arg, NULL);
+    const char *err = datafile_open(cmd, &geoip_type, path, NULL,
+                                    &server_conf(cmd)->geoip);
+    return err ? apr_pstrdup(cmd->pool, err) : NULL;
+}
+
+/* AuthzPolicyHtaccessFiles owner|any|DIR [DIR ...] */
+static const char *set_htaccess_files(cmd_parms *cmd, void *dirv, int argc,
+                                      char *const argv[])
+{
+    (void)dirv;
+    htaccess_files_rule *rule = &server_conf(cmd)->htaccess_files;
+    if (argc < 1)
+        return "AuthzPolicyHtaccessFiles needs owner, any, or directories";
+    if (argc == 1 && !strcasecmp(argv[0], "owner"))
+        rule->mode = HTACCESS_FILES_OWNER;
+    else if (argc == 1 && !strcasecmp(argv[0], "any"))
+        rule->mode = HTACCESS_FILES_ANY;
+    else {
+        const char **dirs = apr_pcalloc(cmd->pool, argc * sizeof *dirs);
+        for (int i = 0; i < argc; i++) {
+            char real[PATH_MAX];
+            const char *dir = ap_server_root_relative(cmd->temp_pool,
+                                                      argv[i]);
+            if (!strcasecmp(argv[i], "owner") || !strcasecmp(argv[i], "any"))
+                return "AuthzPolicyHtaccessFiles: owner and any stand alone, "
+                       "not with directories";
+            if (!dir || !realpath(dir, real))
+                return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessFiles: "
+                                    "cannot resolve the directory %s: %s",
+                                    argv[i], strerror(errno));
+            size_t n = strlen(real);
+            while (n > 1 && real[n - 1] == '/')
+                real[--n] = '\0';
+            dirs[i] = apr_pstrdup(cmd->pool, strcmp(real, "/") ? real : "");
+        }
+        rule->mode = HTACCESS_FILES_DIRS;
+        rule->dirs = dirs;
+        rule->ndirs = argc;
+    }
+    server_conf(cmd)->htaccess_files_set = 1;
+    return NULL;
+}
+
+/* AuthzPolicyHtaccessLimits BYTES FILES; BYTES may end in K, M or G. */
+static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
+                                       const char *bytes, const char *files)
+{
+    (void)dirv;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    char *end;
+    apr_int64_t n = apr_strtoi64(bytes, &end, 10);
+    apr_int64_t unit = !strcasecmp(end, "K") ? 1024
+                       : !strcasecmp(end, "M") ? 1024 * 1024
+                       : !strcasecmp(end, "G") ? 1024 * 1024 * 1024 : 1;
+    if (end == bytes || n <= 0 || (*end && unit == 1)
+        || n > APR_INT64_MAX / unit)
+        return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
+                            "not a size (bytes, or a number with K, M or G)",
+                            bytes);
+    long count = strtol(files, &end, 10);
+    if (*end || end == files || count < 1 || count > 10000000)
+        return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
+                            "not a number of files (1 or more)", files);
+    policy_server_conf *sc = server_conf(cmd);
+    sc->htaccess_bytes = (apr_off_t)(n * unit);
+    sc->htaccess_max_files = (unsigned)count;
+    return NULL;
+}
+
+static apr_status_t free_iplist(void *list)
+{
+    iplist_free(list);
+    return APR_SUCCESS;
+}
+
+static const char *set_trusted_proxy(cmd_parms *cmd, void *dirv, int argc,
+                                     char *const argv[])
+{
+    (void)dirv;
+    policy_server_conf *sc = server_conf(cmd);
+    if (argc < 1)
+        return "AuthzPolicyTrustedProxy needs at least one address or CIDR";
+    /* lines add up: parse them all again as one list */
+    const char *text = sc->trusted_text ? sc->trusted_text : "";
+    for (int i = 0; i < argc; i++)
+        text = apr_pstrcat(cmd->pool, text, argv[i], "\n", NULL);
+    char err[256];
+    iplist *list = iplist_parse(text, strlen(text), err, sizeof err);
+    if (!list) {
+        const char *why = strchr(err, ':');
+        return apr_psprintf(cmd->pool, "AuthzPolicyTrustedProxy: %s",
+                            why ? why + 2 : err);
+    }
+    apr_pool_cleanup_register(cmd->pool, list, free_iplist,
+                              apr_pool_cleanup_null);
+    sc->trusted = list;
+    sc->trusted_text = text;
+    return NULL;
+}
+
+static const char *set_region_from(cmd_parms *cmd, void *dirv, int argc,
+                                   char *const argv[])
+{
+    (void)dirv;
+    if (argc < 1)
+        return "AuthzPolicyRegionFrom needs at least one source: geoip, "
+               "header:NAME or env:NAME";
+    apr_array_header_t *a = apr_array_make(cmd->pool, argc,
+                                           sizeof(region_source));
+    for (int i = 0; i < argc; i++) {
+        region_source *src = apr_array_push(a);
+        if (!strcasecmp(argv[i], "geoip")) {
+            src->kind = SOURCE_GEOIP;
+        }
+        else if (!strncasecmp(argv[i], "header:", 7) && argv[i][7]) {
+            src->kind = SOURCE_HEADER;
+            src->name = argv[i] + 7;
+        }
+        else if (!strncasecmp(argv[i], "env:", 4) && argv[i][4]) {
+            src->kind = SOURCE_ENV;
+            src->name = argv[i] + 4;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "AuthzPolicyRegionFrom: '%s' is "
+                                "not geoip, header:NAME or env:NAME", argv[i]);
+        }
+    }
+    server_conf(cmd)->region_from = a;
+    return NULL;
+}
+
+static const char *set_attribute(cmd_parms *cmd, void *dirv, int argc,
+                                 char *const argv[])
+{
+    return policy_attr_directive(cmd, dirv, argc, argv);
+}
+
+static const char *set_cache(cmd_parms *cmd, void *dirv, int argc,
+                             char *const argv[])
+{
+    (void)dirv;
+    return policy_cache_directive(cmd, server_conf(cmd), argc, argv);
+}
+
+/* AuthzPolicyName: the area's name, never taken from a request. */
+static const char *set_area_name(cmd_parms *cmd, void *dirv,
+                                 const char *name)
+{
+    policy_dir_conf *d = dirv;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c <= ' ' || *c >= 0x7f || *c == '"' || *c == '\\')
+            return apr_psprintf(cmd->pool, "AuthzPolicyName: '%s' holds "
+                                "a space, a quote, a backslash or a byte "
+                                "outside printable ASCII", name);
+    if (!*name)
+        return "AuthzPolicyName: the name is empty";
+    d->area_name = name;
+    return NULL;
+}
+
+static const char *set_mode(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    policy_dir_conf *d = dirv;
+    if (!strcasecmp(arg, "enforce"))
+        d->mode = MODE_ENFORCE;
+    else if (!strcasecmp(arg, "report"))
+        d->mode = MODE_REPORT;
+    else
+        return apr_psprintf(cmd->pool, "AuthzPolicyMode: '%s' is not "
+                            "enforce or report", arg);
+    d->responds = 1;      /* every denial of the area is ours to record */
+    return NULL;
+}
+
+static const char *set_shadow(cmd_parms *cmd, void *dirv, const char *arg)
+{
+    return policy_shadow_section(cmd, dirv, arg);
+}
+
+#define DIR_CTX (RSRC_CONF | ACCESS_CONF | OR_AUTHCFG)
+
+const command_rec policy_cmds[] = {
+    AP_INIT_TAKE1("AuthzPolicyUserFile", set_userfile, NULL, DIR_CTX,
+                  "file of users' roles, plan and scopes"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyPlans", set_plans, NULL, RSRC_CONF,
+                      "plans, lowest first"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
+                      RSRC_CONF, "a role and the roles its holders also hold"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyAttribute", set_attribute, NULL, DIR_CTX,
+                      "role|plan|scope and file, env NAME [DELIMITER] or "
+                      "dbd \"SQL\""),
+    AP_INIT_TAKE_ARGV("AuthzPolicyCache", set_cache, NULL, RSRC_CONF,
+                      "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
+    AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
+                  "a name and a file of addresses and CIDRs"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyHtaccessFiles", set_htaccess_files, NULL,
+                      RSRC_CONF, "which data files an .htaccess file may "
+                      "name: owner (default), any, or directories"),
+    AP_INIT_TAKE2("AuthzPolicyHtaccessLimits", set_htaccess_limits, NULL,
+                  RSRC_CONF, "the largest data file an .htaccess file may "
+                  "name, and how many such files a process keeps"),
+    AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
+                  "a MaxMind DB file (GeoLite2/GeoIP2 Country or City)"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyTrustedProxy", set_trusted_proxy, NULL,
+                      RSRC_CONF, "proxies whose region headers are believed"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyRegionFrom", set_region_from, NULL,
+                      RSRC_CONF, "geoip, header:NAME, env:NAME, in order"),
+    AP_INIT_TAKE_ARGV("AuthzPolicyDenyStatus", policy_set_deny_status, NULL,
+                      DIR_CTX, "status (401, 403, 404, 451) [reason ...]"),
+    AP_INIT_TAKE1("AuthzPolicyErrorFormat", policy_set_error_format, NULL,
+                  DIR_CTX, "auto, html, json or problem"),
+    AP_INIT_TAKE1("AuthzPolicyErrorDetail", policy_set_error_detail, NULL,
+                  DIR_CTX, "none, reason or full"),
+    AP_INIT_TAKE2("AuthzPolicyMessage", policy_set_message, NULL, DIR_CTX,
+                  "reason and the message for it"),
+    /* In .htaccess what ErrorDocument needs (FileInfo): it chooses what
+     * is served, not who gets in. */
+    AP_INIT_TAKE2("AuthzPolicyErrorDocument", policy_set_errordoc, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "reason and a local URL-path or \"text\""),
+    AP_INIT_TAKE1("AuthzPolicyDocumentation", policy_set_documentation, NULL,
+                  DIR_CTX, "URL of documentation for error bodies"),
+    AP_INIT_TAKE1("AuthzPolicyBlockedBy", policy_set_blocked_by, NULL,
+                  DIR_CTX, "URL for the Link: rel=\"blocked-by\" of 451 "
+                  "answers"),
+    AP_INIT_TAKE1("AuthzPolicyHiddenPath", policy_set_hidden_path, NULL,
+                  DIR_CTX, "a URL-path that does not exist where another "
+                  "server answers: hidden denials are answered as it is"),
+    AP_INIT_TAKE1("AuthzPolicyName", set_area_name, NULL, DIR_CTX,
+                  "the area's name in variables, log lines and metrics"),
+    AP_INIT_TAKE1("AuthzPolicyMode", set_mode, NULL, DIR_CTX,
+                  "enforce (default) or report: decide and record, deny "
+                  "nothing"),
+    AP_INIT_RAW_ARGS("<AuthzPolicyShadow", set_shadow, NULL, DIR_CTX,
+                     "a candidate policy, evaluated and never enforced"),
+    { NULL }
+};
+

@@ -1,0 +1,282 @@
+/*
+ * configtest: what is checked once the whole configuration is read, so
+ * that `apachectl configtest` finds mistakes that would otherwise show
+ * only as answers: role inheritance cycles, Require lines whose
+ * attribute or region has no source, plans in user files that
+ * AuthzPolicyPlans does not declare, region headers never believed.
+ */
+#include "policy.h"
+
+#include "http_log.h"
+#include <apr_strings.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+/* User files named in the server configuration, whose plans are checked
+ * against AuthzPolicyPlans once the configuration is read. */
+typedef struct {
+    const char *path;
+    server_rec *server;
+} pending_userfile;
+
+static apr_array_header_t *pending_userfiles;   /* NULL once configured */
+
+void policy_configtest_pre_config(apr_pool_t *pconf)
+{
+    pending_userfiles = apr_array_make(pconf, 4, sizeof(pending_userfile));
+}
+
+void policy_configtest_userfile(cmd_parms *cmd, const char *path)
+{
+    if (!pending_userfiles)
+        return;                      /* an .htaccess file: at request time */
+    pending_userfile *pu = apr_array_push(pending_userfiles);
+    pu->path = apr_pstrdup(cmd->pool, path);
+    pu->server = cmd->server;
+}
+
+
+/* Whether word (a whole word, case-insensitively) is among args. */
+static int has_word(apr_pool_t *p, const char *args, const char *word)
+{
+    const char *w;
+    while (args && *(w = ap_getword_conf(p, &args)))
+        if (!strcasecmp(w, word))
+            return 1;
+    return 0;
+}
+
+/* Whether a line in the configuration could give attribute a a source:
+ * an AuthzPolicyUserFile, an AuthzPolicyAttribute for it from a variable
+ * or SQL, or an AllowOverride that lets .htaccess files set either. */
+static int gives_source(apr_pool_t *p, const ap_directive_t *d, policy_attr a)
+{
+    const char *name = d->directive;
+    if (!strcasecmp(name, "AuthzPolicyUserFile"))
+        return 1;
+    if (!strcasecmp(name, "AuthzPolicyAttribute")) {
+        const char *args = d->args;
+        const char *attr = ap_getword_conf(p, &args);
+        const char *kind = ap_getword_conf(p, &args);
+        return !strcasecmp(attr, policy_attr_name[a])
+               && strcasecmp(kind, "file");
+    }
+    if (!strcasecmp(name, "AllowOverride"))
+        return has_word(p, d->args, "All") || has_word(p, d->args, "AuthConfig");
+    if (!strcasecmp(name, "AllowOverrideList"))
+        return has_word(p, d->args, "AuthzPolicyUserFile")
+               || has_word(p, d->args, "AuthzPolicyAttribute");
+    return 0;
+}
+
+/* Looks through a list of lines and the sections in it.  For a line in
+ * a virtual host (vhost): that host's and the main server's lines, not
+ * the other hosts'.  For a line of the main server (vhost NULL): every
+ * line, since each virtual host inherits the main server's sections and
+ * may add the source (on Debian the main server answers no request when
+ * a *:80 virtual host exists). */
+static int server_gives_source(apr_pool_t *p, const ap_directive_t *first,
+                               const ap_directive_t *vhost, policy_attr a)
+{
+    for (const ap_directive_t *d = first; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost") && vhost && d != vhost)
+            continue;
+        if (gives_source(p, d, a)
+            || (d->first_child
+                && server_gives_source(p, d->first_child, vhost, a)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A Require role, plan or scope line of the server configuration is
+ * refused when nothing could give the attribute a value for any request:
+ * no source line in the servers it applies to (its virtual host and the
+ * main server; for a line of the main server, any server) and no
+ * AllowOverride for an .htaccess file to add one.  Sections merge at request time in ways the
+ * lines' nesting does not show (<Location /a> and <Location /a/b>), so a
+ * source anywhere in the server is taken as possibly applying. */
+static const char *check_attr_source(apr_pool_t *p,
+                                     const ap_directive_t *directive,
+                                     const policy_require *req)
+{
+    policy_attr a = req->reason == REASON_ROLE ? ATTR_ROLE
+                    : req->reason == REASON_PLAN ? ATTR_PLAN : ATTR_SCOPE;
+    const ap_directive_t *vhost = NULL;
+    for (const ap_directive_t *d = directive; d; d = d->parent)
+        if (d->directive && !strcasecmp(d->directive, "<VirtualHost"))
+            vhost = d;
+    if (!directive || server_gives_source(p, ap_conftree, vhost, a))
+        return NULL;
+    return apr_psprintf(p, "Require %s: no source of %ss for this server: "
+                        "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
+                        "%s env|dbd, to this area or around it",
+                        reason_table[req->reason].name,
+                        policy_attr_name[a], policy_attr_name[a]);
+}
+
+/* Require region where the server's sources cannot find a region: geoip
+ * without AuthzPolicyGeoIPDatabase fails every request that reaches it.
+ * An error when geoip is the first source; a warning when another one is
+ * asked first (requests it answers pass). */
+static const char *check_region_source(apr_pool_t *p,
+                                       const policy_server_conf *sc,
+                                       int *warning)
+{
+    static const region_source geoip_only = { SOURCE_GEOIP, NULL };
+    const region_source *src = sc->region_from
+        ? (const region_source *)sc->region_from->elts : &geoip_only;
+    int n = sc->region_from ? sc->region_from->nelts : 1;
+    if (sc->geoip)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (src[i].kind == SOURCE_GEOIP) {
+            *warning = i > 0;
+            return apr_psprintf(p, "Require region: the region source geoip "
+                                "has no AuthzPolicyGeoIPDatabase%s",
+                                i > 0 ? ": requests that the sources before "
+                                        "it cannot place will answer 500"
+                                      : sc->region_from
+                                        ? ""
+                                        : " (AuthzPolicyRegionFrom is geoip "
+                                          "by default)");
+        }
+    return NULL;
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    const char *path;
+    const policy_plans *plans;
+    const char *declared;
+} plan_scan;
+
+static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
+                                 unsigned line)
+{
+    plan_scan *ps = ctx;
+    const char *name = apr_pstrmemdup(ps->pool, plan, len);
+    if (policy_plan_rank(ps->plans, name) >= 0)
+        return;
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
+                 "AuthzPolicyUserFile %s:%u: plan '%s' is not declared by "
+                 "AuthzPolicyPlans (%s): this user holds no plan",
+                 ps->path, line, ap_escape_logitem(ps->pool, name),
+                 ps->declared);
+}
+
+/* Plans in the user files that AuthzPolicyPlans does not declare would
+ * silently mean "no plan". */
+static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
+{
+    policy_server_conf *sc = ap_get_module_config(pu->server->module_config,
+                                                  &authz_policy_module);
+    if (!sc->plans_set)
+        return;                      /* no Require plan can be configured */
+    /* read as the loader reads (a regular file, never blocking), into
+     * memory that goes back to the system: a pool would keep the
+     * megabytes of a large file for the life of the server */
+    int fd = open(pu->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return;                      /* its reader reports that */
+    char *buf = NULL;
+    size_t got = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
+        && (buf = malloc((size_t)st.st_size)) != NULL) {
+        while (got < (size_t)st.st_size) {
+            ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        const char *declared = "";
+        for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
+            declared = apr_pstrcat(p, declared, i ? " " : "",
+                                   APR_ARRAY_IDX(sc->plans.names, i,
+                                                 const char *), NULL);
+        plan_scan ps = { p, pu->path, &sc->plans, declared };
+        userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
+    }
+    free(buf);
+    close(fd);
+}
+
+/* A Require line of the server configuration, once its names are
+ * validated: whether its attribute or region can have a source.  An
+ * error, or with *warning set, only a warning. */
+const char *policy_configtest_require(apr_pool_t *ptemp, server_rec *s,
+                                      server_rec *where,
+                                      const ap_directive_t *directive,
+                                      const policy_require *req,
+                                      int *warning)
+{
+    if (req->reason == REASON_ROLE || req->reason == REASON_PLAN
+        || req->reason == REASON_SCOPE)
+        return check_attr_source(ptemp, directive, req);
+    if (req->reason != REASON_REGION)
+        return NULL;
+    const char *err = check_region_source(ptemp, ap_get_module_config(
+        where->module_config, &authz_policy_module), warning);
+    /* A line of the main server applies in every virtual host too: if one
+     * of them can find regions, only warn. */
+    for (server_rec *v = s->next; err && !*warning && !where->is_virtual && v;
+         v = v->next) {
+        int vwarning = 0;
+        if (!check_region_source(ptemp, ap_get_module_config(
+                v->module_config, &authz_policy_module), &vwarning)) {
+            *warning = 1;
+            err = apr_pstrcat(ptemp, err, " in the main server (requests it "
+                              "answers get 500)", NULL);
+        }
+    }
+    return err;
+}
+
+/* Role inheritance of each server: its closure, or its cycle. */
+int policy_configtest_roles(apr_pool_t *pconf, server_rec *s)
+{
+    int rc = OK;
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        const char *err = policy_roles_finalize(pconf, sc->roles);
+        if (err) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         "AuthzPolicyRoleInherit (server %s:%d): %s",
+                         v->server_hostname ? v->server_hostname : "main",
+                         v->port, err);
+            rc = !OK;
+        }
+    }
+    return rc;
+}
+
+/* What only warns: undeclared plans in user files, and a region header
+ * with no trusted proxy, which is never believed. */
+void policy_configtest_warnings(apr_pool_t *ptemp, server_rec *s)
+{
+    for (int i = 0; pending_userfiles && i < pending_userfiles->nelts; i++)
+        check_userfile_plans(ptemp, &APR_ARRAY_IDX(pending_userfiles, i,
+                                                   pending_userfile));
+    pending_userfiles = NULL;
+    for (server_rec *v = s; v; v = v->next) {
+        policy_server_conf *sc =
+            ap_get_module_config(v->module_config, &authz_policy_module);
+        for (int i = 0; sc->region_from && i < sc->region_from->nelts; i++)
+            if (APR_ARRAY_IDX(sc->region_from, i, region_source).kind
+                    == SOURCE_HEADER && !sc->trusted)
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
+                             NULL, "AuthzPolicyRegionFrom header:%s (server "
+                             "%s) will never be believed: no "
+                             "AuthzPolicyTrustedProxy",
+                             APR_ARRAY_IDX(sc->region_from, i,
+                                           region_source).name,
+                             v->server_hostname ? v->server_hostname : "main");
+    }
+}

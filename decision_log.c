@@ -1,0 +1,147 @@
+/*
+ * decision_log: what a decision leaves for the administrator: the
+ * AUTHZ_POLICY_* variables (for CustomLog and ErrorDocument scripts)
+ * wherever the module takes part, and for a denial (or, in report mode, a
+ * would-be denial) one line in the error log at level info, written once
+ * per request with the status the client was sent.
+ */
+#include "policy.h"
+#include "request.h"
+
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+/* One value of the denial log line, in double quotes.  Inside, '"', '%',
+ * '\\', control bytes and bytes over 0x7e are percent-encoded, so that no
+ * user name or URL can end its field and write fields of its own.  Not
+ * backslash escapes: httpd's error log doubles every backslash it is given
+ * (and leaves '"' alone), which would turn \" back into a closing quote.
+ * No value: a bare -. */
+static const char *log_value(apr_pool_t *p, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!value)
+        return "-";
+    size_t len = strlen(value);
+    char *out = apr_palloc(p, 3 * len + 3), *d = out;
+    *d++ = '"';
+    for (const unsigned char *s = (const unsigned char *)value; *s; s++) {
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '%' || *s == '\\') {
+            *d++ = '%';
+            *d++ = hex[*s >> 4];
+            *d++ = hex[*s & 15];
+        }
+        else {
+            *d++ = (char)*s;
+        }
+    }
+    *d++ = '"';
+    *d = '\0';
+    return out;
+}
+
+static void write_denial_log(request_rec *r, policy_request *rq, int status)
+{
+    if (!rq->denial_log)
+        return;
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
+                  rq->denial_log, status, rq->denial_uri);
+    rq->denial_log = NULL;              /* once */
+}
+
+static const char *const decision_name[] = {
+    [DECISION_GRANT] = "grant", [DECISION_DENY] = "deny",
+    [DECISION_WOULD_DENY] = "would-deny"
+};
+
+/* AUTHZ_POLICY_AREA and AUTHZ_POLICY_DECISION, once per request. */
+static void set_decision(request_rec *r, policy_request *rq,
+                         policy_decision decision)
+{
+    rq->decision = decision;
+    apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_AREA",
+                   policy_request_area(r));
+    apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_DECISION",
+                   decision_name[decision]);
+}
+
+void policy_decision_record(request_rec *r, policy_request *rq,
+                            int would_deny, policy_reason reason,
+                            const policy_require *req, int status)
+{
+    policy_decision decision = would_deny ? DECISION_WOULD_DENY
+                                          : DECISION_DENY;
+    /* Subrequests are look-ups (mod_dir, mod_autoindex, SSI): the main
+     * request logs what the client gets. */
+    if (r->main)
+        return;
+    set_decision(r, rq, decision);
+    apr_table_t *e = r->subprocess_env;
+    apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
+    if (req)
+        apr_table_setn(e, "AUTHZ_POLICY_REQUIRED", req->required);
+    apr_table_setn(e, "AUTHZ_POLICY_STATUS",
+                   apr_itoa(r->pool, status));
+    const char *region = policy_request_region(rq);
+    rq->denial_log = apr_psprintf(r->pool,
+                  "%s: reason=%s required=%s user=%s client=%s region=%s",
+                  decision == DECISION_WOULD_DENY ? "would deny" : "denied",
+                  log_value(r->pool, reason_table[reason].name),
+                  log_value(r->pool, req ? req->required : NULL),
+                  log_value(r->pool, r->user),
+                  log_value(r->pool, r->useragent_ip),
+                  log_value(r->pool, region));
+    rq->denial_uri = apr_pstrcat(r->pool, log_value(r->pool, r->uri),
+                                 " area=",
+                                 log_value(r->pool, policy_request_area(r)),
+                                 NULL);
+    /* a hidden denial's status is the decoy's answer, known at the end */
+    if (status != HTTP_NOT_FOUND || would_deny)
+        write_denial_log(r, rq, status);
+}
+
+/* AUTHZ_POLICY_STATUS and the denial's log line carry the status sent:
+ * for a hidden denial, whatever the decoy answered (405, 200 for OPTIONS,
+ * ...), known only now. */
+static int log_denial_status(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden) {
+        apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
+                       apr_itoa(r->pool, r->status));
+    }
+    if (rq)             /* a hidden denial's line, or one not yet written */
+        write_denial_log(r, rq, r->status);
+    return DECLINED;
+}
+
+/* A request that got past the access phases: its shadows, and, where
+ * the module takes part, the variables of a grant.  Before every other
+ * fixup (mod_dir moves a request onto its index file in one). */
+static int record_grant(request_rec *r)
+{
+    if (r->main)
+        return DECLINED;
+    policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->hidden)
+        return DECLINED;             /* a denial, answered by its decoy */
+    policy_shadows_evaluate(r);
+    rq = policy_request_get(r, 0);
+    if ((!rq || rq->decision == DECISION_NONE)
+        && policy_request_takes_part(r, rq))
+        set_decision(r, policy_request_get(r, 1), DECISION_GRANT);
+    return DECLINED;
+}
+
+void policy_decision_log_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_fixups(record_grant, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_log_transaction(log_denial_status, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
+}

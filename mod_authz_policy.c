@@ -241,6 +241,7 @@ static void register_hooks(apr_pool_t *p)
                               AUTHZ_PROVIDER_VERSION, &authz_region_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
 
+    policy_shadow_init();
     policy_deny_register(p);
     policy_decision_log_register(p);
     policy_hidden_register(p);

@@ -27,6 +27,8 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include <stdio.h>
+
 APLOG_USE_MODULE(authz_policy);
 
 /* mod_authz_core's name for the note that tells a provider its name */
@@ -45,6 +47,7 @@ struct shadow_node {
 
 struct policy_shadow {
     const char *name;
+    apr_size_t name_len;
     shadow_node *root;               /* the lines, as one RequireAll */
 };
 
@@ -135,6 +138,7 @@ const char *policy_shadow_section(cmd_parms *cmd, policy_dir_conf *d,
                                 "is letters, digits and - _ . :", name);
     policy_shadow *shadow = apr_pcalloc(cmd->pool, sizeof *shadow);
     shadow->name = name;
+    shadow->name_len = strlen(name);
     shadow->root = apr_pcalloc(cmd->pool, sizeof *shadow->root);
     const char *err = parse_block(cmd, cmd->directive->first_child,
                                   shadow->root);
@@ -221,26 +225,30 @@ static authz_status evaluate(request_rec *r, const shadow_node *node)
     return result;
 }
 
-/* One shadow's result: "grant", "deny:REASON" or "error". */
+/* "deny:REASON" for each reason, made once: the request path only
+ * points at them. */
+static char deny_result[REASON_COUNT][32];
+
+void policy_shadow_init(void)
+{
+    for (int i = 0; i < REASON_COUNT; i++)
+        snprintf(deny_result[i], sizeof deny_result[i], "deny:%s",
+                 reason_table[i].name);
+}
+
+/* One shadow's result: "grant" or "deny:REASON"; a failing source is a
+ * denial (reason other), as the enforced policy fails closed. */
 static const char *shadow_result(request_rec *r, policy_request *rq,
                                  const policy_shadow *shadow)
 {
     rq->blamed = NULL;
     authz_status st = evaluate(r, shadow->root);
-    switch (st) {
-    case AUTHZ_GRANTED:
+    if (st == AUTHZ_GRANTED)
         return "grant";
-    case AUTHZ_GENERAL_ERROR:
-        return "error";
-    case AUTHZ_DENIED_NO_USER:
-        if (!r->user)
-            return "deny:anonymous";
-        /* fall through */
-    default:
-        return apr_pstrcat(r->pool, "deny:",
-                           reason_table[policy_request_reason(rq)].name,
-                           NULL);
-    }
+    if (st == AUTHZ_DENIED_NO_USER && !r->user)
+        return deny_result[REASON_ANONYMOUS];
+    return deny_result[st == AUTHZ_GENERAL_ERROR
+                       ? REASON_OTHER : policy_request_reason(rq)];
 }
 
 void policy_shadows_evaluate(request_rec *r)
@@ -256,18 +264,32 @@ void policy_shadows_evaluate(request_rec *r)
     /* the enforced decision's attribution, put back afterwards */
     int took_part = rq->took_part;
     const policy_require *blamed = rq->blamed, *last = rq->last_check;
-    const char *results = NULL;
-    for (int i = 0; i < d->shadows->nelts; i++) {
+    const int n = d->shadows->nelts;
+    const char **res = apr_palloc(r->pool, n * sizeof *res);
+    apr_size_t len = 0;
+    for (int i = 0; i < n; i++) {
         const policy_shadow *s = APR_ARRAY_IDX(d->shadows, i,
                                                policy_shadow *);
-        const char *res = shadow_result(r, rq, s);
+        res[i] = shadow_result(r, rq, s);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "shadow %s: %s",
-                      s->name, res);
-        results = apr_pstrcat(r->pool, results ? results : "",
-                              results ? " " : "", s->name, "=", res, NULL);
+                      s->name, res[i]);
+        len += s->name_len + 1 + strlen(res[i]) + 1;
     }
     rq->took_part = took_part;
     rq->blamed = blamed;
     rq->last_check = last;
+    /* "NAME=RESULT NAME=RESULT" */
+    char *results = apr_palloc(r->pool, len), *at = results;
+    for (int i = 0; i < n; i++) {
+        const policy_shadow *s = APR_ARRAY_IDX(d->shadows, i,
+                                               policy_shadow *);
+        memcpy(at, s->name, s->name_len);
+        at += s->name_len;
+        *at++ = '=';
+        apr_size_t rl = strlen(res[i]);
+        memcpy(at, res[i], rl);
+        at += rl;
+        *at++ = i + 1 < n ? ' ' : '\0';
+    }
     apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_SHADOW", results);
 }

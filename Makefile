@@ -16,8 +16,9 @@ CC        ?= cc
 WARN       = -Wall -Wextra -Werror
 # The module's httpd-facing files, compiled by apxs with httpd's headers.
 MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c \
-             geoip.c
-HEADERS    = policy.h datafile.h geoip.h
+             datafile_carry.c datafile_watch.c datafile_htaccess.c \
+             datafile_snapshot.c datafile_read.c geoip.c
+HEADERS    = policy.h datafile.h datafile_int.h geoip.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and

@@ -105,7 +105,6 @@ int uid_can_read(const struct stat *st, uid_t uid);
 /* datafile_snapshot.c */
 extern int in_child;            /* this process is a child of the parent */
 snapshot *snapshot_new(void);
-void snapshot_free(snapshot *snap);
 void snapshot_release(snapshot *snap);
 void swap_current(datafile *df, snapshot *fresh);
 snapshot *load_fd(const datafile_type *type, int fd, const struct stat *st,

@@ -31,7 +31,7 @@ snapshot *snapshot_new(void)
     return snap;
 }
 
-void snapshot_free(snapshot *snap)
+static void snapshot_free(snapshot *snap)
 {
     if (snap->type && snap->type->close && snap->handle)
         snap->type->close(snap->handle);

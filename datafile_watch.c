@@ -1,12 +1,9 @@
 /*
- * datafile_watch: looking at a configured file again.  In each child one
- * thread looks at every configured file once a second and parses a
- * changed one into the child's own memory; the parent does the same from
- * its monitor hook, so that children started later inherit the newest
- * version.  The processes share one small note per file, in memory the
- * parent maps before it forks (never a file), so that a version that
- * failed to load is parsed and logged by one process only, a loss is
- * logged once, and a process left with a stale version fails closed.
+ * datafile_watch: looking at a configured file again, in each child from
+ * a thread of its own and in the parent from its monitor hook (so that
+ * children started later inherit the newest version); and the notes the
+ * processes share about each file, through which a process left with a
+ * stale version fails closed.
  */
 #include "datafile_int.h"
 
@@ -35,7 +32,6 @@ struct shared_note {
     version bad;
     version good;               /* the newest version any process loaded */
 };
-
 
 static void note_lock(shared_note *n)
 {

@@ -15,11 +15,12 @@ APXS      ?= $(shell command -v apxs 2>/dev/null || echo /usr/bin/apxs)
 CC        ?= cc
 WARN       = -Wall -Wextra -Werror
 # The module's httpd-facing files, compiled by apxs with httpd's headers.
-MODULE_SRC = mod_authz_policy.c config.c require.c configtest.c takeover.c \
-             request.c deny.c decision_log.c hidden.c shadow.c attrs.c network.c \
-             datafile.c config_answer.c \
-             geoip.c
-HEADERS    = policy.h request.h config.h datafile.h geoip.h
+MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
+             configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
+             shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
+             datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
+             datafile_read.c
+HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and

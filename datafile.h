@@ -41,7 +41,8 @@
  * fails the load. */
 typedef struct {
     const char *kind;           /* "AuthzPolicyUserFile", ... */
-    int lines;                  /* a text file of lines (see datafile.c) */
+    int lines;                  /* a text file of lines (see
+                                   datafile_read.c) */
     void *(*compile)(const char *buf, apr_size_t len, apr_size_t *size,
                      char *err, apr_size_t errlen);
     apr_size_t (*count)(const void *image);      /* entries, for the log */

@@ -1,0 +1,286 @@
+/*
+ * datafile_htaccess: files named in .htaccess files.  Each child loads
+ * such a file into its own memory when a request first needs it, after
+ * AuthzPolicyHtaccessFiles has allowed it, into a cache bounded by
+ * AuthzPolicyHtaccessLimits; a file that failed to load is not read again
+ * until it changes.  The cache's lock is never held while a file is
+ * opened or read: only the requests for one file wait for its load.
+ */
+#include "datafile_int.h"
+
+#include "http_log.h"
+#include <apr_strings.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+static struct {
+    pthread_mutex_t mu;         /* guards what follows, and the entries'
+                                   pins, loading, failed and last_used */
+    pthread_cond_t loaded;      /* an entry finished loading */
+    apr_hash_t *entries;        /* "kind\npath" -> datafile */
+    unsigned count;
+    apr_off_t max_bytes;
+    unsigned max_files;
+} cache;
+
+/* A parse error as the .htaccess owner may see it: the offending token
+ * (the quoted part) only when they could read the file themselves. */
+static const char *shown_why(apr_pool_t *p, const char *why,
+                             const struct stat *st, uid_t reader)
+{
+    const char *quote = strchr(why, '\'');
+    if (!quote || uid_can_read(st, reader))
+        return apr_pstrdup(p, why);     /* why may be on the caller's stack */
+    return apr_pstrcat(p, apr_pstrmemdup(p, why, (apr_size_t)(quote - why)),
+                       "(the file's content is not shown: the owner of the "
+                       ".htaccess file cannot read it)", NULL);
+}
+
+/* AuthzPolicyHtaccessFiles for the file opened as fd; NULL when allowed. */
+static const char *refusal(apr_pool_t *p, const htaccess_files_rule *rule,
+                           int fd, const struct stat *st,
+                           const struct stat *htaccess)
+{
+    if (rule && rule->mode == HTACCESS_FILES_ANY)
+        return NULL;
+    if (!rule || rule->mode == HTACCESS_FILES_OWNER) {
+        if (st->st_uid == htaccess->st_uid)
+            return NULL;
+        return apr_psprintf(p, "refused: owned by uid %ld, not by the "
+                            ".htaccess file's owner (uid %ld) "
+                            "(AuthzPolicyHtaccessFiles owner)",
+                            (long)st->st_uid, (long)htaccess->st_uid);
+    }
+    /* The path of the opened file itself: no symlink can be swapped
+     * between this check and the read. */
+    char link[64], real[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, real, sizeof real - 1);
+    if (n <= 0)
+        return "refused: its real path cannot be found";
+    real[n] = '\0';
+    for (int i = 0; i < rule->ndirs; i++) {
+        size_t dl = strlen(rule->dirs[i]);
+        if (!strncmp(real, rule->dirs[i], dl) && real[dl] == '/')
+            return NULL;
+    }
+    return apr_psprintf(p, "refused: it resolves to %s, outside the "
+                        "AuthzPolicyHtaccessFiles directories", real);
+}
+
+static apr_status_t unpin(void *arg)
+{
+    datafile *df = arg;
+    pthread_mutex_lock(&cache.mu);
+    df->pins--;
+    pthread_mutex_unlock(&cache.mu);
+    return APR_SUCCESS;
+}
+
+static void entry_free(datafile *df)
+{
+    swap_current(df, NULL);
+    pthread_cond_destroy(&df->checked);
+    pthread_mutex_destroy(&df->mu);
+    free(df->key);
+    free(df->path);
+    free(df);
+}
+
+/* Under cache.mu: takes the least recently used entry that nobody
+ * uses out of the cache, for the caller to free. */
+static datafile *evict_unused(void)
+{
+    datafile *oldest = NULL;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.entries); hi;
+         hi = apr_hash_next(hi)) {
+        datafile *df = apr_hash_this_val(hi);
+        if (!df->pins && !df->loading
+            && (!oldest || df->last_used < oldest->last_used))
+            oldest = df;
+    }
+    if (oldest) {
+        apr_hash_set(cache.entries, oldest->key, APR_HASH_KEY_STRING,
+                     NULL);
+        cache.count--;
+    }
+    return oldest;
+}
+
+/* Under cache.mu: the entry for key, made if need be and pinned for
+ * the life of pool.  NULL when the cache is full of entries in use. */
+static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
+                           const char *key, const char *path,
+                           datafile **evicted)
+{
+    datafile *df = apr_hash_get(cache.entries, key, APR_HASH_KEY_STRING);
+    *evicted = NULL;
+    if (!df) {
+        if (cache.count >= cache.max_files
+            && !(*evicted = evict_unused()))
+            return NULL;
+        df = calloc(1, sizeof *df);
+        if (!df || !(df->key = strdup(key)) || !(df->path = strdup(path))) {
+            if (df)
+                free(df->key);
+            free(df);
+            return NULL;
+        }
+        pthread_mutex_init(&df->mu, NULL);
+        pthread_cond_init(&df->checked, NULL);
+        df->type = type;
+        df->htaccess = 1;
+        apr_hash_set(cache.entries, df->key, APR_HASH_KEY_STRING, df);
+        cache.count++;
+    }
+    df->pins++;
+    df->last_used = apr_time_now();
+    apr_pool_cleanup_register(pool, df, unpin, apr_pool_cleanup_null);
+    return df;
+}
+
+/* Opens the file at path as *fd if AuthzPolicyHtaccessFiles and the size
+ * limit allow it, for the .htaccess file htaccess (stat()ed into *hst);
+ * else why not, with nothing left open. */
+static const char *open_allowed(apr_pool_t *p, const char *htaccess,
+                                const char *path,
+                                const htaccess_files_rule *rule, int *fd,
+                                struct stat *st, struct stat *hst)
+{
+    if (stat(htaccess, hst) < 0)
+        return apr_psprintf(p, "cannot check the .htaccess file: %s",
+                            strerror(errno));
+    int e = open_regular(path, fd, st);
+    if (e) {
+        char why_not[256];
+        describe_read_error(e, why_not, sizeof why_not);
+        return apr_pstrdup(p, why_not);
+    }
+    const char *why = refusal(p, rule, *fd, st, hst);
+    if (!why && st->st_size > cache.max_bytes)
+        why = apr_psprintf(p, "refused: %" APR_OFF_T_FMT " bytes, more than "
+                           "the %" APR_OFF_T_FMT " that AuthzPolicyHtaccess"
+                           "Limits allows", (apr_off_t)st->st_size,
+                           cache.max_bytes);
+    if (why)
+        close(*fd);
+    return why;
+}
+
+/* The entry for key, pinned for the life of p, once no other thread is
+ * loading it; *load set when this thread is to read version v into it,
+ * *why when it cannot be used. */
+static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
+                             const char *key, const char *path,
+                             const version *v, int *load, const char **why)
+{
+    datafile *evicted, *df;
+    pthread_mutex_lock(&cache.mu);
+    df = entry_get(p, type, key, path, &evicted);
+    while (df && df->loading)   /* only requests for this file wait */
+        pthread_cond_wait(&cache.loaded, &cache.mu);
+    *load = 0;
+    if (!df)
+        *why = apr_psprintf(p, "refused: this server process keeps %u files "
+                            "named in .htaccess files already, all in use "
+                            "(AuthzPolicyHtaccessLimits)", cache.count);
+    else if (df->cur && same_version(v, &df->cur->source))
+        ;                               /* loaded and unchanged */
+    else if (same_version(v, &df->failed)) {
+        if (!df->cur)   /* else the last good version stays in force */
+            *why = "this version failed to load when it was first read "
+                   "(see that error); it is not read again until it changes";
+    }
+    else
+        *load = df->loading = 1;
+    pthread_mutex_unlock(&cache.mu);
+    if (evicted)
+        entry_free(evicted);
+    return df;
+}
+
+/* Loads or reuses a file named by an .htaccess file. */
+const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
+                               const char *path, const char *key,
+                               const htaccess_files_rule *rule,
+                               datafile **out)
+{
+    apr_pool_t *p = cmd->pool;
+    const char *htaccess = cmd->directive ? cmd->directive->filename
+                                          : cmd->config_file->name;
+    /* httpd puts the .htaccess file's path before a directive's error */
+    const char *named = apr_psprintf(p, "%s %s", type->kind, path);
+    struct stat hst, st;
+    int fd = -1;
+    const char *why = open_allowed(p, htaccess, path, rule, &fd, &st, &hst);
+    if (why)
+        return apr_psprintf(p, "%s: %s", named, why);
+    version v;
+    version_of(&st, &v);
+    int load;
+    datafile *df = claim_entry(p, type, key, path, &v, &load, &why);
+
+    if (load) {
+        char buf[512];
+        int again;
+        /* the first version is read as it is; a change must settle */
+        snapshot *fresh = load_fd(type, fd, &st, df->cur ? SETTLE_TIME : 0,
+                                  df->cur ? &df->cur->source : NULL,
+                                  cache.max_bytes, 0, buf, sizeof buf,
+                                  &again);
+        if (fresh)
+            swap_current(df, fresh);
+        else if (!df->cur)
+            why = shown_why(p, buf, &st, hst.st_uid);
+        else if (!again)
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
+                         "%s (named in %s): %s; the last good version stays "
+                         "in force", named, htaccess,
+                         shown_why(p, buf, &st, hst.st_uid));
+        pthread_mutex_lock(&cache.mu);
+        if (!fresh && !again)           /* not read again until it changes */
+            df->failed = v;
+        df->loading = 0;
+        pthread_cond_broadcast(&cache.loaded);
+        pthread_mutex_unlock(&cache.mu);
+        give_back_memory();
+    }
+    close(fd);
+    if (why)
+        return apr_psprintf(p, "%s: %s", named, why);
+    *out = df;
+    return NULL;
+}
+
+/* AuthzPolicyHtaccessLimits, for this configuration cycle. */
+void htaccess_set_limits(apr_off_t max_bytes, unsigned max_files)
+{
+    cache.max_bytes = max_bytes;
+    cache.max_files = max_files;
+}
+
+/* pre_config: an empty cache for this configuration cycle. */
+void htaccess_init(apr_pool_t *pool)
+{
+    cache.entries = apr_hash_make(pool);
+    cache.count = 0;
+    cache.max_bytes = DATAFILE_HTACCESS_BYTES;
+    cache.max_files = DATAFILE_HTACCESS_FILES;
+    pthread_mutex_init(&cache.mu, NULL);
+    pthread_cond_init(&cache.loaded, NULL);
+}
+
+/* At the end of a configuration cycle: frees every entry. */
+void htaccess_forget(void)
+{
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.entries); hi;
+         hi = apr_hash_next(hi))
+        entry_free(apr_hash_this_val(hi));
+}

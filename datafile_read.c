@@ -1,0 +1,152 @@
+/*
+ * datafile_read: reading a data file safely, and who may read it.
+ *
+ * Only regular files are read: stat() before opening, so that a FIFO or
+ * a device is never opened, then the descriptor, opened non-blocking, is
+ * checked to be that same regular file.  A read is bounded, and a file
+ * that changed while being read, or that looks half-written, is not
+ * believed.  Nothing here holds a lock.
+ */
+#include "datafile_int.h"
+
+#include <apr_strings.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What a writer that stalled mid-way leaves looks like a finished file to
+ * a clock: an empty file, an in-place rewrite that made the file shorter,
+ * or a text file whose last line is unfinished must stay unchanged this
+ * long before it is believed. */
+#define SUSPECT_SETTLE apr_time_from_sec(10)
+
+/* Why a file could not be read (read_file's own failures or an errno). */
+void describe_read_error(int e, char *why, apr_size_t whylen)
+{
+    if (e == ERR_NOT_REGULAR)
+        apr_cpystrn(why, "not a regular file: refused without reading it",
+                    whylen);
+    else if (e == ERR_TOO_LARGE)
+        apr_cpystrn(why, "larger than AuthzPolicyHtaccessLimits allows",
+                    whylen);
+    else if (e == EAGAIN)
+        apr_cpystrn(why, "cannot read: it changed while being read", whylen);
+    else
+        apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
+}
+
+/* Opens path for reading only if it is a regular file: stat() first, so
+ * that a FIFO or a device is never opened, then the opened descriptor
+ * (non-blocking) is checked to be that same regular file. */
+int open_regular(const char *path, int *fd, struct stat *st)
+{
+    struct stat named;
+    if (stat(path, &named) < 0)
+        return errno;
+    if (!S_ISREG(named.st_mode))
+        return ERR_NOT_REGULAR;
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0)
+        return errno;
+    if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)
+        || st->st_dev != named.st_dev || st->st_ino != named.st_ino) {
+        int e = S_ISREG(st->st_mode) ? EAGAIN : ERR_NOT_REGULAR;
+        close(*fd);
+        return e;
+    }
+    return 0;
+}
+
+/* Reads the whole of the opened file fd (as fstat()ed in before).  EAGAIN:
+ * it changed less than settle ago, or while being read (a writer is at
+ * work).  The rule is checked on the file actually opened: it may have
+ * been truncated since it was last stat()ed.  prev: the version in force,
+ * to recognise an in-place rewrite that shrank the file; lines: a text
+ * file, whose last line ends in a newline when it is complete; max: the
+ * largest size allowed, 0 for no limit. */
+int read_file(int fd, const struct stat *before, apr_interval_time_t settle,
+              const version *prev, int lines, apr_off_t max, char **buf,
+              apr_size_t *len, version *v)
+{
+    struct stat after;
+    version_of(before, v);
+    if (max && before->st_size > max)
+        return ERR_TOO_LARGE;
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t age = v->mtime <= now ? now - v->mtime : 0;
+    if (settle && (v->size == 0
+                   || (prev && v->ino == prev->ino && v->dev == prev->dev
+                       && v->size < prev->size)))
+        settle = SUSPECT_SETTLE;
+    if (settle && age < settle)
+        return EAGAIN;
+    apr_size_t cap = (apr_size_t)before->st_size + 1, n = 0;
+    char *b = malloc(cap);
+    if (!b)
+        return ENOMEM;
+    for (;;) {
+        if (n == cap) {
+            if (max && (apr_off_t)n > max) {
+                free(b);
+                return ERR_TOO_LARGE;   /* it grew while being read */
+            }
+            char *nb = realloc(b, cap * 2);
+            if (!nb) {
+                free(b);
+                return ENOMEM;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, b + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(b);
+            return e;
+        }
+        if (got == 0)
+            break;
+        n += (apr_size_t)got;
+    }
+    int changed = fstat(fd, &after) < 0 || after.st_size != before->st_size
+                  || after.st_mtim.tv_sec != before->st_mtim.tv_sec
+                  || after.st_mtim.tv_nsec != before->st_mtim.tv_nsec
+                  || (apr_off_t)n != (apr_off_t)before->st_size;
+    if (!changed && settle && lines && n > 0 && b[n - 1] != '\n'
+        && age < SUSPECT_SETTLE)
+        changed = 1;                    /* an unfinished last line */
+    if (changed) {
+        free(b);
+        return EAGAIN;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* 1 when uid (with its groups) may read a file of mode/owner st. */
+int uid_can_read(const struct stat *st, uid_t uid)
+{
+    if (uid == 0 || (st->st_uid == uid))
+        return uid == 0 || (st->st_mode & S_IRUSR);
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) != 0 || !found)
+        return (st->st_mode & S_IROTH) != 0;
+    gid_t groups[256];
+    int n = 256;
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+        n = 0;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == st->st_gid)
+            return (st->st_mode & S_IRGRP) != 0;
+    return (st->st_mode & S_IROTH) != 0;
+}
+

@@ -1,0 +1,216 @@
+/*
+ * datafile_snapshot: versions of a data file in memory.
+ *
+ * A snapshot is one parsed version, reference-counted: a file's current
+ * one is held by the file and by each request that uses it, so a reload
+ * never changes data under a running request.  Also here: loading a
+ * snapshot from a file, the memory rules of parsing, and which inodes
+ * this process has loaded (so that none is served as content).
+ */
+#include "datafile_int.h"
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Set by datafile_child_init: an image this process inherited is its
+ * own to free. */
+int in_child;
+
+snapshot *snapshot_new(void)
+{
+    snapshot *snap = calloc(1, sizeof *snap);
+    if (snap)
+        snap->refs = 1;         /* held by datafile->cur */
+    return snap;
+}
+
+static void snapshot_free(snapshot *snap)
+{
+    if (snap->type && snap->type->close && snap->handle)
+        snap->type->close(snap->handle);
+    /* In a child, an inherited image is the child's own copy. */
+    if (!snap->carried || in_child)
+        free((void *)snap->image);
+    free(snap);
+}
+
+void snapshot_release(snapshot *snap)
+{
+    if (apr_atomic_dec32(&snap->refs) == 0)
+        snapshot_free(snap);
+}
+
+/* Which inodes are loaded as data files, for datafile_is_loaded(). */
+typedef struct {
+    apr_uint64_t dev, ino;
+} inode_key;
+typedef struct {
+    inode_key key;
+    unsigned uses;
+} inode_use;
+
+static struct {
+    pthread_mutex_t mu;         /* guards uses */
+    apr_hash_t *uses;           /* inode_key -> inode_use */
+} inodes;
+
+static void count_inode(const version *v, int delta)
+{
+    inode_key k = { v->dev, v->ino };
+    pthread_mutex_lock(&inodes.mu);
+    inode_use *u = apr_hash_get(inodes.uses, &k, sizeof k);
+    if (!u && delta > 0 && (u = calloc(1, sizeof *u)) != NULL) {
+        u->key = k;
+        apr_hash_set(inodes.uses, &u->key, sizeof u->key, u);
+    }
+    if (u) {
+        u->uses += delta;
+        if (u->uses == 0) {
+            apr_hash_set(inodes.uses, &u->key, sizeof u->key, NULL);
+            free(u);
+        }
+    }
+    pthread_mutex_unlock(&inodes.mu);
+}
+
+/* Replaces cur; the old snapshot goes when its last request is done.
+ * Never called with the .htaccess cache's lock held. */
+void swap_current(datafile *df, snapshot *fresh)
+{
+    pthread_mutex_lock(&df->mu);
+    snapshot *old = df->cur;
+    df->cur = fresh;
+    pthread_mutex_unlock(&df->mu);
+    if (fresh)
+        count_inode(&fresh->source, 1);
+    if (old) {
+        count_inode(&old->source, -1);
+        snapshot_release(old);
+    }
+}
+
+/* Parses the file read from fd into a snapshot; NULL with why (the
+ * reason, without the path) on error, *again set when the file was only
+ * caught mid-write.  keep_image: the image outlives the handle made from
+ * it (the parent keeps it to carry over restarts). */
+snapshot *load_fd(const datafile_type *type, int fd, const struct stat *st,
+                  apr_interval_time_t settle, const version *prev,
+                  apr_off_t max, int keep_image, char *why, apr_size_t whylen,
+                  int *again)
+{
+    char *buf = NULL;
+    apr_size_t len = 0, size = 0;
+    version v;
+    *again = 0;
+    int e = read_file(fd, st, settle, prev, type->lines, max, &buf, &len, &v);
+    if (e) {
+        *again = (e == EAGAIN);
+        describe_read_error(e, why, whylen);
+        return NULL;
+    }
+    apr_time_t start = apr_time_now();
+    void *image = type->compile(buf, len, &size, why, whylen);
+    apr_interval_time_t took = apr_time_now() - start;
+    free(buf);
+    if (!image)
+        return NULL;
+    snapshot *snap = snapshot_new();
+    if (!snap) {
+        free(image);
+        apr_snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    snap->image = image;
+    snap->size = size;
+    snap->entries = type->count ? type->count(image) : 0;
+    snap->type = type;
+    snap->source = v;
+    snap->parse_time = took;
+    snap->handle = type->open ? type->open(image, size) : image;
+    if (!snap->handle) {
+        snapshot_free(snap);
+        apr_snprintf(why, whylen, "cannot be opened");
+        return NULL;
+    }
+    if (type->open && !keep_image) {
+        free(image);
+        snap->image = NULL;
+    }
+    return snap;
+}
+
+/* load_fd on the file at path, opened only if it is a regular file. */
+snapshot *load_path(const datafile_type *type, const char *path,
+                    apr_interval_time_t settle, const version *prev,
+                    int keep_image, char *why, apr_size_t whylen, int *again)
+{
+    int fd;
+    struct stat st;
+    int e = open_regular(path, &fd, &st);
+    if (e) {
+        *again = (e == EAGAIN);
+        describe_read_error(e, why, whylen);
+        return NULL;
+    }
+    snapshot *snap = load_fd(type, fd, &st, settle, prev, 0, keep_image,
+                             why, whylen, again);
+    close(fd);
+    return snap;
+}
+
+/* A parse allocates and frees megabytes in whichever thread did it; glibc
+ * would keep them in that thread's arena.  Reloads are rare: give the
+ * memory back to the system each time. */
+void give_back_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+/* Reloads run in whichever worker thread saw the change.  glibc raises its
+ * mmap threshold each time a large block is freed, after which parses
+ * take their megabytes from that thread's arena, which keeps them: under
+ * a threaded MPM every reload would grow the process.  A fixed threshold
+ * keeps large blocks (images, read buffers, parse tables) in mappings of
+ * their own that go back to the system when freed. */
+void fix_mmap_threshold(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+}
+
+void inodes_init(apr_pool_t *pool)
+{
+    inodes.uses = apr_hash_make(pool);
+    pthread_mutex_init(&inodes.mu, NULL);
+}
+
+/* At the end of a configuration cycle, when no snapshot is current any
+ * more. */
+void inodes_forget(void)
+{
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, inodes.uses); hi;
+         hi = apr_hash_next(hi))
+        free(apr_hash_this_val(hi));
+}
+
+/* 1 when the file of that device and inode is current in this process. */
+int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino)
+{
+    if (!inodes.uses)
+        return 0;
+    inode_key k = { dev, ino };
+    pthread_mutex_lock(&inodes.mu);
+    int found = apr_hash_get(inodes.uses, &k, sizeof k) != NULL;
+    pthread_mutex_unlock(&inodes.mu);
+    return found;
+}

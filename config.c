@@ -106,6 +106,18 @@ const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
                         arg);
 }
 
+static const char *refuse_comments(cmd_parms *cmd, const char *directive,
+                                   int argc, char *const argv[])
+{
+    for (int i = 0; i < argc; i++) {
+        const char *err = policy_refuse_comment(cmd->pool, directive,
+                                                argv[i]);
+        if (err)
+            return err;
+    }
+    return NULL;
+}
+
 static const char *set_userfile(cmd_parms *cmd, void *dirv, const char *arg)
 {
     policy_dir_conf *d = dirv;
@@ -127,20 +139,15 @@ static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
                              char *const argv[])
 {
     (void)dirv;
-    policy_server_conf *sc =
-        ap_get_module_config(cmd->server->module_config,
-                             &authz_policy_module);
+    policy_server_conf *sc = server_conf(cmd);
     if (argc < 1)
         return "AuthzPolicyPlans needs at least one plan, lowest first";
     if (sc->plans_set)
         return "AuthzPolicyPlans is given twice for this server";
-    for (int i = 0; i < argc; i++) {
-        const char *err = policy_refuse_comment(cmd->pool, "AuthzPolicyPlans",
-                                         argv[i]);
-        if (err)
-            return err;
-    }
-    const char *err = policy_plans_set(cmd->pool, &sc->plans,
+    const char *err = refuse_comments(cmd, "AuthzPolicyPlans", argc, argv);
+    if (err)
+        return err;
+    err = policy_plans_set(cmd->pool, &sc->plans,
                                        (const char *const *)argv, argc);
     if (err)
         return apr_pstrcat(cmd->pool, "AuthzPolicyPlans: ", err, NULL);
@@ -152,20 +159,16 @@ static const char *set_role_inherit(cmd_parms *cmd, void *dirv, int argc,
                                     char *const argv[])
 {
     (void)dirv;
-    policy_server_conf *sc =
-        ap_get_module_config(cmd->server->module_config,
-                             &authz_policy_module);
+    policy_server_conf *sc = server_conf(cmd);
     if (argc < 2)
         return "AuthzPolicyRoleInherit needs a role and at least one role "
                "it inherits";
-    for (int i = 0; i < argc; i++) {
-        const char *err = policy_refuse_comment(cmd->pool, "AuthzPolicyRoleInherit",
-                                         argv[i]);
-        if (err)
-            return err;
-    }
+    const char *err = refuse_comments(cmd, "AuthzPolicyRoleInherit", argc,
+                                      argv);
+    if (err)
+        return err;
     for (int i = 1; i < argc; i++) {
-        const char *err = policy_roles_add(cmd->pool, sc->roles, argv[0],
+        err = policy_roles_add(cmd->pool, sc->roles, argv[0],
                                            argv[i]);
         if (err)
             return apr_pstrcat(cmd->pool, "AuthzPolicyRoleInherit: ", err,

@@ -55,8 +55,10 @@ my @scenarios = (
       base => 'basic', what => 'Require plan, 1,000,000-user file' },
     { name => 'shadow',      path => '/shadow/f.html', auth => 1, expect => 200,
       base => 'role-1m', what => 'Require role beside a shadow Require role' },
+    { name => 'enforce',     path => '/enforce/f.html', auth => 1, expect => 200,
+      base => 'role-1m', what => 'Require role, AuthzPolicyMode enforce' },
     { name => 'report',      path => '/report/f.html', auth => 1, expect => 200,
-      base => 'role-1m', what => 'Require role in report mode' },
+      base => 'enforce', what => 'Require role, AuthzPolicyMode report' },
     { name => 'dbd-warm',    path => '/dbd/f.html', auth => 1, expect => 200,
       base => 'role-1m', what => 'Require role from SQL, cache warm' },
     { name => 'dbd-cold',    path => '/dbd/f.html', auth => 1, expect => 200,
@@ -93,7 +95,7 @@ if ($opt{only}) {
 # Data
 
 my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
-              shadow report);
+              shadow enforce report);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -222,7 +224,7 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
     AuthUserFile "$OUT/htpasswd"
     Require valid-user
 </Location>
-<LocationMatch "^/(role|plan|denied|hidden|dbd|shadow|report)/">
+<LocationMatch "^/(role|plan|denied|hidden|dbd|shadow|enforce|report)/">
     AuthType Basic
     AuthName bench
     AuthBasicProvider file
@@ -240,6 +242,10 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
     <AuthzPolicyShadow admins>
         Require role admin
     </AuthzPolicyShadow>
+</Location>
+<Location /enforce>
+    AuthzPolicyMode enforce
+    Require role editor
 </Location>
 <Location /report>
     AuthzPolicyMode report

@@ -36,30 +36,37 @@ typedef struct {
     size_t entries;
 } builder;
 
+/* Room for one more element in a growing array; -1 when out of memory. */
+static int make_room(void **v, size_t n, size_t *cap, size_t elem,
+                     size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t grown = *cap ? *cap * 2 : first;
+    void *p = realloc(*v, grown * elem);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = grown;
+    return 0;
+}
+
 static int push4(builder *b, range4 r)
 {
-    if (b->n4 == b->cap4) {
-        size_t cap = b->cap4 ? b->cap4 * 2 : 256;
-        range4 *p = realloc(b->v4, cap * sizeof *p);
-        if (!p)
-            return -1;
-        b->v4 = p;
-        b->cap4 = cap;
-    }
+    void *v = b->v4;
+    if (make_room(&v, b->n4, &b->cap4, sizeof r, 256))
+        return -1;
+    b->v4 = v;
     b->v4[b->n4++] = r;
     return 0;
 }
 
 static int push6(builder *b, range6 r)
 {
-    if (b->n6 == b->cap6) {
-        size_t cap = b->cap6 ? b->cap6 * 2 : 64;
-        range6 *p = realloc(b->v6, cap * sizeof *p);
-        if (!p)
-            return -1;
-        b->v6 = p;
-        b->cap6 = cap;
-    }
+    void *v = b->v6;
+    if (make_room(&v, b->n6, &b->cap6, sizeof r, 64))
+        return -1;
+    b->v6 = v;
     b->v6[b->n6++] = r;
     return 0;
 }

@@ -23,7 +23,7 @@ HEADERS    = policy.h datafile.h geoip.h
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason
+             reason instant
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -178,13 +178,15 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason
+             t/unit/test_reason t/unit/test_instant
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
 UNIT_CC = $(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -Ipure
-t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c $(PURE_HDR) t/unit/unit.h
-	$(UNIT_CC) -o $@ $< pure/userdb.c
+t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c pure/instant.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/userdb.c pure/instant.c
+t/unit/test_instant: t/unit/test_instant.c pure/instant.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/instant.c
 t/unit/test_model: t/unit/test_model.c pure/policy_model.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) $(APR_CFLAGS) -o $@ $< pure/policy_model.c $(APR_LIBS)
 t/unit/test_negotiate: t/unit/test_negotiate.c pure/negotiate.c $(PURE_HDR) t/unit/unit.h
@@ -248,6 +250,12 @@ FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
 build/fuzz/fuzz_%: t/fuzz/fuzz_%.c pure/%.c pure/%.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c pure/$*.c
+
+# the user file: its values' expiry instants are read by instant.c
+build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c pure/userdb.c pure/userdb.h \
+                        pure/instant.c pure/instant.h t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c pure/userdb.c pure/instant.c
 
 # MaxMind DB files: libmaxminddb and the module's pure wrapper around it
 build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \

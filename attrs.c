@@ -9,6 +9,7 @@
  */
 #include "policy.h"
 #include "userdb.h"
+#include "instant.h"
 #include "hash.h"
 
 #include "http_log.h"
@@ -218,16 +219,20 @@ static int from_file(request_rec *r, policy_request *rq, policy_attr a,
     if (!rq->file_found)
         return 0;
     const userdb_user *u = &rq->file_user;
-    if (a == ATTR_PLAN) {
-        if (u->plan)
-            APR_ARRAY_PUSH(out->values, const char *) = u->plan;
-        return 0;
-    }
-    const uint32_t *offs = a == ATTR_ROLE ? u->roles : u->scopes;
-    unsigned n = a == ATTR_ROLE ? u->nroles : u->nscopes;
+    const uint32_t *offs = a == ATTR_ROLE ? u->roles
+                           : a == ATTR_PLAN ? u->plans : u->scopes;
+    const int64_t *expiry = a == ATTR_ROLE ? u->role_expiry
+                            : a == ATTR_PLAN ? u->plan_expiry
+                                             : u->scope_expiry;
+    unsigned n = a == ATTR_ROLE ? u->nroles
+                 : a == ATTR_PLAN ? u->nplans : u->nscopes;
+    /* expired values stop counting without a reload; the highest of the
+     * plans left is taken, as among several sources */
+    int64_t now = apr_time_sec(r->request_time);
     for (unsigned i = 0; i < n; i++)
-        APR_ARRAY_PUSH(out->values, const char *) =
-            userdb_str(rq->file_db, offs[i]);
+        if (instant_live(expiry[i], now))
+            APR_ARRAY_PUSH(out->values, const char *) =
+                userdb_str(rq->file_db, offs[i]);
     return 0;
 }
 

@@ -50,6 +50,10 @@ my @bad = (
     [ 'missing file',
       "AuthzPolicyUserFile nowhere.txt\n", {},
       qr{nowhere\.txt: cannot read: No such file or directory} ],
+    [ 'malformed expiry',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "alice role=admin\nbob role=oncall\@2026-12-01T18:00\n" },
+      qr{users\.txt: line 2: malformed expiry in role list .*'oncall\@2026-12-01T18:00'} ],
     [ 'inheritance cycle',
       "AuthzPolicyRoleInherit a b\nAuthzPolicyRoleInherit b c\n"
       . "AuthzPolicyRoleInherit c a\n", {},

@@ -253,9 +253,10 @@ static int from_env(request_rec *r, const attr_source *src, collect *out)
     return 0;
 }
 
-/* Cached answers: "v" then the values, one per line. */
+/* Cached answers: the time they were fetched, then the values, one per
+ * line (cache.c). */
 static int cache_get(request_rec *r, policy_cache *c, const char *key,
-                     collect *out)
+                     apr_interval_time_t lifetime, collect *out)
 {
     unsigned char buf[8192];
     unsigned int len = sizeof buf - 1;
@@ -266,22 +267,28 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
                                (unsigned int)strlen(key), buf, &len, r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
-    if (rv != APR_SUCCESS || len < 1 || buf[0] != 'v')
+    if (rv != APR_SUCCESS)
         return 0;
     buf[len] = '\0';
-    split(r, out, (const char *)buf + 1, "\n");
+    const char *values = policy_cache_fresh((const char *)buf,
+                                            r->request_time, lifetime);
+    if (!values)
+        return 0;
+    split(r, out, values, "\n");
     return 1;
 }
 
 static void cache_put(request_rec *r, policy_cache *c, const char *key,
+                      apr_interval_time_t lifetime,
                       const apr_array_header_t *values)
 {
-    const char *text = "v";
+    apr_time_t now = apr_time_now();
+    const char *text = policy_cache_stamp(r->pool, now);
     for (int i = 0; i < values->nelts; i++) {
         const char *v = APR_ARRAY_IDX(values, i, const char *);
         if (strchr(v, '\n'))
             return;                 /* not representable: do not cache */
-        text = apr_pstrcat(r->pool, text, i ? "\n" : "", v, NULL);
+        text = apr_pstrcat(r->pool, text, v, "\n", NULL);
     }
     if (strlen(text) >= 8192)
         return;
@@ -289,7 +296,7 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
         return;
     apr_status_t rv = c->provider->store(
         c->inst, r->server, (const unsigned char *)key,
-        (unsigned int)strlen(key), apr_time_now() + c->ttl,
+        (unsigned int)strlen(key), now + lifetime,
         (unsigned char *)text, (unsigned int)strlen(text), r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
@@ -303,9 +310,12 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     policy_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                   &authz_policy_module);
     policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
+    apr_interval_time_t lifetime = c ? policy_cache_lifetime(r, c) : 0;
+    if (lifetime <= 0)
+        c = NULL;                   /* AuthzPolicyCacheTimeout 0 here */
     const char *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL)
                         : NULL;
-    if (c && cache_get(r, c, key, out)) {
+    if (c && cache_get(r, c, key, lifetime, out)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "AuthzPolicyAttribute dbd: %s from the cache", key);
         return 0;
@@ -373,7 +383,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         apr_array_header_t mine = *out->values;
         mine.elts += first * sizeof(const char *);
         mine.nelts -= first;
-        cache_put(r, c, key, &mine);
+        cache_put(r, c, key, lifetime, &mine);
     }
     return 0;
 }

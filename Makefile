@@ -50,10 +50,11 @@ BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
 DEMO_DEPS    = $(BUILD_DEPS) apache2
 #  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB
 #  writer, SQLite and PostgreSQL through mod_dbd, memcached and
-#  mod_auth_openidc
+#  mod_auth_openidc; redis-server for the fleet over Redis
+#  (t/fleet_redis.t: mod_socache_redis comes with apache2)
 TEST_DEPS    = $(DEMO_DEPS) libapache2-mod-perl2 libwww-perl curl \
                libmaxmind-db-writer-perl sqlite3 libaprutil1-dbd-sqlite3 \
-               postgresql libaprutil1-dbd-pgsql memcached \
+               postgresql libaprutil1-dbd-pgsql memcached redis-server \
                libapache2-mod-auth-openidc
 #  bench: the test suite's, and wrk
 BENCH_DEPS   = $(TEST_DEPS) wrk
@@ -63,7 +64,7 @@ PACKAGE_DEPS = $(BUILD_DEPS) debhelper dpkg-dev fakeroot lintian apache2 curl
 # What each group does to the machine besides adding files.
 DEPS_NOTE_build   = nothing else
 DEPS_NOTE_demo    = Debian enables apache2.service, which starts a system apache2 on port 80 where services may start (the demo uses its own server on DEMO_PORT)
-DEPS_NOTE_test    = the packages postgresql and memcached are services that Debian starts and enables (the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
+DEPS_NOTE_test    = the packages postgresql, memcached and redis-server are services that Debian starts and enables (redis-server.service; the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
 DEPS_NOTE_bench   = as for test
 DEPS_NOTE_package = nothing else
 DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))

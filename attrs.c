@@ -294,9 +294,12 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
         return;
     if (c->mutex && apr_global_mutex_lock(c->mutex) != APR_SUCCESS)
         return;
+    /* kept a second longer than the lifetime: mod_socache_redis rounds it
+     * down to whole seconds and stores nothing for less than one; the
+     * stamp, not the store, decides when an answer is too old */
     apr_status_t rv = c->provider->store(
         c->inst, r->server, (const unsigned char *)key,
-        (unsigned int)strlen(key), now + lifetime,
+        (unsigned int)strlen(key), now + lifetime + apr_time_from_sec(1),
         (unsigned char *)text, (unsigned int)strlen(text), r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);

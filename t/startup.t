@@ -326,6 +326,7 @@ like $out, qr/Syntax OK/, '... Syntax OK';
         [ authn_core_module => 'authn_core' ], [ authn_file_module => 'authn_file' ],
         [ auth_basic_module => 'auth_basic' ], [ dbd_module => 'dbd' ],
         [ socache_memcache_module => 'socache_memcache' ],
+        [ socache_redis_module => 'socache_redis' ],
         [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],
         [ auth_openidc_module => 'auth_openidc' ];
     my ($rc2, $out2) = configtest($mods . $examples);

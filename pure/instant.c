@@ -43,6 +43,15 @@ static int64_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+size_t instant_name_len(const char *v, size_t len)
+{
+    for (size_t i = len; i-- > 0;)
+        if (v[i] == '@')
+            return i + 1 < len && v[i + 1] >= '0' && v[i + 1] <= '9' ? i
+                                                                   : len;
+    return len;
+}
+
 int instant_parse(const char *s, size_t len, int64_t *out)
 {
     if (len != INSTANT_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T'

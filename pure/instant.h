@@ -13,6 +13,11 @@
 /* The one accepted form: YYYY-MM-DDTHH:MM:SSZ, exactly 20 bytes. */
 #define INSTANT_LEN 20
 
+/* Where the name of a value (NAME or NAME@INSTANT) ends: at its last '@'
+ * when a digit follows, else at its end, so that names which held an '@'
+ * before values could expire keep their meaning. */
+size_t instant_name_len(const char *v, size_t len);
+
 /* Reads len bytes as an instant, years 2000 to 9999, into *out (always
  * above 0, so that 0 can mean "never").  0 on success, -1 when the text
  * is not such an instant or names a day or time that does not exist. */

@@ -243,18 +243,6 @@ static int64_t intern_sym(parser *ps, const char *s, size_t len)
     return db->nsyms++;
 }
 
-/* Where the name of a value ends: at its last '@' when a digit follows
- * (an expiry instant), else at its end, so that names which held an '@'
- * before values could expire keep their meaning. */
-static size_t value_name_len(const char *v, size_t len)
-{
-    for (size_t i = len; i-- > 0;)
-        if (v[i] == '@')
-            return i + 1 < len && v[i + 1] >= '0' && v[i + 1] <= '9' ? i
-                                                                   : len;
-    return len;
-}
-
 /* "a,b@INSTANT,c" -> set id.  Sets are interned by their text. */
 static int64_t intern_set(parser *ps, const char *key, const char *s,
                           size_t len)
@@ -269,7 +257,7 @@ static int64_t intern_set(parser *ps, const char *key, const char *s,
     while (p <= end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *vend = comma ? comma : end;
-        size_t vlen = (size_t)(vend - p), nlen = value_name_len(p, vlen);
+        size_t vlen = (size_t)(vend - p), nlen = instant_name_len(p, vlen);
         char what[80];
         if (nlen == 0) {
             snprintf(what, sizeof what, "empty value in %s list", key);
@@ -698,7 +686,7 @@ static void each_value_name(const char *v, const char *end,
     while (v < end) {
         const char *comma = memchr(v, ',', (size_t)(end - v));
         const char *vend = comma ? comma : end;
-        size_t nlen = value_name_len(v, (size_t)(vend - v));
+        size_t nlen = instant_name_len(v, (size_t)(vend - v));
         if (nlen)
             each(ctx, v, nlen, line);
         v = vend + 1;

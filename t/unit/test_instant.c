@@ -71,6 +71,20 @@ static void test_against_timegm(void)
           "(%ld wrong)", days, wrong);
 }
 
+static void test_name_len(void)
+{
+    static const struct { const char *value; size_t name; } cases[] = {
+        { "oncall@2026-12-01T18:00:00Z", 6 }, { "oncall", 6 },
+        { "mail@example.com", 16 }, { "a@b@2026-12-01T18:00:00Z", 3 },
+        { "a@2026-12-01T18:00:00Z@b", 24 }, { "ops@2fa", 3 },
+        { "@2026-12-01T18:00:00Z", 0 }, { "trailing@", 9 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(instant_name_len(cases[i].value, strlen(cases[i].value))
+              == cases[i].name, "the name of \"%s\" is %zu bytes",
+              cases[i].value, cases[i].name);
+}
+
 static void test_live(void)
 {
     CHECK(instant_live(0, 4000000000), "0 never expires");
@@ -84,6 +98,7 @@ int main(void)
     test_known();
     test_refused();
     test_against_timegm();
+    test_name_len();
     test_live();
     return UNIT_DONE();
 }

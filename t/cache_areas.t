@@ -8,7 +8,7 @@ use lib 't/lib';
 use PolicyTest;
 use PolicyTest::Setup ();
 
-plan tests => 8;
+plan tests => 10;
 
 sub code {
     my ($path) = @_;
@@ -37,3 +37,11 @@ like error_log_since($size), qr/ap:role:\w+:ruth from the cache/,
 # long area's answer (the same query's) is still in the cache
 ok wait_for(20, sub { code($area{short}) == 403 }),
     'lifetime 2: the changed row counts after it';
+
+# not in .htaccess: the cache keeps only the answers of dbd sources, which
+# .htaccess files cannot configure either
+$size = error_log_size();
+is req(GET => '/a/ht-cache/', user => 'ruth')->code, 500,
+    '.htaccess: AuthzPolicyCacheTimeout is refused (500)';
+like error_log_since($size), qr/AuthzPolicyCacheTimeout not allowed here/,
+    '... and the log says why';

@@ -19,14 +19,14 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
-             datafile_read.c
+             datafile_read.c cache.c
 HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason
+             reason instant
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -53,10 +53,11 @@ BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
 DEMO_DEPS    = $(BUILD_DEPS) apache2
 #  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB
 #  writer, SQLite and PostgreSQL through mod_dbd, memcached and
-#  mod_auth_openidc
+#  mod_auth_openidc; redis-server for the fleet over Redis
+#  (t/fleet_redis.t: mod_socache_redis comes with apache2)
 TEST_DEPS    = $(DEMO_DEPS) libapache2-mod-perl2 libwww-perl curl \
                libmaxmind-db-writer-perl sqlite3 libaprutil1-dbd-sqlite3 \
-               postgresql libaprutil1-dbd-pgsql memcached \
+               postgresql libaprutil1-dbd-pgsql memcached redis-server \
                libapache2-mod-auth-openidc
 #  bench: the test suite's, and wrk
 BENCH_DEPS   = $(TEST_DEPS) wrk
@@ -66,7 +67,7 @@ PACKAGE_DEPS = $(BUILD_DEPS) debhelper dpkg-dev fakeroot lintian apache2 curl
 # What each group does to the machine besides adding files.
 DEPS_NOTE_build   = nothing else
 DEPS_NOTE_demo    = Debian enables apache2.service, which starts a system apache2 on port 80 where services may start (the demo uses its own server on DEMO_PORT)
-DEPS_NOTE_test    = the packages postgresql and memcached are services that Debian starts and enables (the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
+DEPS_NOTE_test    = the packages postgresql, memcached and redis-server are services that Debian starts and enables (redis-server.service; the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
 DEPS_NOTE_bench   = as for test
 DEPS_NOTE_package = nothing else
 DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
@@ -181,13 +182,15 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason
+             t/unit/test_reason t/unit/test_instant
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
 UNIT_CC = $(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -Ipure
-t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c $(PURE_HDR) t/unit/unit.h
-	$(UNIT_CC) -o $@ $< pure/userdb.c
+t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c pure/instant.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/userdb.c pure/instant.c
+t/unit/test_instant: t/unit/test_instant.c pure/instant.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/instant.c
 t/unit/test_model: t/unit/test_model.c pure/policy_model.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) $(APR_CFLAGS) -o $@ $< pure/policy_model.c $(APR_LIBS)
 t/unit/test_negotiate: t/unit/test_negotiate.c pure/negotiate.c $(PURE_HDR) t/unit/unit.h
@@ -251,6 +254,12 @@ FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
 build/fuzz/fuzz_%: t/fuzz/fuzz_%.c pure/%.c pure/%.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c pure/$*.c
+
+# the user file: its values' expiry instants are read by instant.c
+build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c pure/userdb.c pure/userdb.h \
+                        pure/instant.c pure/instant.h t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c pure/userdb.c pure/instant.c
 
 # MaxMind DB files: libmaxminddb and the module's pure wrapper around it
 build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \

@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "request.h"
 #include "userdb.h"
+#include "instant.h"
 #include "hash.h"
 
 #include "http_log.h"
@@ -240,16 +241,20 @@ static int from_file(request_rec *r, policy_request *rq, policy_attr a,
     if (!rq->file_found)
         return 0;
     const userdb_user *u = &rq->file_user;
-    if (a == ATTR_PLAN) {
-        if (u->plan)
-            APR_ARRAY_PUSH(out->values, const char *) = u->plan;
-        return 0;
-    }
-    const uint32_t *offs = a == ATTR_ROLE ? u->roles : u->scopes;
-    unsigned n = a == ATTR_ROLE ? u->nroles : u->nscopes;
+    const uint32_t *offs = a == ATTR_ROLE ? u->roles
+                           : a == ATTR_PLAN ? u->plans : u->scopes;
+    const int64_t *expiry = a == ATTR_ROLE ? u->role_expiry
+                            : a == ATTR_PLAN ? u->plan_expiry
+                                             : u->scope_expiry;
+    unsigned n = a == ATTR_ROLE ? u->nroles
+                 : a == ATTR_PLAN ? u->nplans : u->nscopes;
+    /* expired values stop counting without a reload; the highest of the
+     * plans left is taken, as among several sources */
+    int64_t now = apr_time_sec(r->request_time);
     for (unsigned i = 0; i < n; i++)
-        APR_ARRAY_PUSH(out->values, const char *) =
-            userdb_str(rq->file_db, offs[i]);
+        if (instant_live(expiry[i], now))
+            APR_ARRAY_PUSH(out->values, const char *) =
+                userdb_str(rq->file_db, offs[i]);
     return 0;
 }
 
@@ -270,9 +275,10 @@ static int from_env(request_rec *r, const attr_source *src, collect *out)
     return 0;
 }
 
-/* Cached answers: "v" then the values, one per line. */
+/* Cached answers: the time they were fetched, then the values, one per
+ * line (cache.c). */
 static int cache_get(request_rec *r, policy_cache *c, const char *key,
-                     collect *out)
+                     apr_interval_time_t lifetime, collect *out)
 {
     unsigned char buf[8192];
     unsigned int len = sizeof buf - 1;
@@ -283,30 +289,39 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
                                (unsigned int)strlen(key), buf, &len, r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
-    if (rv != APR_SUCCESS || len < 1 || buf[0] != 'v')
+    if (rv != APR_SUCCESS)
         return 0;
     buf[len] = '\0';
-    split(r, out, (const char *)buf + 1, "\n");
+    const char *values = policy_cache_fresh((const char *)buf,
+                                            r->request_time, lifetime);
+    if (!values)
+        return 0;
+    split(r, out, values, "\n");
     return 1;
 }
 
 static void cache_put(request_rec *r, policy_cache *c, const char *key,
+                      apr_interval_time_t lifetime,
                       const apr_array_header_t *values)
 {
-    const char *text = "v";
+    apr_time_t now = apr_time_now();
+    const char *text = policy_cache_stamp(r->pool, now);
     for (int i = 0; i < values->nelts; i++) {
         const char *v = APR_ARRAY_IDX(values, i, const char *);
         if (strchr(v, '\n'))
             return;                 /* not representable: do not cache */
-        text = apr_pstrcat(r->pool, text, i ? "\n" : "", v, NULL);
+        text = apr_pstrcat(r->pool, text, v, "\n", NULL);
     }
     if (strlen(text) >= 8192)
         return;
     if (c->mutex && apr_global_mutex_lock(c->mutex) != APR_SUCCESS)
         return;
+    /* kept a second longer than the lifetime: mod_socache_redis rounds it
+     * down to whole seconds and stores nothing for less than one; the
+     * stamp, not the store, decides when an answer is too old */
     apr_status_t rv = c->provider->store(
         c->inst, r->server, (const unsigned char *)key,
-        (unsigned int)strlen(key), apr_time_now() + c->ttl,
+        (unsigned int)strlen(key), now + lifetime + apr_time_from_sec(1),
         (unsigned char *)text, (unsigned int)strlen(text), r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
@@ -320,9 +335,12 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     policy_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                   &authz_policy_module);
     policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
+    apr_interval_time_t lifetime = c ? policy_cache_lifetime(r, c) : 0;
+    if (lifetime <= 0)
+        c = NULL;                   /* AuthzPolicyCacheTimeout 0 here */
     const char *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL)
                         : NULL;
-    if (c && cache_get(r, c, key, out)) {
+    if (c && cache_get(r, c, key, lifetime, out)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "AuthzPolicyAttribute dbd: %s from the cache", key);
         return 0;
@@ -390,7 +408,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         apr_array_header_t mine = *out->values;
         mine.elts += first * sizeof(const char *);
         mine.nelts -= first;
-        cache_put(r, c, key, &mine);
+        cache_put(r, c, key, lifetime, &mine);
     }
     return 0;
 }

@@ -62,6 +62,8 @@ void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     policy_dir_conf *c = apr_pcalloc(p, sizeof *c);
     c->userfile = add->userfile_set ? add->userfile : base->userfile;
     c->userfile_set = add->userfile_set || base->userfile_set;
+    c->cache_ttl = add->cache_ttl_set ? add->cache_ttl : base->cache_ttl;
+    c->cache_ttl_set = add->cache_ttl_set || base->cache_ttl_set;
     for (int a = 0; a < ATTR_COUNT; a++)   /* a deeper scope's lines replace */
         c->sources[a] = add->sources[a] ? add->sources[a] : base->sources[a];
     for (int i = 0; i < REASON_COUNT; i++) {
@@ -404,6 +406,10 @@ const command_rec policy_cmds[] = {
                       "dbd \"SQL\""),
     AP_INIT_TAKE_ARGV("AuthzPolicyCache", set_cache, NULL, RSRC_CONF,
                       "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
+    AP_INIT_TAKE1("AuthzPolicyCacheTimeout", policy_cache_timeout_directive,
+                  NULL, RSRC_CONF | ACCESS_CONF,
+                  "SECONDS that this area keeps attributes from SQL (0: "
+                  "not cached here)"),
     AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
                   "a name and a file of addresses and CIDRs"),
     AP_INIT_TAKE_ARGV("AuthzPolicyHtaccessFiles", set_htaccess_files, NULL,

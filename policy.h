@@ -121,6 +121,8 @@ typedef struct {
     const char *area_name;       /* AuthzPolicyName */
     policy_mode mode;            /* AuthzPolicyMode */
     apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
+    apr_interval_time_t cache_ttl;      /* AuthzPolicyCacheTimeout; 0: off */
+    int cache_ttl_set;
 } policy_dir_conf;
 
 
@@ -150,6 +152,18 @@ const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
 void policy_attrs_pre_config(apr_pool_t *pconf);
 int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s);
 void policy_attrs_child_init(apr_pool_t *p, server_rec *s);
+
+/* cache.c: AuthzPolicyCacheTimeout, the lifetime of cached answers in
+ * r's area (0: not cached there), and the stamp of the time an answer was
+ * fetched, stored before it. */
+const char *policy_cache_timeout_directive(cmd_parms *cmd, void *dirv,
+                                           const char *arg);
+apr_interval_time_t policy_cache_lifetime(request_rec *r,
+                                          const policy_cache *c);
+const char *policy_cache_stamp(apr_pool_t *p, apr_time_t fetched);
+/* The values of a stored text younger than lifetime at now, else NULL. */
+const char *policy_cache_fresh(const char *text, apr_time_t now,
+                               apr_interval_time_t lifetime);
 
 /* network.c: AuthzPolicyIPList files, as data files. */
 extern const datafile_type policy_iplist_type;

@@ -9,6 +9,9 @@
  *    of combinations, so a user costs 4 bytes per list, not a copy of it;
  *  - an open-addressing hash index (at most half full) finds a user with
  *    one or two probes whatever the size of the file.
+ *  - a value may expire (role=oncall@2026-12-01T18:00:00Z): the instant
+ *    lives beside the value in its set (0 = never), so a look-up costs
+ *    the same and the caller compares with the request's time.
  * About 35 bytes per user plus the name.
  *
  * Parsing fills growable arrays (struct build); the result is then laid
@@ -17,6 +20,7 @@
  */
 #include "userdb.h"
 #include "hash.h"
+#include "instant.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +38,7 @@ typedef struct {
     size_t arena_len, arena_cap;
 
     /* users, one column each */
-    uint32_t *u_name, *u_roles, *u_scopes, *u_plan;  /* plan: symbol + 1 */
+    uint32_t *u_name, *u_roles, *u_scopes, *u_plan;  /* plan: a set too */
     uint32_t nusers, ucap;
     sindex users;
 
@@ -48,7 +52,7 @@ typedef struct {
     uint32_t nitems, itemcap;  /* items: in parser.item_sym */
 } build;
 
-#define USERDB_MAGIC "AZPUSR1"
+#define USERDB_MAGIC "AZPUSR2"
 
 /* The image.  Offsets are from the start of the header. */
 struct userdb {
@@ -59,6 +63,7 @@ struct userdb {
     uint64_t off_index;                 /* index_mask + 1 slots */
     uint64_t off_set_start, off_set_n;  /* nsets each */
     uint64_t off_items;                 /* nitems arena offsets */
+    uint64_t off_item_expiry;           /* nitems instants; 0: never */
     uint64_t off_sym;                   /* nsyms arena offsets */
     uint64_t off_arena, arena_len;
 };
@@ -71,6 +76,7 @@ typedef struct {
     sindex sets;
     uint32_t *set_key;         /* arena offset of the text a set was read from */
     uint32_t *item_sym;        /* symbol of each item, resolved to pointers last */
+    int64_t *item_expiry;      /* beside each item */
     char *err;
     size_t errlen;
     unsigned line;
@@ -237,7 +243,7 @@ static int64_t intern_sym(parser *ps, const char *s, size_t len)
     return db->nsyms++;
 }
 
-/* "a,b,c" -> set id.  Sets are interned by their text. */
+/* "a,b@INSTANT,c" -> set id.  Sets are interned by their text. */
 static int64_t intern_set(parser *ps, const char *key, const char *s,
                           size_t len)
 {
@@ -251,15 +257,28 @@ static int64_t intern_set(parser *ps, const char *key, const char *s,
     while (p <= end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
         const char *vend = comma ? comma : end;
-        if (vend == p) {
-            char what[64];
+        size_t vlen = (size_t)(vend - p), nlen = instant_name_len(p, vlen);
+        char what[80];
+        if (nlen == 0) {
             snprintf(what, sizeof what, "empty value in %s list", key);
             return fail(ps, what, s, len);
         }
-        int64_t sym = intern_sym(ps, p, (size_t)(vend - p));
-        if (sym < 0 || grow((void **)&ps->item_sym, &db->itemcap,
-                            db->nitems + 1, sizeof(uint32_t)))
+        int64_t expiry = 0;
+        if (nlen < vlen
+            && instant_parse(p + nlen + 1, vlen - nlen - 1, &expiry)) {
+            snprintf(what, sizeof what, "malformed expiry in %s list "
+                     "(expected NAME@YYYY-MM-DDTHH:MM:SSZ):", key);
+            return fail(ps, what, p, vlen);
+        }
+        int64_t sym = intern_sym(ps, p, nlen);
+        uint32_t ecap = db->itemcap;
+        if (sym < 0
+            || grow((void **)&ps->item_expiry, &ecap, db->nitems + 1,
+                    sizeof(int64_t))
+            || grow((void **)&ps->item_sym, &db->itemcap, db->nitems + 1,
+                    sizeof(uint32_t)))
             return nomem(ps);
+        ps->item_expiry[db->nitems] = expiry;
         ps->item_sym[db->nitems++] = (uint32_t)sym;
         n++;
         p = vend + 1;
@@ -284,6 +303,15 @@ static int64_t intern_set(parser *ps, const char *key, const char *s,
     if (sindex_insert(&ps->sets, slot, db->nsets, db->arena, ps->set_key))
         return nomem(ps);
     return db->nsets++;
+}
+
+/* Values of a set that never expire. */
+static uint32_t permanent_values(const parser *ps, uint32_t set)
+{
+    uint32_t count = 0, start = ps->db->set_start[set];
+    for (uint32_t i = start; i < start + ps->db->set_n[set]; i++)
+        count += ps->item_expiry[i] == 0;
+    return count;
 }
 
 static int is_blank(char c)
@@ -350,24 +378,19 @@ static int parse_line(parser *ps, const char *p, const char *end)
         *seen = 1;
         if (vlen == 0)
             return fail(ps, "empty value for", f, klen);
-        if (seen == &seen_plan) {
-            if (memchr(v, ',', vlen))
-                return fail(ps, "a user has one plan, not a list:", v, vlen);
-            int64_t sym = intern_sym(ps, v, vlen);
-            if (sym < 0)
-                return nomem(ps);
-            plan = (uint32_t)sym + 1;
-        }
-        else {
-            int64_t set = intern_set(ps, seen == &seen_role ? "role" : "scope",
-                                     v, vlen);
-            if (set < 0)
-                return -1;
-            if (seen == &seen_role)
-                roles = (uint32_t)set;
-            else
-                scopes = (uint32_t)set;
-        }
+        const char *key = seen == &seen_role ? "role"
+                          : seen == &seen_plan ? "plan" : "scope";
+        int64_t set = intern_set(ps, key, v, vlen);
+        if (set < 0)
+            return -1;
+        /* plans that expire may be listed beside the one that does not:
+         * the highest that has not expired counts */
+        if (seen == &seen_plan && permanent_values(ps, (uint32_t)set) > 1)
+            return fail(ps, "a user has one plan, not a list (only plans "
+                        "with an expiry may be added):", v, vlen);
+        *(seen == &seen_role ? &roles : seen == &seen_plan ? &plan
+                                                           : &scopes) =
+            (uint32_t)set;
     }
 
     int64_t off = arena_add(db, name, nlen);
@@ -424,7 +447,8 @@ static uint64_t align8(uint64_t n)
 }
 
 /* Lays the parsed table out as one image. */
-static userdb *image_of(const build *b, const uint32_t *item_sym)
+static userdb *image_of(const build *b, const uint32_t *item_sym,
+                        const int64_t *item_expiry)
 {
     userdb h;
     memset(&h, 0, sizeof h);
@@ -443,6 +467,7 @@ static userdb *image_of(const build *b, const uint32_t *item_sym)
     h.off_set_start = at; at = align8(at + (uint64_t)b->nsets * 4);
     h.off_set_n = at;  at = align8(at + (uint64_t)b->nsets * 4);
     h.off_items = at;  at = align8(at + (uint64_t)b->nitems * 4);
+    h.off_item_expiry = at; at = align8(at + (uint64_t)b->nitems * 8);
     h.off_sym = at;    at = align8(at + (uint64_t)b->nsyms * 4);
     h.off_arena = at;
     h.arena_len = b->arena_len;
@@ -465,6 +490,7 @@ static userdb *image_of(const build *b, const uint32_t *item_sym)
     uint32_t *items = (uint32_t *)(img + h.off_items);
     for (uint32_t i = 0; i < b->nitems; i++)
         items[i] = b->sym_off[item_sym[i]];
+    put(img + h.off_item_expiry, item_expiry, (uint64_t)b->nitems * 8);
     put(img + h.off_sym, b->sym_off, (uint64_t)b->nsyms * 4);
     put(img + h.off_arena, b->arena, b->arena_len);
     return (userdb *)img;
@@ -523,7 +549,7 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
             goto done;
         p = eol ? eol + 1 : end;
     }
-    image = image_of(db, ps.item_sym);
+    image = image_of(db, ps.item_sym, ps.item_expiry);
     if (!image)
         snprintf(err, errlen, "out of memory");
 
@@ -533,6 +559,7 @@ done:
     free(ps.sets.slot);
     free(ps.set_key);
     free(ps.item_sym);
+    free(ps.item_expiry);
     build_free(db);
     return image;
 }
@@ -563,6 +590,8 @@ int userdb_valid(const void *image, size_t len)
         || !range_ok(h, h->off_set_start, (uint64_t)h->nsets * 4)
         || !range_ok(h, h->off_set_n, (uint64_t)h->nsets * 4)
         || !range_ok(h, h->off_items, (uint64_t)h->nitems * 4)
+        || !range_ok(h, h->off_item_expiry, (uint64_t)h->nitems * 8)
+        || h->off_item_expiry % 8
         || !range_ok(h, h->off_sym, (uint64_t)h->nsyms * 4)
         || h->off_arena > h->size || h->arena_len != h->size - h->off_arena
         || (h->arena_len && ((const char *)image)[h->size - 1] != '\0'))
@@ -573,7 +602,7 @@ int userdb_valid(const void *image, size_t len)
     const uint32_t *scopes = COL(h, off_scopes), *plan = COL(h, off_plan);
     for (uint32_t u = 0; u < h->nusers; u++)
         if (names[u] >= h->arena_len || roles[u] >= h->nsets
-            || scopes[u] >= h->nsets || plan[u] > h->nsyms)
+            || scopes[u] >= h->nsets || plan[u] >= h->nsets)
             return 0;
     /* a look-up of an absent name stops at an empty slot: an index
      * without one would make it go round for ever */
@@ -616,14 +645,20 @@ int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
         return 0;
     uint32_t u = e - 1;
     uint32_t rs = COL(db, off_roles)[u], ss = COL(db, off_scopes)[u];
-    uint32_t plan = COL(db, off_plan)[u];
+    uint32_t ps = COL(db, off_plan)[u];
     const uint32_t *start = COL(db, off_set_start), *n = COL(db, off_set_n);
     const uint32_t *items = COL(db, off_items);
+    const int64_t *expiry =
+        (const int64_t *)((const char *)db + db->off_item_expiry);
     out->roles = items + start[rs];
+    out->role_expiry = expiry + start[rs];
     out->nroles = n[rs];
     out->scopes = items + start[ss];
+    out->scope_expiry = expiry + start[ss];
     out->nscopes = n[ss];
-    out->plan = plan ? arena + COL(db, off_sym)[plan - 1] : NULL;
+    out->plans = items + start[ps];
+    out->plan_expiry = expiry + start[ps];
+    out->nplans = n[ps];
     return 1;
 }
 
@@ -640,6 +675,22 @@ size_t userdb_count(const userdb *db)
 size_t userdb_size(const userdb *db)
 {
     return (size_t)db->size;
+}
+
+/* Calls each for the name of every value of the list from v to end. */
+static void each_value_name(const char *v, const char *end,
+                            void (*each)(void *ctx, const char *name,
+                                         size_t name_len, unsigned line),
+                            void *ctx, unsigned line)
+{
+    while (v < end) {
+        const char *comma = memchr(v, ',', (size_t)(end - v));
+        const char *vend = comma ? comma : end;
+        size_t nlen = instant_name_len(v, (size_t)(vend - v));
+        if (nlen)
+            each(ctx, v, nlen, line);
+        v = vend + 1;
+    }
 }
 
 void userdb_each_plan(const char *buf, size_t len,
@@ -668,7 +719,7 @@ void userdb_each_plan(const char *buf, size_t len,
                 while (q < lend && !is_blank(*q))
                     q++;
                 if (q - f > 5 && !memcmp(f, "plan=", 5))
-                    each(ctx, f + 5, (size_t)(q - f - 5), line);
+                    each_value_name(f + 5, q, each, ctx, line);
             }
         }
         p = eol ? eol + 1 : end;

@@ -17,15 +17,22 @@
 
 typedef struct userdb userdb;
 
-/* What one user holds.  Role and scope names are given by their offsets
- * (userdb_str turns one into a string); everything lives as long as the
- * table.  A user absent from the file holds nothing. */
+/* What one user holds.  Role, plan and scope names are given by their
+ * offsets (userdb_str turns one into a string), each with the instant it
+ * stops counting at (seconds since the epoch, 0: never; instant_live says
+ * whether it still counts); everything lives as long as the table.  A
+ * user absent from the file holds nothing.  A user has at most one plan
+ * that does not expire, and may have others that do. */
 typedef struct {
     const uint32_t *roles;      /* nroles offsets */
+    const int64_t *role_expiry; /* nroles instants */
     unsigned nroles;
     const uint32_t *scopes;
+    const int64_t *scope_expiry;
     unsigned nscopes;
-    const char *plan;           /* NULL: no plan */
+    const uint32_t *plans;
+    const int64_t *plan_expiry;
+    unsigned nplans;
 } userdb_user;
 
 /* Parses a whole file held in memory into a malloc'd image of
@@ -40,8 +47,9 @@ int userdb_valid(const void *image, size_t len);
 int userdb_lookup(const userdb *db, const char *name, userdb_user *out);
 const char *userdb_str(const userdb *db, uint32_t offset);
 
-/* Calls each(ctx, plan, plan_len, line) for every plan=VALUE field of a
- * file's text, in order, without building a table: for checks of the
+/* Calls each(ctx, plan, plan_len, line) for every plan named in a
+ * plan=VALUE[,VALUE...] field of a file's text (the name, without its
+ * expiry), in order, without building a table: for checks of the
  * values against a configuration (the table keeps no line numbers).
  * Lines the parser would refuse are skipped; userdb_parse reports them. */
 void userdb_each_plan(const char *buf, size_t len,

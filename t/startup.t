@@ -76,6 +76,10 @@ my @bad = (
     [ 'AuthzPolicyName with a space',
       "<Location />\nAuthzPolicyName \"a b\"\n</Location>\n",
       {}, qr{AuthzPolicyName: 'a b' holds a space} ],
+    [ 'malformed expiry',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "alice role=admin\nbob role=oncall\@2026-12-01T18:00\n" },
+      qr{users\.txt: line 2: malformed expiry in role list .*'oncall\@2026-12-01T18:00'} ],
     [ 'inheritance cycle',
       "AuthzPolicyRoleInherit a b\nAuthzPolicyRoleInherit b c\n"
       . "AuthzPolicyRoleInherit c a\n", {},
@@ -355,6 +359,7 @@ like $out, qr/Syntax OK/, '... Syntax OK';
         [ auth_basic_module => 'auth_basic' ], [ authz_user_module => 'authz_user' ],
         [ dbd_module => 'dbd' ],
         [ socache_memcache_module => 'socache_memcache' ],
+        [ socache_redis_module => 'socache_redis' ],
         [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],
         [ auth_openidc_module => 'auth_openidc' ];
     my ($rc2, $out2) = configtest($mods . $examples);

@@ -3,19 +3,25 @@
  * Oracle: a naive line parser of the file's rules (docs/directives.md,
  * AuthzPolicyUserFile: "name key=value ...", keys role, scope (lists) and
  * plan, each at most once, no empty values, '#' comments, blank lines,
- * CRLF) keeping every user in a plain array.  The parser must accept
- * exactly what the naive parser accepts, count the same users, and a
- * look-up of each user must return the roles, scopes and plan the line
- * gave, in order; names that are not in the file are not found.
+ * CRLF) keeping every user in a plain array.  A value may end in
+ * "@YYYY-MM-DDTHH:MM:SSZ" (its last '@' followed by a digit), years from
+ * 2000, checked here by the C library (timegm, and gmtime_r giving the
+ * same fields back); a plan may be a list whose values, all but one at
+ * most, expire.  The parser must accept exactly what the naive parser
+ * accepts, count the same users, and a look-up of each user must return
+ * the roles, scopes and plans the line gave, in order, each with its
+ * instant; names that are not in the file are not found.
  *
  * The image the parser built must pass userdb_valid; copies of it with a
  * few bytes changed (chosen by the input) must be rejected, or else be
  * safe to search (AddressSanitizer watches the look-ups). */
+#define _GNU_SOURCE                    /* timegm */
 #include "userdb.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_USERS 1024
 
@@ -37,15 +43,61 @@ static int starts(const char *s, size_t len, const char *prefix)
     return len > n && !memcmp(s, prefix, n);
 }
 
-/* "a,b,c": no empty item. */
-static int list_ok(const char *v, size_t len)
+/* One list item: the length of its name and its instant (0: none), or
+ * -1 when the instant is malformed. */
+static long naive_item(const char *v, size_t len, int64_t *expiry)
+{
+    const char *at = NULL;
+    for (size_t i = 0; i < len; i++)
+        if (v[i] == '@')
+            at = v + i;
+    *expiry = 0;
+    if (!at || at + 1 == v + len || at[1] < '0' || at[1] > '9')
+        return (long)len;
+    const char *t = at + 1;
+    static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+    if ((size_t)(v + len - t) != sizeof form - 1)
+        return -1;
+    for (size_t i = 0; i < sizeof form - 1; i++)
+        if (form[i] == 'd' ? t[i] < '0' || t[i] > '9' : t[i] != form[i])
+            return -1;
+    struct tm tm, back;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = atoi(t) - 1900;
+    tm.tm_mon = atoi(t + 5) - 1;
+    tm.tm_mday = atoi(t + 8);
+    tm.tm_hour = atoi(t + 11);
+    tm.tm_min = atoi(t + 14);
+    tm.tm_sec = atoi(t + 17);
+    time_t when = timegm(&tm);
+    if (tm.tm_year < 100 || !gmtime_r(&when, &back)
+        || back.tm_year != tm.tm_year || back.tm_mon != atoi(t + 5) - 1
+        || back.tm_mday != atoi(t + 8) || back.tm_hour != atoi(t + 11)
+        || back.tm_min != atoi(t + 14) || back.tm_sec != atoi(t + 17))
+        return -1;
+    *expiry = (int64_t)when;
+    return (long)(at - v);
+}
+
+/* "a,b@INSTANT,c": no empty item, no empty name, no malformed instant;
+ * the number of items that never expire, or -1. */
+static long list_ok(const char *v, size_t len)
 {
     if (len == 0 || v[0] == ',' || v[len - 1] == ',')
-        return 0;
-    for (size_t i = 0; i + 1 < len; i++)
-        if (v[i] == ',' && v[i + 1] == ',')
-            return 0;
-    return 1;
+        return -1;
+    long permanent = 0;
+    const char *p = v, *end = v + len;
+    while (p <= end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *vend = comma ? comma : end;
+        int64_t expiry;
+        long nlen = naive_item(p, (size_t)(vend - p), &expiry);
+        if (nlen <= 0)
+            return -1;
+        permanent += expiry == 0;
+        p = vend + 1;
+    }
+    return permanent;
 }
 
 static int same(const char *a, size_t alen, const char *b, size_t blen)
@@ -111,8 +163,8 @@ static long naive_parse(const char *buf, size_t len, naive_user *users,
                 return -1;
             if (*slot || vlen == 0)
                 return -1;
-            if (slot == &u.plan ? memchr(v, ',', vlen) != NULL
-                                : !list_ok(v, vlen))
+            long permanent = list_ok(v, vlen);
+            if (permanent < 0 || (slot == &u.plan && permanent > 1))
                 return -1;
             *slot = v;
             *slen = vlen;
@@ -124,9 +176,11 @@ static long naive_parse(const char *buf, size_t len, naive_user *users,
     return (long)count;
 }
 
-/* The returned list of offsets is the comma-separated text, in order. */
-static void same_list(const userdb *db, const uint32_t *items, unsigned n,
-                      const char *text, size_t len)
+/* The returned list of offsets and instants is the comma-separated
+ * text, in order. */
+static void same_list(const userdb *db, const uint32_t *items,
+                      const int64_t *expiry, unsigned n, const char *text,
+                      size_t len)
 {
     if (!text) {
         if (n != 0)
@@ -140,8 +194,12 @@ static void same_list(const userdb *db, const uint32_t *items, unsigned n,
         const char *vend = comma ? comma : end;
         if (i >= n)
             abort();
+        int64_t want;
+        size_t nlen = (size_t)naive_item(p, (size_t)(vend - p), &want);
+        if (expiry[i] != want)
+            abort();
         const char *got = userdb_str(db, items[i++]);
-        if (strlen(got) != (size_t)(vend - p) || memcmp(got, p, (size_t)(vend - p)))
+        if (strlen(got) != nlen || memcmp(got, p, nlen))
             abort();
         p = vend + 1;
     }
@@ -160,11 +218,12 @@ static void search_anyway(const userdb *db, const naive_user *users,
         userdb_user u;
         if (userdb_lookup(db, name, &u)) {
             for (unsigned k = 0; k < u.nroles; k++)
-                (void)strlen(userdb_str(db, u.roles[k]));
+                (void)(strlen(userdb_str(db, u.roles[k])) + u.role_expiry[k]);
             for (unsigned k = 0; k < u.nscopes; k++)
-                (void)strlen(userdb_str(db, u.scopes[k]));
-            if (u.plan)
-                (void)strlen(u.plan);
+                (void)(strlen(userdb_str(db, u.scopes[k]))
+                       + u.scope_expiry[k]);
+            for (unsigned k = 0; k < u.nplans; k++)
+                (void)(strlen(userdb_str(db, u.plans[k])) + u.plan_expiry[k]);
         }
     }
 }
@@ -213,12 +272,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             userdb_user u;
             if (!userdb_lookup(db, name, &u))
                 abort();
-            same_list(db, u.roles, u.nroles, nu->roles, nu->rlen);
-            same_list(db, u.scopes, u.nscopes, nu->scopes, nu->slen);
-            if ((u.plan == NULL) != (nu->plan == NULL)
-                || (u.plan && (strlen(u.plan) != nu->plen
-                               || memcmp(u.plan, nu->plan, nu->plen))))
-                abort();
+            same_list(db, u.roles, u.role_expiry, u.nroles, nu->roles,
+                      nu->rlen);
+            same_list(db, u.scopes, u.scope_expiry, u.nscopes, nu->scopes,
+                      nu->slen);
+            same_list(db, u.plans, u.plan_expiry, u.nplans, nu->plan,
+                      nu->plen);
             /* a longer or shorter name is someone else, if anyone */
             name[nu->nlen] = 'x';
             name[nu->nlen + 1] = '\0';

@@ -21,6 +21,13 @@ static int has(const uint32_t *list, unsigned n, const char *v)
     return 0;
 }
 
+/* The user's one plan is name (none of those tests' plans expire). */
+static int plan_is(const userdb_user *u, const char *name)
+{
+    return u->nplans == 1 && u->plan_expiry[0] == 0
+           && !strcmp(userdb_str(cur, u->plans[0]), name);
+}
+
 /* Parses text, expects failure with a message containing want. */
 static void expect_error(const char *text, const char *want, const char *what)
 {
@@ -66,14 +73,14 @@ static void test_sample(void)
     CHECK(userdb_count(db) == 5, "five users");
     CHECK(userdb_lookup(db, "alice", &u) && u.nroles == 2
           && has(u.roles, u.nroles, "admin") && has(u.roles, u.nroles, "billing")
-          && u.plan && !strcmp(u.plan, "enterprise") && u.nscopes == 0,
+          && plan_is(&u, "enterprise") && u.nscopes == 0,
           "alice: roles, plan, no scopes");
     CHECK(userdb_lookup(db, "bob", &u) && u.nscopes == 2
           && has(u.scopes, u.nscopes, "reports:write")
-          && !strcmp(u.plan, "pro"), "bob: tabs and CRLF");
+          && plan_is(&u, "pro"), "bob: tabs and CRLF");
     CHECK(userdb_lookup(db, "carol", &u) && u.nroles == 0 && u.nscopes == 0
-          && !strcmp(u.plan, "free"), "carol: leading blanks");
-    CHECK(userdb_lookup(db, "erin", &u) && u.nroles == 0 && !u.plan,
+          && plan_is(&u, "free"), "carol: leading blanks");
+    CHECK(userdb_lookup(db, "erin", &u) && u.nroles == 0 && u.nplans == 0,
           "erin: listed with nothing");
     userdb_user d;
     CHECK(userdb_lookup(db, "dave", &d) && userdb_lookup(db, "alice", &u)
@@ -157,7 +164,7 @@ static void test_million(void)
     CHECK(userdb_valid(db, userdb_size(db)), "the large image is well-formed");
     userdb_user u;
     cur = db;
-    CHECK(userdb_lookup(db, "user0999999", &u) && !strcmp(u.plan, "free")
+    CHECK(userdb_lookup(db, "user0999999", &u) && plan_is(&u, "free")
           && u.nroles == 1 && has(u.roles, u.nroles, "support"),
           "last user found with the right attributes");
     CHECK(userdb_lookup(db, "user0000002", &u) && u.nroles == 2,
@@ -197,9 +204,88 @@ static void test_each_plan(void)
           "\"%s\"", seen_plans);
 }
 
+/* The instant beside value v of list, -1 when v is not in it. */
+static int64_t expiry_of(const uint32_t *list, const int64_t *expiry,
+                         unsigned n, const char *v)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(userdb_str(cur, list[i]), v))
+            return expiry[i];
+    return -1;
+}
+
+static void test_expiry(void)
+{
+    char err[256];
+    const char *text =
+        "alice role=admin,oncall@2026-12-01T18:00:00Z scope=a@2030-01-01T00:00:00Z\n"
+        "bob   role=oncall@2026-12-01T18:00:00Z,admin\n"
+        "carol plan=pro,enterprise@2026-12-01T18:00:00Z\n"
+        "dave  plan=enterprise@2026-12-01T18:00:00Z\n"
+        "erin  role=ops@eu,team@x@2026-12-01T18:00:00Z scope=mail@example.com\n";
+    userdb *db = parse(text, err, sizeof err);
+    CHECK(db != NULL, "a file with expiring values parses (%s)", err);
+    if (!db)
+        return;
+    cur = db;
+    CHECK(userdb_valid(db, userdb_size(db)), "its image is well-formed");
+    userdb_user u;
+    CHECK(userdb_lookup(db, "alice", &u) && u.nroles == 2
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "admin") == 0
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "oncall")
+             == 1796148000,
+          "alice: admin for ever, oncall until 2026-12-01T18:00:00Z");
+    CHECK(u.nscopes == 1
+          && expiry_of(u.scopes, u.scope_expiry, u.nscopes, "a") == 1893456000,
+          "alice: a scope that expires");
+    CHECK(userdb_lookup(db, "bob", &u)
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "oncall")
+             == 1796148000
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "admin") == 0,
+          "bob: the same values in another order");
+    CHECK(userdb_lookup(db, "carol", &u) && u.nplans == 2
+          && expiry_of(u.plans, u.plan_expiry, u.nplans, "pro") == 0
+          && expiry_of(u.plans, u.plan_expiry, u.nplans, "enterprise")
+             == 1796148000,
+          "carol: a plan, and a higher one that expires");
+    CHECK(userdb_lookup(db, "dave", &u) && u.nplans == 1
+          && u.plan_expiry[0] == 1796148000,
+          "dave: only a plan that expires");
+    CHECK(userdb_lookup(db, "erin", &u)
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "ops@eu") == 0
+          && expiry_of(u.roles, u.role_expiry, u.nroles, "team@x")
+             == 1796148000
+          && expiry_of(u.scopes, u.scope_expiry, u.nscopes,
+                       "mail@example.com") == 0,
+          "erin: an '@' not followed by a digit belongs to the name");
+    userdb_free(db);
+
+    expect_error("alice\nbob role=admin,oncall@2026-12-01T18:00:00\n",
+                 "line 2: malformed expiry in role list", "no zone");
+    expect_error("alice scope=a@2026-02-30T18:00:00Z\n",
+                 "malformed expiry in scope list", "a day that does not exist");
+    expect_error("alice role=oncall@2026-12-01\n", "malformed expiry",
+                 "a date alone");
+    expect_error("alice role=admin@1\n", "'admin@1'",
+                 "a name with '@' and a digit is read as an expiry");
+    expect_error("alice role=@2026-12-01T18:00:00Z\n", "empty value",
+                 "an expiry without a name");
+    expect_error("alice plan=pro,free@2026-12-01T18:00:00Z,enterprise\n",
+                 "one plan", "two plans that do not expire");
+    expect_error("alice role=a plan=pro@x,free\n",
+                 "one plan", "a plan whose '@' is part of its name");
+
+    seen_plans[0] = '\0';
+    const char *line = "carol plan=pro,enterprise@2026-12-01T18:00:00Z\n";
+    userdb_each_plan(line, strlen(line), note_plan, NULL);
+    CHECK(!strcmp(seen_plans, "1:pro;1:enterprise;"),
+          "each plan named without its expiry: \"%s\"", seen_plans);
+}
+
 int main(void)
 {
     test_each_plan();
+    test_expiry();
     test_sample();
     test_errors();
     test_empty();

@@ -16,8 +16,8 @@ CC        ?= cc
 WARN       = -Wall -Wextra -Werror
 # The module's httpd-facing files, compiled by apxs with httpd's headers.
 MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c \
-             geoip.c
-HEADERS    = policy.h datafile.h geoip.h
+             geoip.c attrs_ldap.c
+HEADERS    = policy.h datafile.h geoip.h attrs_ldap.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
@@ -49,12 +49,14 @@ BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
 #  demo: the build, and apache2 itself (htpasswd comes with it)
 DEMO_DEPS    = $(BUILD_DEPS) apache2
 #  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB
-#  writer, SQLite and PostgreSQL through mod_dbd, memcached and
-#  mod_auth_openidc
+#  writer, SQLite and PostgreSQL through mod_dbd, memcached,
+#  mod_auth_openidc, and an OpenLDAP server with its client tools (roles
+#  from LDAP groups: t/ldap.t starts its own slapd and loads it with
+#  ldapadd)
 TEST_DEPS    = $(DEMO_DEPS) libapache2-mod-perl2 libwww-perl curl \
                libmaxmind-db-writer-perl sqlite3 libaprutil1-dbd-sqlite3 \
                postgresql libaprutil1-dbd-pgsql memcached \
-               libapache2-mod-auth-openidc
+               libapache2-mod-auth-openidc slapd ldap-utils
 #  bench: the test suite's, and wrk
 BENCH_DEPS   = $(TEST_DEPS) wrk
 #  package: the build, Debian's packaging tools and lintian; the package
@@ -63,7 +65,7 @@ PACKAGE_DEPS = $(BUILD_DEPS) debhelper dpkg-dev fakeroot lintian apache2 curl
 # What each group does to the machine besides adding files.
 DEPS_NOTE_build   = nothing else
 DEPS_NOTE_demo    = Debian enables apache2.service, which starts a system apache2 on port 80 where services may start (the demo uses its own server on DEMO_PORT)
-DEPS_NOTE_test    = the packages postgresql and memcached are services that Debian starts and enables (the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
+DEPS_NOTE_test    = the packages postgresql and memcached are services that Debian starts and enables (the tests start their own instances); slapd is answered "omit configuration" (debconf slapd/no_configuration), so it makes no directory and starts no system slapd (t/ldap.t starts its own); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
 DEPS_NOTE_bench   = as for test
 DEPS_NOTE_package = nothing else
 DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
@@ -92,7 +94,7 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
 	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) -Ipure \
-	    -I/usr/include/x86_64-linux-gnu -lmaxminddb \
+	    -I/usr/include/x86_64-linux-gnu -lmaxminddb -lldap \
 	    $(MODULE_SRC) $(PURE_OBJ) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
@@ -138,6 +140,8 @@ deps-build deps-demo deps-test deps-bench deps-package: deps-%:
 	if [ -n "$$missing" ]; then \
 	    echo "make deps-$*: installing Debian packages for the $* step:$$missing"; \
 	    echo "make deps-$*: besides adding files this changes: $(DEPS_NOTE_$*)"; \
+	    case " $$missing " in *" slapd "*) \
+	        echo "slapd slapd/no_configuration boolean true" | debconf-set-selections;; esac; \
 	    flock /tmp/apt.lock sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	        apt-get install -y -qq --no-install-recommends '"$$missing"; \
 	fi

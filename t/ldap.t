@@ -25,7 +25,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 27;
+plan tests => 30;
 
 END {
     my $status = $?;
@@ -36,8 +36,9 @@ PolicyTest::Slapd::stop();       # an earlier, interrupted run's
 PolicyTest::Slapd::setup();
 
 sub code {
-    my ($path, $user) = @_;
-    return req(GET => "$path/", user => $user)->code;
+    my ($path, $user, $vhost) = @_;
+    return req(GET => "$path/", user => $user, $vhost ? (vhost => $vhost) : ())
+        ->code;
 }
 sub codes {
     my ($path) = @_;
@@ -75,6 +76,8 @@ is codes('/l/plain/search-depth1-staff'), '403 403 403',
 # the password file authenticates; only the roles need the directory
 is codes('/lf/mo-staff'), '403 200 403', 'memberOf, users from a file';
 is codes('/lf/search-staff'), '403 200 403', 'groups=, users from a file';
+is code('/lf/search-staff', 'bob', 'policy_ldap_cache'), 200,
+    'AuthzPolicyCache: bob\'s roles fetched and kept';
 
 # the directory goes away
 PolicyTest::Slapd::stop();
@@ -87,6 +90,10 @@ is code('/lf/mo-staff', 'bob'), 500,
 is code('/lf/mo-staff', 'alice'), 500, '... for anybody with a group';
 is code('/l/plain/search-admins', 'alice'), 500,
     '... and where mod_authnz_ldap authenticates';
+is code('/lf/search-staff', 'bob', 'policy_ldap_cache'), 200,
+    'AuthzPolicyCache: what was kept still answers';
+is code('/lf/search-staff', 'carol', 'policy_ldap_cache'), 500,
+    '... and what was not fails';
 like error_log_since($size),
     qr/AuthzPolicyAttribute ldap: reading groups on ldap:\S+ failed: Can't contact LDAP server/,
     '... logged with the reason';

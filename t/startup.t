@@ -352,6 +352,7 @@ like $out, qr/Syntax OK/, '... Syntax OK';
                               ? "LoadModule $_->[0] /usr/lib/apache2/modules/mod_$_->[1].so\n" : '' }
         [ authn_core_module => 'authn_core' ], [ authn_file_module => 'authn_file' ],
         [ auth_basic_module => 'auth_basic' ], [ dbd_module => 'dbd' ],
+        [ ldap_module => 'ldap' ], [ authnz_ldap_module => 'authnz_ldap' ],
         [ socache_memcache_module => 'socache_memcache' ],
         [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],
         [ auth_openidc_module => 'auth_openidc' ];

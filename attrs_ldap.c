@@ -194,10 +194,12 @@ const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
         err = check_options(ls);
     if (err)
         return err;
-    /* the cache keys: the same on every server of a fleet */
+    /* the cache keys: the same on every server of a fleet; the password
+     * stays out of them (a cache such as memcached shows its keys) */
     const char *all = "";
     for (int i = 0; i < argc; i++)
-        all = apr_pstrcat(cmd->temp_pool, all, "\n", argv[i], NULL);
+        if (strncasecmp(argv[i], "bindpw=", 7))
+            all = apr_pstrcat(cmd->temp_pool, all, "\n", argv[i], NULL);
     apr_uint64_t h = hash_fnv1a64(all, strlen(all));
     src->key = apr_psprintf(cmd->pool, "ap:%s:l%016" APR_UINT64_T_HEX_FMT ":",
                             attr, h);
@@ -403,6 +405,8 @@ int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
                      apr_array_make(r->pool, 8, sizeof(const char *)) };
     int rc = 0;
     int needs_directory = !ls->env || ls->depth > 0;
+    if (!r->user)
+        return 0;                    /* nobody: in no group */
     if (needs_directory) {
         w.ldc = conn_find(r, ls->host, ls->port, ls->binddn, ls->bindpw,
                           always, ls->secure);

@@ -44,8 +44,9 @@ DOCDIR     ?= /usr/local/share/doc/mod_authz_policy
 
 # Debian packages, by what needs them.  make deps-X installs group X and
 # says why before it does.
-#  build: the compiler, apxs and httpd's headers, libmaxminddb
-BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
+#  build: the compiler, apxs and httpd's headers, libmaxminddb, libldap
+#  (the library mod_ldap uses; apache2-dev brings it too)
+BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev libldap-dev
 #  demo: the build, and apache2 itself (htpasswd comes with it)
 DEMO_DEPS    = $(BUILD_DEPS) apache2
 #  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB

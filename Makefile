@@ -19,14 +19,14 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
-             datafile_read.c cache.c
-HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h
+             datafile_read.c cache.c attrs_ldap.c
+HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs_ldap.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason instant
+             reason instant ldapdn
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -47,18 +47,21 @@ DOCDIR     ?= /usr/local/share/doc/mod_authz_policy
 
 # Debian packages, by what needs them.  make deps-X installs group X and
 # says why before it does.
-#  build: the compiler, apxs and httpd's headers, libmaxminddb
-BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev
+#  build: the compiler, apxs and httpd's headers, libmaxminddb, libldap
+#  (the library mod_ldap uses; apache2-dev brings it too)
+BUILD_DEPS   = build-essential apache2-dev libmaxminddb-dev libldap-dev
 #  demo: the build, and apache2 itself (htpasswd comes with it)
 DEMO_DEPS    = $(BUILD_DEPS) apache2
 #  test: the demo's, Apache::Test (mod_perl), an HTTP client, the MaxMind DB
-#  writer, SQLite and PostgreSQL through mod_dbd, memcached and
+#  writer, SQLite and PostgreSQL through mod_dbd, memcached,
 #  mod_auth_openidc; redis-server for the fleet over Redis
-#  (t/fleet_redis.t: mod_socache_redis comes with apache2)
+#  (t/fleet_redis.t: mod_socache_redis comes with apache2); an OpenLDAP
+#  server with its client tools (roles from LDAP groups: t/ldap.t starts
+#  its own slapd and loads it with ldapadd)
 TEST_DEPS    = $(DEMO_DEPS) libapache2-mod-perl2 libwww-perl curl \
                libmaxmind-db-writer-perl sqlite3 libaprutil1-dbd-sqlite3 \
                postgresql libaprutil1-dbd-pgsql memcached redis-server \
-               libapache2-mod-auth-openidc
+               libapache2-mod-auth-openidc slapd ldap-utils
 #  bench: the test suite's, and wrk
 BENCH_DEPS   = $(TEST_DEPS) wrk
 #  package: the build, Debian's packaging tools and lintian; the package
@@ -67,7 +70,7 @@ PACKAGE_DEPS = $(BUILD_DEPS) debhelper dpkg-dev fakeroot lintian apache2 curl
 # What each group does to the machine besides adding files.
 DEPS_NOTE_build   = nothing else
 DEPS_NOTE_demo    = Debian enables apache2.service, which starts a system apache2 on port 80 where services may start (the demo uses its own server on DEMO_PORT)
-DEPS_NOTE_test    = the packages postgresql, memcached and redis-server are services that Debian starts and enables (redis-server.service; the tests start their own instances); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
+DEPS_NOTE_test    = the packages postgresql, memcached and redis-server are services that Debian starts and enables (redis-server.service; the tests start their own instances); slapd is answered "omit configuration" (debconf slapd/no_configuration), so it makes no directory and starts no system slapd (t/ldap.t starts its own); libapache2-mod-perl2 and libapache2-mod-auth-openidc enable themselves in /etc/apache2/mods-enabled
 DEPS_NOTE_bench   = as for test
 DEPS_NOTE_package = nothing else
 DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
@@ -96,7 +99,7 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 	@$(APXS) -c -o mod_authz_policy.so \
 	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
 	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) -Ipure \
-	    -I/usr/include/x86_64-linux-gnu -lmaxminddb \
+	    -I/usr/include/x86_64-linux-gnu -lmaxminddb -lldap \
 	    $(MODULE_SRC) $(PURE_OBJ) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }
 	@# by rename: a running server has the old file mapped
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
@@ -142,6 +145,8 @@ deps-build deps-demo deps-test deps-bench deps-package: deps-%:
 	if [ -n "$$missing" ]; then \
 	    echo "make deps-$*: installing Debian packages for the $* step:$$missing"; \
 	    echo "make deps-$*: besides adding files this changes: $(DEPS_NOTE_$*)"; \
+	    case " $$missing " in *" slapd "*) \
+	        echo "slapd slapd/no_configuration boolean true" | debconf-set-selections;; esac; \
 	    flock /tmp/apt.lock sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	        apt-get install -y -qq --no-install-recommends '"$$missing"; \
 	fi
@@ -182,7 +187,7 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason t/unit/test_instant
+             t/unit/test_reason t/unit/test_instant t/unit/test_ldapdn
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
@@ -203,6 +208,8 @@ t/unit/test_region: t/unit/test_region.c pure/region.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/region.c
 t/unit/test_reason: t/unit/test_reason.c pure/reason.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/reason.c
+t/unit/test_ldapdn: t/unit/test_ldapdn.c pure/ldapdn.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/ldapdn.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -243,7 +250,8 @@ mutate: deps
 #   make fuzz-nightly          an hour each (FUZZ_NIGHTLY_SECONDS)
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
-FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model
+FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
+                ldapdn
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \

@@ -9,6 +9,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "attrs_ldap.h"
 #include "userdb.h"
 #include "instant.h"
 #include "hash.h"
@@ -58,7 +59,8 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
     int in_htaccess = !(cmd->override & (ACCESS_CONF | RSRC_CONF));
     if (argc < 2)
         return "AuthzPolicyAttribute needs an attribute (role, plan, scope) "
-               "and a source (file, env NAME [DELIMITER], dbd \"SQL\")";
+               "and a source (file, env NAME [DELIMITER], dbd \"SQL\", "
+               "ldap URL [OPTION...])";
     int a;
     for (a = 0; a < ATTR_COUNT; a++)
         if (!strcasecmp(argv[0], policy_attr_name[a]))
@@ -98,10 +100,20 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
         src->key = apr_psprintf(cmd->pool, "ap:%s:%016" APR_UINT64_T_HEX_FMT
                                 ":", policy_attr_name[a], h);
     }
+    else if (!strcasecmp(kind, "ldap") && argc >= 3) {
+        if (in_htaccess)
+            return "AuthzPolicyAttribute ldap is not allowed in .htaccess "
+                   "files (file and env are)";
+        src->kind = ASRC_LDAP;
+        const char *err = policy_ldap_directive(cmd, src, policy_attr_name[a],
+                                                argc - 2, argv + 2);
+        if (err)
+            return err;
+    }
     else {
         return apr_psprintf(cmd->pool, "AuthzPolicyAttribute %s: '%s' is not "
-                            "file, env NAME [DELIMITER] or dbd \"SQL\"",
-                            argv[0], kind);
+                            "file, env NAME [DELIMITER], dbd \"SQL\" or "
+                            "ldap URL [OPTION...]", argv[0], kind);
     }
     if (!d->sources[a])
         d->sources[a] = apr_array_make(cmd->pool, 2, sizeof(attr_source *));
@@ -330,16 +342,37 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
                       "AuthzPolicyCache: could not store %s", key);
 }
 
-static int from_dbd(request_rec *r, const attr_source *src, collect *out)
+/* The cache and the user's key in it, when AuthzPolicyCache is on. */
+static policy_cache *cache_for(request_rec *r, const attr_source *src,
+                               const char **key,
+                               apr_interval_time_t *lifetime)
 {
     policy_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                   &authz_policy_module);
     policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
-    apr_interval_time_t lifetime = c ? policy_cache_lifetime(r, c) : 0;
-    if (lifetime <= 0)
+    *lifetime = c ? policy_cache_lifetime(r, c) : 0;
+    if (*lifetime <= 0)
         c = NULL;                   /* AuthzPolicyCacheTimeout 0 here */
-    const char *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL)
-                        : NULL;
+    *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL) : NULL;
+    return c;
+}
+
+/* Keeps what one source added to out, from first on. */
+static void cache_put_since(request_rec *r, policy_cache *c, const char *key,
+                            apr_interval_time_t lifetime, const collect *out,
+                            int first)
+{
+    apr_array_header_t mine = *out->values;
+    mine.elts += first * sizeof(const char *);
+    mine.nelts -= first;
+    cache_put(r, c, key, lifetime, &mine);
+}
+
+static int from_dbd(request_rec *r, const attr_source *src, collect *out)
+{
+    const char *key;
+    apr_interval_time_t lifetime;
+    policy_cache *c = cache_for(r, src, &key, &lifetime);
     if (c && cache_get(r, c, key, lifetime, out)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "AuthzPolicyAttribute dbd: %s from the cache", key);
@@ -404,12 +437,24 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         if (v)
             collect_value(r, out, v, strlen(v));
     }
-    if (c) {
-        apr_array_header_t mine = *out->values;
-        mine.elts += first * sizeof(const char *);
-        mine.nelts -= first;
-        cache_put(r, c, key, lifetime, &mine);
-    }
+    if (c)
+        cache_put_since(r, c, key, lifetime, out, first);
+    return 0;
+}
+
+/* LDAP answers are kept in the cache as SQL ones are. */
+static int from_ldap(request_rec *r, const attr_source *src, collect *out)
+{
+    const char *key;
+    apr_interval_time_t lifetime;
+    policy_cache *c = cache_for(r, src, &key, &lifetime);
+    if (c && cache_get(r, c, key, lifetime, out))
+        return 0;
+    int first = out->values->nelts;
+    if (policy_ldap_values(r, src->ldap, out->values) < 0)
+        return -1;
+    if (c)
+        cache_put_since(r, c, key, lifetime, out, first);
     return 0;
 }
 
@@ -448,7 +493,7 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
     }
     rq->attr_state[a] = -1;
     static const attr_source file_source = { ASRC_FILE, NULL, NULL, NULL,
-                                             NULL, NULL };
+                                             NULL, NULL, NULL };
     const attr_source *const file_only = &file_source;
     const attr_source *const *src = d->sources[a]
         ? (const attr_source *const *)d->sources[a]->elts : &file_only;
@@ -458,6 +503,7 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
     for (int i = 0; i < count; i++) {
         int rv = src[i]->kind == ASRC_FILE ? from_file(r, rq, a, &out)
                  : src[i]->kind == ASRC_ENV ? from_env(r, src[i], &out)
+                 : src[i]->kind == ASRC_LDAP ? from_ldap(r, src[i], &out)
                  : from_dbd(r, src[i], &out);
         if (rv < 0)
             return NULL;

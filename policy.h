@@ -50,14 +50,17 @@ typedef struct {
  * (AuthzPolicyAttribute). */
 typedef enum { ATTR_ROLE = 0, ATTR_PLAN, ATTR_SCOPE, ATTR_COUNT } policy_attr;
 extern const char *const policy_attr_name[ATTR_COUNT];
-typedef enum { ASRC_FILE, ASRC_ENV, ASRC_DBD } attr_source_kind;
+typedef enum { ASRC_FILE, ASRC_ENV, ASRC_DBD, ASRC_LDAP } attr_source_kind;
+typedef struct policy_ldap_source policy_ldap_source;   /* attrs_ldap.c */
 typedef struct {
     attr_source_kind kind;
     const char *name;            /* env: the variable */
     const char *delim;           /* env: between values */
     const char *sql;             /* dbd: the query */
     const char *label;           /* dbd: its mod_dbd label */
-    const char *key;             /* dbd: the cache key, less the user */
+    const char *key;             /* dbd, ldap: the cache key, less the
+                                    user */
+    const policy_ldap_source *ldap;     /* ldap: where and how */
 } attr_source;
 
 /* AuthzPolicyCache: one mod_socache instance. */

@@ -41,6 +41,11 @@ my %NEEDS = (
     rewriteengine => ['rewrite'], rewriterule => ['rewrite'],
     rewritecond => ['rewrite'], expiresactive => ['expires'],
     sslengine => ['ssl'],
+    authldapurl => ['ldap', 'authnz_ldap'], authldapbinddn => ['ldap', 'authnz_ldap'],
+    authldapbindpassword => ['ldap', 'authnz_ldap'],
+    ldapcachettl => ['ldap'], ldapopcachettl => ['ldap'],
+    ldapconnectiontimeout => ['ldap'], ldaptimeout => ['ldap'],
+    ldapreferrals => ['ldap'],
 );
 # Arguments that name files or directories, and what to put there.
 my %FILE_ARGS = (
@@ -79,6 +84,10 @@ sub prepare {
         }
         if ($key eq 'authtype' && @args && lc $args[0] eq 'digest') { $mods{auth_digest} = 1 }
         if ($key eq 'authzpolicyattribute' && grep { lc eq 'dbd' } @args) { $mods{dbd} = 1 }
+        if ($key eq 'authzpolicyattribute' && grep { lc eq 'ldap' } @args) { $mods{ldap} = 1 }
+        if ($key eq 'authbasicprovider' && grep { lc eq 'ldap' } @args) {
+            $mods{$_} = 1 for qw(ldap authnz_ldap);
+        }
         if ($key eq 'authzpolicycache' && @args > 1) {
             my ($provider) = $args[1] =~ /^(\w+)/;
             $mods{"socache_$provider"} = 1;

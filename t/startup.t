@@ -34,6 +34,8 @@ CONF
     return ($? >> 8, $out);
 }
 
+# AuthzPolicyAttribute ldap needs mod_ldap's functions
+my $LDAP = "LoadModule ldap_module /usr/lib/apache2/modules/mod_ldap.so\n";
 my @bad = (
     [ 'duplicate user',
       "AuthzPolicyUserFile users.txt\n",
@@ -264,6 +266,31 @@ my @bad = (
     [ 'AuthzPolicyHtaccessLimits in a virtual host',
       "<VirtualHost 127.0.0.1:1>\nAuthzPolicyHtaccessLimits 1M 10\n</VirtualHost>\n", {},
       qr{AuthzPolicyHtaccessLimits cannot occur within <VirtualHost> section} ],
+    # roles from LDAP groups
+    [ 'AuthzPolicyAttribute ldap without mod_ldap',
+      "<Location />\nAuthzPolicyAttribute role ldap ldap://127.0.0.1/dc=x\n</Location>\n", {},
+      qr{AuthzPolicyAttribute ldap needs mod_ldap, loaded before this line} ],
+    [ '... a URL that is not LDAP\'s',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap http://127.0.0.1/\n</Location>\n", {},
+      qr{AuthzPolicyAttribute ldap: 'http://127.0.0.1/': } ],
+    [ '... an unknown option',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x colour=blue\n</Location>\n", {},
+      qr{AuthzPolicyAttribute ldap: 'colour=blue' is not memberof\[=ATTR\], groups=BASE} ],
+    [ '... memberOf values and a group search at once',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x groups=dc=x memberof\n</Location>\n", {},
+      qr{groups= \(a search for the user's groups\) and memberof or env= .* choose one} ],
+    [ '... chain without groups=',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x chain\n</Location>\n", {},
+      qr{chain and member= go with groups=BASE} ],
+    [ '... a depth out of range',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x depth=11\n</Location>\n", {},
+      qr{depth=11 is not 0 to 10} ],
+    [ '... a map entry without a DN',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x map=admin\n</Location>\n", {},
+      qr{map=admin is not ROLE=DN} ],
+    [ '... a bind DN without its password',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x binddn=cn=a,dc=x\n</Location>\n", {},
+      qr{binddn= and bindpw= go together} ],
 );
 # Configurations that pass, with the warnings they must (or must not) log.
 my @good = (
@@ -285,6 +312,10 @@ my @good = (
     [ '... or AllowOverrideList naming it',
       "<Directory />\nAllowOverrideList AuthzPolicyUserFile Require\n</Directory>\n"
       . "<Location />\nRequire scope a\n</Location>\n", {}, undef ],
+    [ 'roles from LDAP groups: Active Directory\'s in-chain rule, a bind DN',
+      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap://dc1/dc=x?sAMAccountName "
+      . "groups=dc=x chain binddn=cn=a,dc=x bindpw=pw\nRequire role a\n</Location>\n",
+      {}, undef ],
     [ 'roles from a variable',
       "<Location />\nAuthzPolicyAttribute role env ROLES\nRequire role a\n</Location>\n",
       {}, undef ],
@@ -358,6 +389,8 @@ like $out, qr/Syntax OK/, '... Syntax OK';
         [ authn_core_module => 'authn_core' ], [ authn_file_module => 'authn_file' ],
         [ auth_basic_module => 'auth_basic' ], [ authz_user_module => 'authz_user' ],
         [ dbd_module => 'dbd' ],
+        [ auth_basic_module => 'auth_basic' ], [ dbd_module => 'dbd' ],
+        [ ldap_module => 'ldap' ], [ authnz_ldap_module => 'authnz_ldap' ],
         [ socache_memcache_module => 'socache_memcache' ],
         [ socache_redis_module => 'socache_redis' ],
         [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],

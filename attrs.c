@@ -32,8 +32,9 @@ const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
 
-static void *compile_userdb(const char *buf, apr_size_t len,
-                            apr_size_t *size, char *err, apr_size_t errlen)
+static void *parse_userfile_image(const char *buf, apr_size_t len,
+                                  apr_size_t *size, char *err,
+                                  apr_size_t errlen)
 {
     userdb *db = userdb_parse(buf, len, err, errlen);
     if (db)
@@ -48,7 +49,8 @@ static apr_size_t count_userdb(const void *db)
 
 /* AuthzPolicyUserFile files, as data files (datafile.h). */
 const datafile_type policy_userfile_type = {
-    .kind = "AuthzPolicyUserFile", .lines = 1, .compile = compile_userdb,
+    .kind = "AuthzPolicyUserFile", .lines = 1,
+    .parse_image = parse_userfile_image,
     .count = count_userdb
 };
 

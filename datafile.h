@@ -33,7 +33,7 @@
 #include "httpd.h"
 #include "http_config.h"
 
-/* How a kind of file is parsed.  compile() returns a malloc'd image and
+/* How a kind of file is parsed.  parse_image() returns a malloc'd image and
  * its size, or NULL and "line N: ..." in err (the caller adds the path;
  * a quoted part, if any, is the offending token, already escaped and
  * cut).  A type whose library needs its own handle (GeoIP) gives open(),
@@ -43,7 +43,7 @@ typedef struct {
     const char *kind;           /* "AuthzPolicyUserFile", ... */
     int lines;                  /* a text file of lines (see
                                    datafile_read.c) */
-    void *(*compile)(const char *buf, apr_size_t len, apr_size_t *size,
+    void *(*parse_image)(const char *buf, apr_size_t len, apr_size_t *size,
                      char *err, apr_size_t errlen);
     apr_size_t (*count)(const void *image);      /* entries, for the log */
     void *(*open)(const void *image, apr_size_t size);

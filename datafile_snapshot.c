@@ -116,7 +116,7 @@ snapshot *load_fd(const datafile_type *type, int fd, const struct stat *st,
         return NULL;
     }
     apr_time_t start = apr_time_now();
-    void *image = type->compile(buf, len, &size, why, whylen);
+    void *image = type->parse_image(buf, len, &size, why, whylen);
     apr_interval_time_t took = apr_time_now() - start;
     free(buf);
     if (!image)

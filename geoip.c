@@ -53,8 +53,8 @@ static int open_sealed(const void *image, apr_size_t size, MMDB_s *mmdb)
     return status;
 }
 
-static void *compile(const char *buf, apr_size_t len, apr_size_t *size,
-                     char *err, apr_size_t errlen)
+static void *load_geoip_image(const char *buf, apr_size_t len,
+                              apr_size_t *size, char *err, apr_size_t errlen)
 {
     MMDB_s mmdb;
     int status = open_sealed(buf, len, &mmdb);
@@ -93,7 +93,8 @@ static void close_db(void *handle)
 }
 
 const datafile_type geoip_type = {
-    .kind = "AuthzPolicyGeoIPDatabase", .lines = 0, .compile = compile,
+    .kind = "AuthzPolicyGeoIPDatabase", .lines = 0,
+    .parse_image = load_geoip_image,
     .count = NULL, .open = open_db, .close = close_db
 };
 

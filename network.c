@@ -18,8 +18,8 @@
 
 APLOG_USE_MODULE(authz_policy);
 
-static void *compile_iplist(const char *buf, apr_size_t len,
-                            apr_size_t *size, char *err, apr_size_t errlen)
+static void *parse_iplist_image(const char *buf, apr_size_t len,
+                                apr_size_t *size, char *err, apr_size_t errlen)
 {
     iplist *list = iplist_parse(buf, len, err, errlen);
     if (list)
@@ -33,7 +33,8 @@ static apr_size_t count_iplist(const void *image)
 }
 
 const datafile_type policy_iplist_type = {
-    .kind = "AuthzPolicyIPList", .lines = 1, .compile = compile_iplist,
+    .kind = "AuthzPolicyIPList", .lines = 1,
+    .parse_image = parse_iplist_image,
     .count = count_iplist
 };
 

@@ -283,9 +283,112 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-static int parse_line(parser *ps, const char *p, const char *end)
+/* What the fields of one line gave its user: a set id each (0: none). */
+typedef struct {
+    uint32_t roles, scopes, plan;
+    int seen_role, seen_scope, seen_plan;
+} user_fields;
+
+/* The user name that starts a line, from *p up to a blank; advances *p.
+ * Refuses a line that starts with a field and a user already listed. */
+static int read_user_name(parser *ps, const char **p, const char *end,
+                          const char **name, size_t *nlen)
 {
     build *db = ps->db;
+    *name = *p;
+    while (*p < end && !is_blank(**p))
+        (*p)++;
+    *nlen = (size_t)(*p - *name);
+    if ((*nlen > 5 && !memcmp(*name, "role=", 5))
+        || (*nlen > 5 && !memcmp(*name, "plan=", 5))
+        || (*nlen > 6 && !memcmp(*name, "scope=", 6)))
+        return fail(ps, "user name missing before", *name, *nlen);
+
+    uint32_t *slot = sindex_find(&db->users, db->arena, db->u_name, *name,
+                                 *nlen);
+    if (*slot) {
+        char what[64];
+        snprintf(what, sizeof what, "duplicate user (first on line %u)",
+                 ps->u_line[*slot - 1]);
+        return fail(ps, what, *name, *nlen);
+    }
+    return 0;
+}
+
+/* One key=value field of flen bytes at f, into fields. */
+static int parse_field(parser *ps, const char *f, size_t flen,
+                       user_fields *fields)
+{
+    const char *eq = memchr(f, '=', flen);
+    if (!eq)
+        return fail(ps, "malformed field (expected key=value):", f, flen);
+    size_t klen = (size_t)(eq - f);
+    const char *v = eq + 1;
+    size_t vlen = flen - klen - 1;
+    int *seen;
+    if (klen == 4 && !memcmp(f, "role", 4))
+        seen = &fields->seen_role;
+    else if (klen == 5 && !memcmp(f, "scope", 5))
+        seen = &fields->seen_scope;
+    else if (klen == 4 && !memcmp(f, "plan", 4))
+        seen = &fields->seen_plan;
+    else
+        return fail(ps, "unknown key (expected role, plan or scope):",
+                    f, klen);
+    if (*seen)
+        return fail(ps, "key given twice:", f, klen);
+    *seen = 1;
+    if (vlen == 0)
+        return fail(ps, "empty value for", f, klen);
+    const char *key = seen == &fields->seen_role ? "role"
+                      : seen == &fields->seen_plan ? "plan" : "scope";
+    int64_t set = intern_set(ps, key, v, vlen);
+    if (set < 0)
+        return -1;
+    /* plans that expire may be listed beside the one that does not:
+     * the highest that has not expired counts */
+    if (seen == &fields->seen_plan
+        && permanent_values(ps, (uint32_t)set) > 1)
+        return fail(ps, "a user has one plan, not a list (only plans "
+                    "with an expiry may be added):", v, vlen);
+    *(seen == &fields->seen_role ? &fields->roles
+      : seen == &fields->seen_plan ? &fields->plan : &fields->scopes) =
+        (uint32_t)set;
+    return 0;
+}
+
+/* Adds the user to the columns and the index. */
+static int store_user(parser *ps, const char *name, size_t nlen,
+                      const user_fields *fields)
+{
+    build *db = ps->db;
+    int64_t off = arena_add(db, name, nlen);
+    /* the columns and u_line share ucap */
+    uint32_t cap = db->ucap, cap2 = cap, cap3 = cap, cap4 = cap, lcap = cap;
+    if (off < 0
+        || grow((void **)&db->u_name, &cap, db->nusers + 1, sizeof(uint32_t))
+        || grow((void **)&db->u_roles, &cap2, db->nusers + 1, sizeof(uint32_t))
+        || grow((void **)&db->u_scopes, &cap3, db->nusers + 1, sizeof(uint32_t))
+        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t))
+        || grow((void **)&ps->u_line, &lcap, db->nusers + 1, sizeof(uint32_t)))
+        return nomem(ps);
+    db->ucap = cap;
+    uint32_t u = db->nusers;
+    db->u_name[u] = (uint32_t)off;
+    db->u_roles[u] = fields->roles;
+    db->u_scopes[u] = fields->scopes;
+    db->u_plan[u] = fields->plan;
+    ps->u_line[u] = ps->line;
+    uint32_t *slot = sindex_find(&db->users, db->arena, db->u_name, name,
+                                 nlen);
+    if (sindex_insert(&db->users, slot, u, db->arena, db->u_name))
+        return nomem(ps);
+    db->nusers++;
+    return 0;
+}
+
+static int parse_line(parser *ps, const char *p, const char *end)
+{
     while (p < end && is_blank(*p))
         p++;
     if (p == end || *p == '#')
@@ -293,25 +396,12 @@ static int parse_line(parser *ps, const char *p, const char *end)
     if (memchr(p, '\0', (size_t)(end - p)))
         return fail(ps, "NUL byte in line", NULL, 0);
 
-    const char *name = p;
-    while (p < end && !is_blank(*p))
-        p++;
-    size_t nlen = (size_t)(p - name);
-    if ((nlen > 5 && !memcmp(name, "role=", 5))
-        || (nlen > 5 && !memcmp(name, "plan=", 5))
-        || (nlen > 6 && !memcmp(name, "scope=", 6)))
-        return fail(ps, "user name missing before", name, nlen);
+    const char *name;
+    size_t nlen;
+    if (read_user_name(ps, &p, end, &name, &nlen))
+        return -1;
 
-    uint32_t *slot = sindex_find(&db->users, db->arena, db->u_name, name, nlen);
-    if (*slot) {
-        char what[64];
-        snprintf(what, sizeof what, "duplicate user (first on line %u)",
-                 ps->u_line[*slot - 1]);
-        return fail(ps, what, name, nlen);
-    }
-
-    uint32_t roles = 0, scopes = 0, plan = 0;
-    int seen_role = 0, seen_scope = 0, seen_plan = 0;
+    user_fields fields = {0, 0, 0, 0, 0, 0};
     for (;;) {
         while (p < end && is_blank(*p))
             p++;
@@ -320,66 +410,10 @@ static int parse_line(parser *ps, const char *p, const char *end)
         const char *f = p;
         while (p < end && !is_blank(*p))
             p++;
-        size_t flen = (size_t)(p - f);
-        const char *eq = memchr(f, '=', flen);
-        if (!eq)
-            return fail(ps, "malformed field (expected key=value):", f, flen);
-        size_t klen = (size_t)(eq - f);
-        const char *v = eq + 1;
-        size_t vlen = flen - klen - 1;
-        int *seen;
-        if (klen == 4 && !memcmp(f, "role", 4))
-            seen = &seen_role;
-        else if (klen == 5 && !memcmp(f, "scope", 5))
-            seen = &seen_scope;
-        else if (klen == 4 && !memcmp(f, "plan", 4))
-            seen = &seen_plan;
-        else
-            return fail(ps, "unknown key (expected role, plan or scope):",
-                        f, klen);
-        if (*seen)
-            return fail(ps, "key given twice:", f, klen);
-        *seen = 1;
-        if (vlen == 0)
-            return fail(ps, "empty value for", f, klen);
-        const char *key = seen == &seen_role ? "role"
-                          : seen == &seen_plan ? "plan" : "scope";
-        int64_t set = intern_set(ps, key, v, vlen);
-        if (set < 0)
+        if (parse_field(ps, f, (size_t)(p - f), &fields))
             return -1;
-        /* plans that expire may be listed beside the one that does not:
-         * the highest that has not expired counts */
-        if (seen == &seen_plan && permanent_values(ps, (uint32_t)set) > 1)
-            return fail(ps, "a user has one plan, not a list (only plans "
-                        "with an expiry may be added):", v, vlen);
-        *(seen == &seen_role ? &roles : seen == &seen_plan ? &plan
-                                                           : &scopes) =
-            (uint32_t)set;
     }
-
-    int64_t off = arena_add(db, name, nlen);
-    uint32_t cap = db->ucap, cap2 = db->ucap, cap3 = db->ucap, cap4 = db->ucap;
-    if (off < 0
-        || grow((void **)&db->u_name, &cap, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&db->u_roles, &cap2, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&db->u_scopes, &cap3, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t)))
-        return nomem(ps);
-    uint32_t lcap = db->ucap;
-    if (grow((void **)&ps->u_line, &lcap, db->nusers + 1, sizeof(uint32_t)))
-        return nomem(ps);
-    db->ucap = cap;
-    uint32_t u = db->nusers;
-    db->u_name[u] = (uint32_t)off;
-    db->u_roles[u] = roles;
-    db->u_scopes[u] = scopes;
-    db->u_plan[u] = plan;
-    ps->u_line[u] = ps->line;
-    slot = sindex_find(&db->users, db->arena, db->u_name, name, nlen);
-    if (sindex_insert(&db->users, slot, u, db->arena, db->u_name))
-        return nomem(ps);
-    db->nusers++;
-    return 0;
+    return store_user(ps, name, nlen, &fields);
 }
 
 static void build_free(build *db)
@@ -480,18 +514,12 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
         if (lines < UINT32_MAX / 4)
             lines++;
 
-    if (!db || sindex_init(&db->users, lines) || sindex_init(&ps.syms, 16)
-        || sindex_init(&ps.sets, 16)) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
-    /* set 0: the empty set */
-    if (grow((void **)&db->set_start, &db->setcap, 1, sizeof(uint32_t))) {
-        snprintf(err, errlen, "out of memory");
-        goto done;
-    }
+    /* the indexes, and set 0: the empty set */
     uint32_t c = 0;
-    if (grow((void **)&db->set_n, &c, db->setcap, sizeof(uint32_t))
+    if (!db || sindex_init(&db->users, lines) || sindex_init(&ps.syms, 16)
+        || sindex_init(&ps.sets, 16)
+        || grow((void **)&db->set_start, &db->setcap, 1, sizeof(uint32_t))
+        || grow((void **)&db->set_n, &c, db->setcap, sizeof(uint32_t))
         || !(ps.set_key = calloc(db->setcap, sizeof(uint32_t)))) {
         snprintf(err, errlen, "out of memory");
         goto done;

@@ -25,8 +25,8 @@ HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
-PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason instant ldapdn
+PURE_NAMES = userdb userdb_parse iplist region negotiate escape policy_model \
+             geoip_region reason instant ldapdn
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -192,8 +192,9 @@ UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
 UNIT_CC = $(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -Ipure
-t/unit/test_userdb: t/unit/test_userdb.c pure/userdb.c pure/instant.c $(PURE_HDR) t/unit/unit.h
-	$(UNIT_CC) -o $@ $< pure/userdb.c pure/instant.c
+USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/instant.c
+t/unit/test_userdb: t/unit/test_userdb.c $(USERDB_SRC) $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< $(USERDB_SRC)
 t/unit/test_instant: t/unit/test_instant.c pure/instant.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/instant.c
 t/unit/test_model: t/unit/test_model.c pure/policy_model.c $(PURE_HDR) t/unit/unit.h
@@ -263,11 +264,13 @@ build/fuzz/fuzz_%: t/fuzz/fuzz_%.c pure/%.c pure/%.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_$*.c pure/$*.c
 
-# the user file: its values' expiry instants are read by instant.c
-build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c pure/userdb.c pure/userdb.h \
-                        pure/instant.c pure/instant.h t/fuzz/coverage-ignore.txt
+# the user file: parsed in userdb_parse.c, read in userdb.c; its values'
+# expiry instants are read by instant.c
+build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c $(USERDB_SRC) pure/userdb.h \
+                        pure/userdb_image.h pure/instant.h \
+                        t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c pure/userdb.c pure/instant.c
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c $(USERDB_SRC)
 
 # MaxMind DB files: libmaxminddb and the module's pure wrapper around it
 build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \

@@ -23,7 +23,7 @@ HEADERS    = policy.h datafile.h geoip.h
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason
+             reason origin
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -178,7 +178,7 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason
+             t/unit/test_reason t/unit/test_origin
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
@@ -197,6 +197,8 @@ t/unit/test_region: t/unit/test_region.c pure/region.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/region.c
 t/unit/test_reason: t/unit/test_reason.c pure/reason.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/reason.c
+t/unit/test_origin: t/unit/test_origin.c pure/origin.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/origin.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -237,7 +239,8 @@ mutate: deps
 #   make fuzz-nightly          an hour each (FUZZ_NIGHTLY_SECONDS)
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
-FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model
+FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
+                origin
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \

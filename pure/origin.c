@@ -1,0 +1,215 @@
+/*
+ * origin: parsing and comparing web origins; Require same-origin's rule.
+ */
+#include "origin.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static int is_alpha(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The schemes whose default port is left out (the URL standard's special
+ * schemes that have one); -1 for the others. */
+static long default_port(const char *scheme)
+{
+    if (!strcmp(scheme, "http") || !strcmp(scheme, "ws"))
+        return 80;
+    if (!strcmp(scheme, "https") || !strcmp(scheme, "wss"))
+        return 443;
+    if (!strcmp(scheme, "ftp"))
+        return 21;
+    return -1;
+}
+
+/* The bracketed IPv6 literal s[0..len) (brackets included), written as
+ * the URL standard serialises it: lower-case hex pieces without leading
+ * zeros, the first longest run of two or more zero pieces as "::".
+ * Returns its length, or 0 if it is no IPv6 address. */
+static size_t ipv6_literal(const char *s, size_t len, char *out)
+{
+    char text[INET6_ADDRSTRLEN];
+    unsigned char a[16];
+    if (len < 4 || len - 2 >= sizeof text || memchr(s, '\0', len))
+        return 0;
+    memcpy(text, s + 1, len - 2);
+    text[len - 2] = '\0';
+    if (inet_pton(AF_INET6, text, a) != 1)
+        return 0;
+    unsigned piece[8];
+    for (int i = 0; i < 8; i++)
+        piece[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && piece[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    size_t n = 0;
+    out[n++] = '[';
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            out[n++] = ':';
+            if (i == 0)
+                out[n++] = ':';
+            i += best_len - 1;
+            continue;
+        }
+        n += (size_t)sprintf(out + n, "%x", piece[i]);
+        if (i < 7)
+            out[n++] = ':';
+    }
+    out[n++] = ']';
+    out[n] = '\0';
+    return n;
+}
+
+/* A host that is a name or an IPv4 address: RFC 3986's unreserved
+ * characters only (browsers send names in ASCII, IDNs as punycode). */
+static size_t name_host(const char *s, size_t len, char *out)
+{
+    if (len == 0 || len > ORIGIN_HOST_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_'
+            && c != '~')
+            return 0;
+        out[i] = lower(c);
+    }
+    out[len] = '\0';
+    return len;
+}
+
+/* The port after the host's colon: digits, at most 65535.  Empty means
+ * the scheme's default (RFC 3986's port is *DIGIT): -1; none: -2. */
+static long parse_port(const char *s, size_t len)
+{
+    if (len == 0)
+        return -1;
+    long port = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i]))
+            return -2;
+        port = port * 10 + (s[i] - '0');
+        if (port > 65535)
+            return -2;
+    }
+    return port;
+}
+
+origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
+{
+    if (len == 4 && !strncasecmp(s, "null", 4))
+        return ORIGIN_NULL;
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+    size_t i = 0;
+    if (len == 0 || !is_alpha(s[0]))
+        return ORIGIN_INVALID;
+    while (i < len && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+'
+                       || s[i] == '-' || s[i] == '.'))
+        i++;
+    if (i > ORIGIN_SCHEME_MAX || len - i < 3 || memcmp(s + i, "://", 3))
+        return ORIGIN_INVALID;
+    char scheme[ORIGIN_SCHEME_MAX + 1];
+    for (size_t k = 0; k < i; k++)
+        scheme[k] = lower(s[k]);
+    scheme[i] = '\0';
+
+    const char *host = s + i + 3;
+    size_t rest = len - i - 3, host_len;
+    if (rest > 0 && host[0] == '[') {
+        const char *close = memchr(host, ']', rest);
+        host_len = close ? (size_t)(close - host) + 1 : 0;
+    }
+    else {
+        const char *colon = memchr(host, ':', rest);
+        host_len = colon ? (size_t)(colon - host) : rest;
+    }
+    char canon_host[ORIGIN_HOST_MAX + 1];
+    if (host_len == 0
+        || !(host[0] == '[' ? ipv6_literal(host, host_len, canon_host)
+                            : name_host(host, host_len, canon_host)))
+        return ORIGIN_INVALID;
+
+    long port = -1;
+    if (host_len < rest) {
+        if (host[host_len] != ':')
+            return ORIGIN_INVALID;
+        port = parse_port(host + host_len + 1, rest - host_len - 1);
+        if (port < -1)
+            return ORIGIN_INVALID;
+    }
+    if (port == -1 || port == default_port(scheme))
+        snprintf(out, ORIGIN_MAX, "%s://%s", scheme, canon_host);
+    else
+        snprintf(out, ORIGIN_MAX, "%s://%s:%ld", scheme, canon_host, port);
+    return ORIGIN_VALID;
+}
+
+int origin_safe_method(const char *method)
+{
+    return !strcmp(method, "GET") || !strcmp(method, "HEAD")
+           || !strcmp(method, "OPTIONS");
+}
+
+const char *origin_verdict_text(origin_verdict v)
+{
+    static const char *const text[] = {
+        [ORIGIN_GRANT_SAFE_METHOD] = "granted: a safe method",
+        [ORIGIN_GRANT_FETCH_SITE] = "granted: Sec-Fetch-Site same-origin "
+                                    "or none",
+        [ORIGIN_GRANT_OWN] = "granted: Origin is the request's own",
+        [ORIGIN_GRANT_LISTED] = "granted: Origin is a listed origin",
+        [ORIGIN_GRANT_NO_HEADERS] = "granted: neither Sec-Fetch-Site nor "
+                                    "Origin (not a browser)",
+        [ORIGIN_DENY_FETCH_SITE] = "denied: Sec-Fetch-Site names another "
+                                   "site",
+        [ORIGIN_DENY_ORIGIN] = "denied: Origin is neither the request's "
+                               "own nor listed",
+    };
+    return (unsigned)v < sizeof text / sizeof *text ? text[v] : "?";
+}
+
+origin_verdict origin_decide(const char *method, const char *fetch_site,
+                             const char *origin_header, const char *own,
+                             const char *const *listed, unsigned nlisted)
+{
+    if (origin_safe_method(method))
+        return ORIGIN_GRANT_SAFE_METHOD;
+    /* Sec-Fetch-Site values are tokens: exact, case-sensitive */
+    if (fetch_site)
+        return !strcmp(fetch_site, "same-origin") || !strcmp(fetch_site, "none")
+               ? ORIGIN_GRANT_FETCH_SITE : ORIGIN_DENY_FETCH_SITE;
+    if (!origin_header)
+        return ORIGIN_GRANT_NO_HEADERS;
+    char canon[ORIGIN_MAX];
+    if (origin_parse(origin_header, strlen(origin_header), canon)
+        != ORIGIN_VALID)
+        return ORIGIN_DENY_ORIGIN;
+    if (own && !strcmp(canon, own))
+        return ORIGIN_GRANT_OWN;
+    for (unsigned i = 0; i < nlisted; i++)
+        if (!strcmp(canon, listed[i]))
+            return ORIGIN_GRANT_LISTED;
+    return ORIGIN_DENY_ORIGIN;
+}

@@ -16,7 +16,7 @@ CC        ?= cc
 WARN       = -Wall -Wextra -Werror
 # The module's httpd-facing files, compiled by apxs with httpd's headers.
 MODULE_SRC = mod_authz_policy.c deny.c hidden.c attrs.c network.c datafile.c \
-             geoip.c
+             geoip.c origin.c
 HEADERS    = policy.h datafile.h geoip.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR

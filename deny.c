@@ -55,7 +55,7 @@ static const char *comma_list(apr_pool_t *p, const policy_require *req)
 static const char *full_message(apr_pool_t *p, policy_reason reason,
                                 const policy_require *req)
 {
-    if (!req)
+    if (!req || !req->nvalues)          /* Require same-origin alone */
         return reason_table[reason].message;
     const char *list = comma_list(p, req);
     switch (reason) {

@@ -407,6 +407,9 @@ static int reason_status_valid(int reason, int status)
     return status == 403 || status == 404 || status == 451;
 }
 
+static const char *reason_arg(cmd_parms *cmd, const char *directive,
+                              const char *arg, int *reason);
+
 static const char *set_deny_status(cmd_parms *cmd, void *dirv, int argc,
                                    char *const argv[])
 {
@@ -431,11 +434,11 @@ static const char *set_deny_status(cmd_parms *cmd, void *dirv, int argc,
             return "AuthzPolicyDenyStatus: no reason takes that status";
     }
     for (int a = 1; a < argc; a++) {
-        int reason = reason_by_name(argv[a]);
-        if (reason < 0)
-            return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: unknown "
-                                "reason '%s' (anonymous, role, plan, scope, "
-                                "region, iplist or other)", argv[a]);
+        int reason;
+        const char *err = reason_arg(cmd, "AuthzPolicyDenyStatus", argv[a],
+                                     &reason);
+        if (err)
+            return err;
         if (!reason_status_valid(reason, (int)status))
             return apr_psprintf(cmd->pool, "AuthzPolicyDenyStatus: %ld is "
                                 "not a valid status for reason '%s'%s",
@@ -482,11 +485,12 @@ static const char *reason_arg(cmd_parms *cmd, const char *directive,
                               const char *arg, int *reason)
 {
     *reason = reason_by_name(arg);
-    if (*reason < 0)
-        return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (anonymous, "
-                            "role, plan, scope, region, iplist or other)",
-                            directive, arg);
-    return NULL;
+    if (*reason >= 0)
+        return NULL;
+    char names[256];
+    reason_name_list(names, sizeof names);
+    return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (%s)", directive,
+                        arg, names);
 }
 
 static const char *set_message(cmd_parms *cmd, void *dirv, const char *r,
@@ -663,7 +667,7 @@ static apr_array_header_t *pending_checks;  /* NULL once configured */
 
 /* Whether a grant of this line denies: an odd number of `not` and
  * <RequireNone> between it and the top. */
-static int effective_negation(const cmd_parms *cmd)
+int policy_require_negated(const cmd_parms *cmd)
 {
     const ap_directive_t *d = cmd->directive;
     int neg = 0;
@@ -741,7 +745,7 @@ static const char *parse_require(cmd_parms *cmd, const char *line,
 
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
     req->reason = reason;
-    req->negated = effective_negation(cmd);
+    req->negated = policy_require_negated(cmd);
     req->values = (const char **)vals->elts;
     req->nvalues = (unsigned)vals->nelts;
     req->required = apr_array_pstrcat(cmd->pool, vals, ' ');
@@ -1416,6 +1420,8 @@ static void register_hooks(apr_pool_t *p)
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "region",
                               AUTHZ_PROVIDER_VERSION, &provider_region,
                               AP_AUTH_INTERNAL_PER_CONF);
+
+    policy_origin_register(p);
 
     policy_deny_register(p);
     policy_hidden_register(p);

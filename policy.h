@@ -150,6 +150,13 @@ typedef struct {
 
 policy_request *policy_request_get(request_rec *r, int create);
 
+/* Whether a grant of the Require line being read denies: an odd number
+ * of `not` and <RequireNone> between it and the top. */
+int policy_require_negated(const cmd_parms *cmd);
+
+/* origin.c: registers Require same-origin. */
+void policy_origin_register(apr_pool_t *p);
+
 /* attrs.c: the user's values of an attribute, from every source; NULL on
  * a failure (logged): the caller answers 500. */
 const char *const *policy_attr_values(request_rec *r, policy_request *rq,

@@ -1,0 +1,105 @@
+/*
+ * origin: Require same-origin [ORIGIN ...], a check against cross-site
+ * request forgery (SPEC section 10) that needs no user.
+ *
+ * The listed origins are parsed once, when the Require line is read, into
+ * the canonical form of pure/origin.c; one that is no origin stops the
+ * configuration with its name.  At request time the rule of origin_decide
+ * is applied to the method, Sec-Fetch-Site, Origin and the request's own
+ * origin: the scheme, host and port this server sees for the request
+ * (ap_http_scheme, ap_get_server_name_for_url, ap_get_server_port), which
+ * is what a browser puts in Origin when the page came from this server
+ * under the name the client used.  docs/same-origin.md says how a
+ * TLS-terminating proxy, mod_remoteip and UseCanonicalName bear on it.
+ */
+#include "policy.h"
+#include "origin.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"     /* ap_register_auth_provider */
+
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+static const char *parse_same_origin(cmd_parms *cmd, const char *line,
+                                     const void **parsed)
+{
+    apr_array_header_t *vals = apr_array_make(cmd->pool, 2, sizeof(char *));
+    const char *required = "same-origin";
+    const char *t = line, *w;
+    while (*(w = ap_getword_conf(cmd->temp_pool, &t))) {
+        char canon[ORIGIN_MAX];
+        origin_kind kind = origin_parse(w, strlen(w), canon);
+        if (kind != ORIGIN_VALID)
+            return apr_psprintf(cmd->pool, "Require same-origin: '%s' is not "
+                                "an origin (scheme://host[:port], no path, "
+                                "no trailing slash)%s", w,
+                                kind == ORIGIN_NULL
+                                ? ": null is sent by sandboxed and privacy-"
+                                  "sensitive documents of any site and "
+                                  "cannot be trusted" : "");
+        APR_ARRAY_PUSH(vals, const char *) = apr_pstrdup(cmd->pool, canon);
+        required = apr_pstrcat(cmd->pool, required, " ", canon, NULL);
+    }
+    policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
+    req->reason = REASON_ORIGIN;
+    req->negated = policy_require_negated(cmd);
+    req->values = (const char **)vals->elts;
+    req->nvalues = (unsigned)vals->nelts;
+    req->required = req->negated
+                    ? apr_pstrcat(cmd->pool, "not ", required, NULL)
+                    : required;
+    *parsed = req;
+    return NULL;
+}
+
+/* The request's own origin in canonical form, or NULL when the host it
+ * was sent to is no origin's host (the Origin header then matches only a
+ * listed origin). */
+static const char *own_origin(request_rec *r)
+{
+    const char *serialised = apr_psprintf(r->pool, "%s://%s:%u",
+                                          ap_http_scheme(r),
+                                          ap_get_server_name_for_url(r),
+                                          (unsigned)ap_get_server_port(r));
+    char *canon = apr_palloc(r->pool, ORIGIN_MAX);
+    return origin_parse(serialised, strlen(serialised), canon) == ORIGIN_VALID
+           ? canon : NULL;
+}
+
+static authz_status check_same_origin(request_rec *r, const char *line,
+                                      const void *parsed)
+{
+    (void)line;
+    const policy_require *req = parsed;
+    policy_request *rq = policy_request_get(r, 1);
+    rq->took_part = 1;
+    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    /* the own origin only matters where the Origin header decides */
+    const char *own = origin && !fetch_site ? own_origin(r) : NULL;
+    origin_verdict v = origin_decide(r->method, fetch_site, origin, own,
+                                     req->values, req->nvalues);
+    int granted = ORIGIN_VERDICT_GRANTS(v);
+    if (granted == req->negated)     /* this check points to a denial */
+        rq->vote = req;
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s: %s (Origin "
+                  "%s, own origin %s)", req->required, origin_verdict_text(v),
+                  origin ? ap_escape_logitem(r->pool, origin) : "-",
+                  own ? own : "-");
+    return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
+}
+
+static const authz_provider provider_same_origin = {
+    check_same_origin, parse_same_origin
+};
+
+void policy_origin_register(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "same-origin",
+                              AUTHZ_PROVIDER_VERSION, &provider_same_origin,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}

@@ -198,6 +198,24 @@ void policy_log_denial(request_rec *r, policy_request *rq, int status)
     rq->denial_log = NULL;              /* once */
 }
 
+/* On a forward proxy ap_die() answers 401 as 407 (proxy authentication):
+ * the status the client is sent. */
+static int status_sent(const request_rec *r, int status)
+{
+    return status == HTTP_UNAUTHORIZED && r->proxyreq == PROXYREQ_PROXY
+           ? HTTP_PROXY_AUTHENTICATION_REQUIRED : status;
+}
+
+/* ap_die() looks up the custom response of the status it is given, and
+ * ap_send_error_response() that of the status sent: on a forward proxy
+ * (401 sent as 407) the response is set for both. */
+static void custom_response(request_rec *r, int status, const char *text)
+{
+    ap_custom_response(r, status, text);
+    if (status_sent(r, status) != status)
+        ap_custom_response(r, status_sent(r, status), text);
+}
+
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
@@ -214,8 +232,9 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
         apr_table_unset(r->err_headers_out, "WWW-Authenticate");
         apr_table_unset(r->err_headers_out, "Proxy-Authenticate");
     }
-    record(r, rq, reason, req, status);
-    rq->denial_status = status;
+    int sent = status_sent(r, status);
+    record(r, rq, reason, req, sent);
+    rq->denial_status = sent;
     rq->body_format = FORMAT_UNSET;
 
     if (status == HTTP_NOT_FOUND) {
@@ -254,12 +273,17 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
     const char *body;
     if (format == FORMAT_HTML) {
         if (d->errordoc[reason]) {
-            ap_custom_response(r, status, d->errordoc[reason]);
+            custom_response(r, status, d->errordoc[reason]);
             return status;
         }
-        if (ap_response_code_string(r, ap_index_of_response(status)))
-            return status;              /* the server's ErrorDocument */
-        const char *title = ap_get_status_line(status);
+        const char *server_doc =        /* the server's ErrorDocument */
+            ap_response_code_string(r, ap_index_of_response(sent));
+        if (server_doc) {
+            if (sent != status)         /* ap_die() redirects by 401's */
+                ap_custom_response(r, status, server_doc + (*server_doc == '"'));
+            return status;
+        }
+        const char *title = ap_get_status_line(sent);
         body = apr_pstrcat(r->pool,
                            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                            "<title>", title, "</title></head>\n<body>\n<h1>",
@@ -295,13 +319,13 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason)
                             "\"detail\": %s, \"error\": %s}\n",
                             json_str(r->pool, d->documentation
                                      ? d->documentation : "about:blank"),
-                            json_str(r->pool, ap_get_status_line(status) + 4),
-                            status, json_str(r->pool, message),
+                            json_str(r->pool, ap_get_status_line(sent) + 4),
+                            sent, json_str(r->pool, message),
                             json_str(r->pool, code));
     }
     /* A text custom response: ap_custom_response() marks it as text (our
      * bodies start with '<' or '{', never with '/'). */
-    ap_custom_response(r, status, body);
+    custom_response(r, status, body);
     rq->body_format = format;
     return status;
 }

@@ -202,21 +202,21 @@ is send_req(POST => '/so/hidden/', 'Sec-Fetch-Site' => 'same-origin')->code, 200
 
 # variables and the log line
 my $size = error_log_size();
-$r = send_req(POST => '/so/plain/?so-log-1', 'Sec-Fetch-Site' => 'cross-site');
+$r = send_req(POST => "/so/plain/?so-$$-log-1", 'Sec-Fetch-Site' => 'cross-site');
 is $r->code, 403, 'a denial to log';
-my $line = access_log_line('so-log-1');
+my $line = access_log_line("so-$$-log-1");
 like $line, qr{ 403 reason=origin required=same-origin status=403$},
     'AUTHZ_POLICY_REASON, _REQUIRED and _STATUS';
-$r = send_req(POST => '/so/listed/?so-log-2', Origin => 'https://evil.example');
-like access_log_line('so-log-2'),
+$r = send_req(POST => "/so/listed/?so-$$-log-2", Origin => 'https://evil.example');
+like access_log_line("so-$$-log-2"),
     qr{ 403 reason=origin required=same-origin https://app\.example\.com http://\[::1\]:8080 status=403$},
     'REQUIRED lists the trusted origins in canonical form';
 my $log = wait_for(5, sub { my $s = error_log_since($size);
                             $s =~ /denied: reason="origin"/ ? $s : '' });
 like $log, qr{denied: reason="origin" required="same-origin" user=- client="127\.0\.0\.1" region=- status="403" uri="/so/plain/"},
     'the denial log line';
-$r = send_req(POST => '/so/plain/?so-log-3', Origin => $own);
-like access_log_line('so-log-3'), qr{ 200 reason=- required=- status=-$},
+$r = send_req(POST => "/so/plain/?so-$$-log-3", Origin => $own);
+like access_log_line("so-$$-log-3"), qr{ 200 reason=- required=- status=-$},
     'a grant sets no variables';
 
 # --- the module takes part: its answer, not Apache's ---------------------------

@@ -12,7 +12,7 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 
-plan tests => 72;
+plan tests => 75;
 
 my $hostport = Apache::TestRequest::hostport();
 my $own = "http://$hostport";
@@ -192,7 +192,15 @@ is_deeply decode($r->content),
 $r = send_req(POST => '/so/mapped/', 'Sec-Fetch-Site' => 'cross-site');
 like $r->content, qr{<p>Forms must be posted from this site\.</p>}, '... in HTML too';
 
-my $missing = send_req(POST => '/so/hidden/no-such-thing');
+$r = send_req(POST => '/so/errdoc/', 'Sec-Fetch-Site' => 'cross-site');
+is $r->code, 403, 'AuthzPolicyErrorDocument origin "text": 403';
+is $r->content, 'Please post from our own pages.', '... the text';
+$r = send_req(POST => '/so/none/', 'Sec-Fetch-Site' => 'cross-site',
+              Accept => 'application/json');
+is_deeply decode($r->content),
+    { error => 'forbidden', message => 'You are not allowed to access this resource.' },
+    'AuthzPolicyErrorDetail none: forbidden, the generic message';
+
 $r = send_req(POST => '/so/hidden/', 'Sec-Fetch-Site' => 'cross-site');
 is $r->code, 404, 'AuthzPolicyDenyStatus 404 origin: 404';
 unlike $r->content, qr/another site|cross_origin/, '... saying nothing of the reason';

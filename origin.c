@@ -61,12 +61,9 @@ static const char *parse_same_origin(cmd_parms *cmd, const char *line,
  * listed origin). */
 static const char *own_origin(request_rec *r)
 {
-    const char *serialised = apr_psprintf(r->pool, "%s://%s:%u",
-                                          ap_http_scheme(r),
-                                          ap_get_server_name_for_url(r),
-                                          (unsigned)ap_get_server_port(r));
     char *canon = apr_palloc(r->pool, ORIGIN_MAX);
-    return origin_parse(serialised, strlen(serialised), canon) == ORIGIN_VALID
+    return origin_make(ap_http_scheme(r), ap_get_server_name_for_url(r),
+                       ap_get_server_port(r), canon) == ORIGIN_VALID
            ? canon : NULL;
 }
 

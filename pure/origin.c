@@ -44,7 +44,8 @@ static size_t ipv6_literal(const char *s, size_t len, char *out)
 {
     char text[INET6_ADDRSTRLEN];
     unsigned char a[16];
-    if (len < 4 || len - 2 >= sizeof text || memchr(s, '\0', len))
+    if (len < 4 || len - 2 >= sizeof text || s[len - 1] != ']'
+        || memchr(s, '\0', len))
         return 0;
     memcpy(text, s + 1, len - 2);
     text[len - 2] = '\0';
@@ -117,23 +118,72 @@ static long parse_port(const char *s, size_t len)
     return port;
 }
 
+/* The scheme at the start of s (len bytes), lower-cased into scheme:
+ * ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).  Its length; 0 if none. */
+static size_t parse_scheme(const char *s, size_t len,
+                           char scheme[ORIGIN_SCHEME_MAX + 1])
+{
+    size_t i = 0;
+    if (len == 0 || !is_alpha(s[0]))
+        return 0;
+    while (i < len && i <= ORIGIN_SCHEME_MAX
+           && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-'
+               || s[i] == '.')) {
+        scheme[i] = lower(s[i]);
+        i++;
+    }
+    if (i > ORIGIN_SCHEME_MAX)
+        return 0;
+    scheme[i] = '\0';
+    return i;
+}
+
+/* The canonical form of the host host[0..len): a bracketed IPv6 literal
+ * or a name.  Its length; 0 if it is neither. */
+static size_t canonical_host(const char *host, size_t len, char *out)
+{
+    if (len == 0)
+        return 0;
+    return host[0] == '[' ? ipv6_literal(host, len, out)
+                          : name_host(host, len, out);
+}
+
+/* Writes scheme "://" host [ ":" port ] to out, the port left out when
+ * there is none (-1) or it is the scheme's default.  Without snprintf:
+ * this runs for every request that Require same-origin compares. */
+static void serialise(char out[ORIGIN_MAX], const char *scheme,
+                      size_t scheme_len, const char *host, size_t host_len,
+                      long port)
+{
+    size_t n = 0;
+    memcpy(out, scheme, scheme_len);
+    n += scheme_len;
+    memcpy(out + n, "://", 3);
+    n += 3;
+    memcpy(out + n, host, host_len);
+    n += host_len;
+    if (port >= 0 && port != default_port(scheme)) {
+        char digits[6];
+        int d = 0;
+        do {
+            digits[d++] = (char)('0' + port % 10);
+            port /= 10;
+        } while (port);
+        out[n++] = ':';
+        while (d)
+            out[n++] = digits[--d];
+    }
+    out[n] = '\0';
+}
+
 origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
 {
     if (len == 4 && !strncasecmp(s, "null", 4))
         return ORIGIN_NULL;
-    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
-    size_t i = 0;
-    if (len == 0 || !is_alpha(s[0]))
-        return ORIGIN_INVALID;
-    while (i < len && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+'
-                       || s[i] == '-' || s[i] == '.'))
-        i++;
-    if (i > ORIGIN_SCHEME_MAX || len - i < 3 || memcmp(s + i, "://", 3))
-        return ORIGIN_INVALID;
     char scheme[ORIGIN_SCHEME_MAX + 1];
-    for (size_t k = 0; k < i; k++)
-        scheme[k] = lower(s[k]);
-    scheme[i] = '\0';
+    size_t i = parse_scheme(s, len, scheme);
+    if (i == 0 || len - i < 3 || memcmp(s + i, "://", 3))
+        return ORIGIN_INVALID;
 
     const char *host = s + i + 3;
     size_t rest = len - i - 3, host_len;
@@ -146,9 +196,8 @@ origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
         host_len = colon ? (size_t)(colon - host) : rest;
     }
     char canon_host[ORIGIN_HOST_MAX + 1];
-    if (host_len == 0
-        || !(host[0] == '[' ? ipv6_literal(host, host_len, canon_host)
-                            : name_host(host, host_len, canon_host)))
+    size_t canon_len = canonical_host(host, host_len, canon_host);
+    if (canon_len == 0)
         return ORIGIN_INVALID;
 
     long port = -1;
@@ -159,10 +208,22 @@ origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
         if (port < -1)
             return ORIGIN_INVALID;
     }
-    if (port == -1 || port == default_port(scheme))
-        snprintf(out, ORIGIN_MAX, "%s://%s", scheme, canon_host);
-    else
-        snprintf(out, ORIGIN_MAX, "%s://%s:%ld", scheme, canon_host, port);
+    serialise(out, scheme, i, canon_host, canon_len, port);
+    return ORIGIN_VALID;
+}
+
+origin_kind origin_make(const char *scheme, const char *host, long port,
+                        char out[ORIGIN_MAX])
+{
+    char canon_scheme[ORIGIN_SCHEME_MAX + 1], canon_host[ORIGIN_HOST_MAX + 1];
+    size_t scheme_len = strlen(scheme);
+    if (parse_scheme(scheme, scheme_len, canon_scheme) != scheme_len
+        || scheme_len == 0 || port < 0 || port > 65535)
+        return ORIGIN_INVALID;
+    size_t host_len = canonical_host(host, strlen(host), canon_host);
+    if (host_len == 0)
+        return ORIGIN_INVALID;
+    serialise(out, canon_scheme, scheme_len, canon_host, host_len, port);
     return ORIGIN_VALID;
 }
 

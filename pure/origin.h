@@ -32,6 +32,12 @@ typedef enum {
  * canonical form, NUL-terminated, to out. */
 origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX]);
 
+/* The canonical origin of a scheme, a host (a name, or an IPv6 literal in
+ * brackets) and a port, as a server knows its own; the port is left out
+ * when it is the scheme's default. */
+origin_kind origin_make(const char *scheme, const char *host, long port,
+                        char out[ORIGIN_MAX]);
+
 /* Whether a request method changes nothing by definition (GET, HEAD,
  * OPTIONS, exactly so written: methods are case-sensitive). */
 int origin_safe_method(const char *method);

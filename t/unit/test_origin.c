@@ -96,8 +96,39 @@ static void parsing(void)
           "a 33-byte scheme is not");
     CHECK(origin_parse("http://a.example\0x", 18, out) == ORIGIN_INVALID,
           "a NUL byte inside is outside the grammar");
-    CHECK(origin_parse("http://[::1\0:2]", 16, out) == ORIGIN_INVALID,
+    CHECK(origin_parse("http://[::1\0:2]", 15, out) == ORIGIN_INVALID,
           "... in an IPv6 literal too");
+}
+
+static void making(void)
+{
+    char out[ORIGIN_MAX];
+    CHECK(origin_make("HTTP", "Example.COM", 80, out) == ORIGIN_VALID
+          && !strcmp(out, "http://example.com"), "make: default port left out");
+    CHECK(origin_make("https", "a.example", 8443, out) == ORIGIN_VALID
+          && !strcmp(out, "https://a.example:8443"), "make: other port kept");
+    CHECK(origin_make("http", "[0::1]", 8080, out) == ORIGIN_VALID
+          && !strcmp(out, "http://[::1]:8080"), "make: an IPv6 literal");
+    CHECK(origin_make("http", "a.example", 0, out) == ORIGIN_VALID
+          && !strcmp(out, "http://a.example:0"), "make: port 0 is a port");
+    CHECK(origin_make("http", "a.example", 65536, out) == ORIGIN_INVALID,
+          "make: no port above 65535");
+    CHECK(origin_make("http", "a.example", -1, out) == ORIGIN_INVALID,
+          "make: no negative port");
+    CHECK(origin_make("http", "a example", 80, out) == ORIGIN_INVALID,
+          "make: a host with a space is none");
+    CHECK(origin_make("http", "", 80, out) == ORIGIN_INVALID,
+          "make: an empty host is none");
+    CHECK(origin_make("http", "[::1", 80, out) == ORIGIN_INVALID
+          && origin_make("http", "[::1]x", 80, out) == ORIGIN_INVALID,
+          "make: a broken IPv6 literal is none");
+    CHECK(origin_make("ht tp", "a.example", 80, out) == ORIGIN_INVALID
+          && origin_make("", "a.example", 80, out) == ORIGIN_INVALID,
+          "make: a broken scheme is none");
+    char a[ORIGIN_MAX], b[ORIGIN_MAX];
+    CHECK(origin_make("https", "App.Example.com", 443, a) == ORIGIN_VALID
+          && origin_parse("https://app.example.com", 23, b) == ORIGIN_VALID
+          && !strcmp(a, b), "make and parse agree");
 }
 
 static const char *const listed[] = { "https://app.example.com",
@@ -163,6 +194,7 @@ static void deciding(void)
 int main(void)
 {
     parsing();
+    making();
     deciding();
     return UNIT_DONE();
 }

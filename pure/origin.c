@@ -1,39 +1,55 @@
 /*
  * origin: parsing and comparing web origins; Require same-origin's rule.
+ *
+ * Origins are written straight into the caller's buffer, byte by byte
+ * with bitmaps of the allowed characters: Require same-origin makes one
+ * from the request and parses the Origin header on every request it
+ * compares, and that should cost little next to the request itself.
  */
 #include "origin.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-static int is_alpha(char c)
+/* Whether c is in the set of 128 ASCII bits. */
+static int in_set(const uint64_t set[2], unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    return c < 128 && (set[c >> 6] >> (c & 63) & 1);
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static const uint64_t scheme_chars[2] = { 0x03FF680000000000ull,
+                                          0x07FFFFFE07FFFFFEull };
+/* RFC 3986 unreserved: ALPHA DIGIT "-" "." "_" "~" (browsers send names
+ * in ASCII, IDNs as punycode) */
+static const uint64_t host_chars[2] = { 0x03FF600000000000ull,
+                                        0x47FFFFFE87FFFFFEull };
 
 static char lower(char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    return (unsigned char)(c - 'A') < 26 ? (char)(c | 0x20) : c;
 }
 
-/* The schemes whose default port is left out (the URL standard's special
- * schemes that have one); -1 for the others. */
-static long default_port(const char *scheme)
+/* The default port of a (lower-case) scheme of len bytes, for the URL
+ * standard's special schemes that have one; -1 for the others. */
+static long default_port(const char *scheme, size_t len)
 {
-    if (!strcmp(scheme, "http") || !strcmp(scheme, "ws"))
-        return 80;
-    if (!strcmp(scheme, "https") || !strcmp(scheme, "wss"))
-        return 443;
-    if (!strcmp(scheme, "ftp"))
-        return 21;
-    return -1;
+    switch (len) {
+    case 2:
+        return memcmp(scheme, "ws", 2) ? -1 : 80;
+    case 3:
+        return !memcmp(scheme, "wss", 3) ? 443
+               : !memcmp(scheme, "ftp", 3) ? 21 : -1;
+    case 4:
+        return memcmp(scheme, "http", 4) ? -1 : 80;
+    case 5:
+        return memcmp(scheme, "https", 5) ? -1 : 443;
+    default:
+        return -1;
+    }
 }
 
 /* The bracketed IPv6 literal s[0..len) (brackets included), written as
@@ -84,20 +100,16 @@ static size_t ipv6_literal(const char *s, size_t len, char *out)
     return n;
 }
 
-/* A host that is a name or an IPv4 address: RFC 3986's unreserved
- * characters only (browsers send names in ASCII, IDNs as punycode). */
+/* A host that is a name or an IPv4 address, lower-cased into out. */
 static size_t name_host(const char *s, size_t len, char *out)
 {
     if (len == 0 || len > ORIGIN_HOST_MAX)
         return 0;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_'
-            && c != '~')
+        if (!in_set(host_chars, (unsigned char)s[i]))
             return 0;
-        out[i] = lower(c);
+        out[i] = lower(s[i]);
     }
-    out[len] = '\0';
     return len;
 }
 
@@ -109,7 +121,7 @@ static long parse_port(const char *s, size_t len)
         return -1;
     long port = 0;
     for (size_t i = 0; i < len; i++) {
-        if (!is_digit(s[i]))
+        if ((unsigned char)(s[i] - '0') > 9)
             return -2;
         port = port * 10 + (s[i] - '0');
         if (port > 65535)
@@ -118,29 +130,25 @@ static long parse_port(const char *s, size_t len)
     return port;
 }
 
-/* The scheme at the start of s (len bytes), lower-cased into scheme:
- * ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).  Its length; 0 if none. */
-static size_t parse_scheme(const char *s, size_t len,
-                           char scheme[ORIGIN_SCHEME_MAX + 1])
+/* The scheme at the start of s (len bytes), lower-cased into out; its
+ * length, 0 if there is none. */
+static size_t put_scheme(const char *s, size_t len, char *out)
 {
     size_t i = 0;
-    if (len == 0 || !is_alpha(s[0]))
+    if (len == 0 || (unsigned char)((s[0] | 0x20) - 'a') >= 26)
         return 0;
-    while (i < len && i <= ORIGIN_SCHEME_MAX
-           && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '+' || s[i] == '-'
-               || s[i] == '.')) {
-        scheme[i] = lower(s[i]);
+    while (i < len && in_set(scheme_chars, (unsigned char)s[i])) {
+        if (i == ORIGIN_SCHEME_MAX)
+            return 0;
+        out[i] = lower(s[i]);
         i++;
     }
-    if (i > ORIGIN_SCHEME_MAX)
-        return 0;
-    scheme[i] = '\0';
     return i;
 }
 
-/* The canonical form of the host host[0..len): a bracketed IPv6 literal
- * or a name.  Its length; 0 if it is neither. */
-static size_t canonical_host(const char *host, size_t len, char *out)
+/* The canonical host of host[0..len) written to out: a bracketed IPv6
+ * literal or a name.  Its length; 0 if it is neither. */
+static size_t put_host(const char *host, size_t len, char *out)
 {
     if (len == 0)
         return 0;
@@ -148,21 +156,12 @@ static size_t canonical_host(const char *host, size_t len, char *out)
                           : name_host(host, len, out);
 }
 
-/* Writes scheme "://" host [ ":" port ] to out, the port left out when
- * there is none (-1) or it is the scheme's default.  Without snprintf:
- * this runs for every request that Require same-origin compares. */
-static void serialise(char out[ORIGIN_MAX], const char *scheme,
-                      size_t scheme_len, const char *host, size_t host_len,
-                      long port)
+/* Ends the origin whose scheme (scheme_len bytes) and host fill out[0..n)
+ * with ":port", unless there is none (-1) or it is the scheme's default,
+ * and a NUL. */
+static void put_port(char *out, size_t n, size_t scheme_len, long port)
 {
-    size_t n = 0;
-    memcpy(out, scheme, scheme_len);
-    n += scheme_len;
-    memcpy(out + n, "://", 3);
-    n += 3;
-    memcpy(out + n, host, host_len);
-    n += host_len;
-    if (port >= 0 && port != default_port(scheme)) {
+    if (port >= 0 && port != default_port(out, scheme_len)) {
         char digits[6];
         int d = 0;
         do {
@@ -180,10 +179,10 @@ origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
 {
     if (len == 4 && !strncasecmp(s, "null", 4))
         return ORIGIN_NULL;
-    char scheme[ORIGIN_SCHEME_MAX + 1];
-    size_t i = parse_scheme(s, len, scheme);
+    size_t i = put_scheme(s, len, out);
     if (i == 0 || len - i < 3 || memcmp(s + i, "://", 3))
         return ORIGIN_INVALID;
+    memcpy(out + i, "://", 3);
 
     const char *host = s + i + 3;
     size_t rest = len - i - 3, host_len;
@@ -195,8 +194,7 @@ origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
         const char *colon = memchr(host, ':', rest);
         host_len = colon ? (size_t)(colon - host) : rest;
     }
-    char canon_host[ORIGIN_HOST_MAX + 1];
-    size_t canon_len = canonical_host(host, host_len, canon_host);
+    size_t canon_len = put_host(host, host_len, out + i + 3);
     if (canon_len == 0)
         return ORIGIN_INVALID;
 
@@ -208,22 +206,22 @@ origin_kind origin_parse(const char *s, size_t len, char out[ORIGIN_MAX])
         if (port < -1)
             return ORIGIN_INVALID;
     }
-    serialise(out, scheme, i, canon_host, canon_len, port);
+    put_port(out, i + 3 + canon_len, i, port);
     return ORIGIN_VALID;
 }
 
 origin_kind origin_make(const char *scheme, const char *host, long port,
                         char out[ORIGIN_MAX])
 {
-    char canon_scheme[ORIGIN_SCHEME_MAX + 1], canon_host[ORIGIN_HOST_MAX + 1];
     size_t scheme_len = strlen(scheme);
-    if (parse_scheme(scheme, scheme_len, canon_scheme) != scheme_len
-        || scheme_len == 0 || port < 0 || port > 65535)
+    if (put_scheme(scheme, scheme_len, out) != scheme_len || scheme_len == 0
+        || port < 0 || port > 65535)
         return ORIGIN_INVALID;
-    size_t host_len = canonical_host(host, strlen(host), canon_host);
+    memcpy(out + scheme_len, "://", 3);
+    size_t host_len = put_host(host, strlen(host), out + scheme_len + 3);
     if (host_len == 0)
         return ORIGIN_INVALID;
-    serialise(out, canon_scheme, scheme_len, canon_host, host_len, port);
+    put_port(out, scheme_len + 3 + host_len, scheme_len, port);
     return ORIGIN_VALID;
 }
 

@@ -56,15 +56,77 @@ static const char *parse_same_origin(cmd_parms *cmd, const char *line,
     return NULL;
 }
 
+/* Browsers send the same Host and Origin on every request of a
+ * keep-alive connection: the origins of the last comparison are kept with
+ * the connection and made again only when what they come from changes.
+ * Fixed buffers: a connection that changes them on every request uses no
+ * more memory, and longer values are simply not kept. */
+typedef struct {
+    int own_set;
+    char scheme[16];
+    char host[ORIGIN_HOST_MAX + 3];
+    apr_port_t port;
+    int own_valid;
+    char own[ORIGIN_MAX];
+    int header_set;
+    char header[ORIGIN_MAX];
+    int header_valid;
+    char header_canon[ORIGIN_MAX];
+} origin_memo;
+
+static origin_memo *memo_get(conn_rec *c)
+{
+    origin_memo *m = ap_get_module_config(c->conn_config,
+                                          &authz_policy_module);
+    if (!m) {
+        m = apr_pcalloc(c->pool, sizeof *m);
+        ap_set_module_config(c->conn_config, &authz_policy_module, m);
+    }
+    return m;
+}
+
 /* The request's own origin in canonical form, or NULL when the host it
  * was sent to is no origin's host (the Origin header then matches only a
  * listed origin). */
-static const char *own_origin(request_rec *r)
+static const char *own_origin(request_rec *r, origin_memo *m)
 {
-    char *canon = apr_palloc(r->pool, ORIGIN_MAX);
-    return origin_make(ap_http_scheme(r), ap_get_server_name_for_url(r),
-                       ap_get_server_port(r), canon) == ORIGIN_VALID
-           ? canon : NULL;
+    const char *scheme = ap_http_scheme(r);
+    const char *host = ap_get_server_name_for_url(r);
+    apr_port_t port = ap_get_server_port(r);
+    if (m->own_set && m->port == port && !strcmp(m->scheme, scheme)
+        && !strcmp(m->host, host))
+        return m->own_valid ? m->own : NULL;
+    size_t scheme_len = strlen(scheme), host_len = strlen(host);
+    if (scheme_len >= sizeof m->scheme || host_len >= sizeof m->host) {
+        char *canon = apr_palloc(r->pool, ORIGIN_MAX);
+        return origin_make(scheme, host, port, canon) == ORIGIN_VALID
+               ? canon : NULL;
+    }
+    memcpy(m->scheme, scheme, scheme_len + 1);
+    memcpy(m->host, host, host_len + 1);
+    m->port = port;
+    m->own_valid = origin_make(scheme, host, port, m->own) == ORIGIN_VALID;
+    m->own_set = 1;
+    return m->own_valid ? m->own : NULL;
+}
+
+/* The Origin header's canonical form, or NULL when it is no origin. */
+static const char *header_origin(request_rec *r, origin_memo *m,
+                                 const char *header)
+{
+    if (m->header_set && !strcmp(m->header, header))
+        return m->header_valid ? m->header_canon : NULL;
+    size_t len = strlen(header);
+    if (len >= sizeof m->header) {
+        char *canon = apr_palloc(r->pool, ORIGIN_MAX);
+        return origin_parse(header, len, canon) == ORIGIN_VALID ? canon
+                                                                : NULL;
+    }
+    memcpy(m->header, header, len + 1);
+    m->header_valid = origin_parse(header, len, m->header_canon)
+                      == ORIGIN_VALID;
+    m->header_set = 1;
+    return m->header_valid ? m->header_canon : NULL;
 }
 
 static authz_status check_same_origin(request_rec *r, const char *line,
@@ -76,10 +138,19 @@ static authz_status check_same_origin(request_rec *r, const char *line,
     rq->took_part = 1;
     const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
     const char *origin = apr_table_get(r->headers_in, "Origin");
-    /* the own origin only matters where the Origin header decides */
-    const char *own = origin && !fetch_site ? own_origin(r) : NULL;
-    origin_verdict v = origin_decide(r->method, fetch_site, origin, own,
-                                     req->values, req->nvalues);
+    const char *own = NULL;
+    origin_verdict v;
+    if (origin && !fetch_site && !origin_safe_method(r->method)) {
+        /* the Origin header decides: origin_decide's last step */
+        origin_memo *m = memo_get(r->connection);
+        own = own_origin(r, m);
+        v = origin_compare(header_origin(r, m, origin), own, req->values,
+                           req->nvalues);
+    }
+    else {
+        v = origin_decide(r->method, fetch_site, origin, NULL, req->values,
+                          req->nvalues);
+    }
     int granted = ORIGIN_VERDICT_GRANTS(v);
     if (granted == req->negated)     /* this check points to a denial */
         rq->vote = req;

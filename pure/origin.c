@@ -262,13 +262,20 @@ origin_verdict origin_decide(const char *method, const char *fetch_site,
     if (!origin_header)
         return ORIGIN_GRANT_NO_HEADERS;
     char canon[ORIGIN_MAX];
-    if (origin_parse(origin_header, strlen(origin_header), canon)
-        != ORIGIN_VALID)
+    int valid = origin_parse(origin_header, strlen(origin_header), canon)
+                == ORIGIN_VALID;
+    return origin_compare(valid ? canon : NULL, own, listed, nlisted);
+}
+
+origin_verdict origin_compare(const char *origin, const char *own,
+                              const char *const *listed, unsigned nlisted)
+{
+    if (!origin)
         return ORIGIN_DENY_ORIGIN;
-    if (own && !strcmp(canon, own))
+    if (own && !strcmp(origin, own))
         return ORIGIN_GRANT_OWN;
     for (unsigned i = 0; i < nlisted; i++)
-        if (!strcmp(canon, listed[i]))
+        if (!strcmp(origin, listed[i]))
             return ORIGIN_GRANT_LISTED;
     return ORIGIN_DENY_ORIGIN;
 }

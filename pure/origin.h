@@ -66,4 +66,9 @@ origin_verdict origin_decide(const char *method, const char *fetch_site,
                              const char *origin_header, const char *own,
                              const char *const *listed, unsigned nlisted);
 
+/* The last step of origin_decide, for a caller that has the Origin
+ * header's canonical form already (NULL: it is no origin). */
+origin_verdict origin_compare(const char *origin, const char *own,
+                              const char *const *listed, unsigned nlisted);
+
 #endif

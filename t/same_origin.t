@@ -12,7 +12,7 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 
-plan tests => 75;
+plan tests => 76;
 
 my $hostport = Apache::TestRequest::hostport();
 my $own = "http://$hostport";
@@ -128,6 +128,35 @@ $r = send_req(POST => '/so/plain/', Origin => "$own, https://evil.example");
 is $r->code, 403, 'two origins: 403';
 $r = send_req(POST => '/so/plain/', 'Sec-Fetch-Site' => 'Same-Origin');
 is $r->code, 403, 'Sec-Fetch-Site in another case: not a value browsers send, 403';
+
+# one keep-alive connection: each request is judged by its own Host and
+# Origin, whatever the requests before it on the connection sent
+{
+    require IO::Socket::INET;
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 10)
+        or die "connect $hostport: $!";
+    my @asked = ([$hostport, $own, 200], [$hostport, 'https://evil.example', 403],
+                 [$hostport, $own, 200], ["www.$host:$port", $own, 403],
+                 ["www.$host:$port", "http://www.$host:$port", 200],
+                 [$hostport, "http://www.$host:$port", 403]);
+    my @got;
+    for my $a (@asked) {
+        my ($h, $o) = @$a;
+        print $sock "POST /so/plain/ HTTP/1.1\r\nHost: $h\r\nOrigin: $o\r\n"
+            . "Content-Type: application/x-www-form-urlencoded\r\n"
+            . "Content-Length: 3\r\n\r\na=1";
+        my $status = <$sock>;
+        my $len = 0;
+        while (defined(my $line = <$sock>)) {
+            last if $line eq "\r\n";
+            $len = $1 if $line =~ /^Content-Length: (\d+)/i;
+        }
+        read $sock, my $body, $len if $len;
+        push @got, $status && $status =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+    }
+    is "@got", join(' ', map { $_->[2] } @asked),
+        'one keep-alive connection: each request judged by its own Host and Origin';
+}
 
 # --- listed origins ------------------------------------------------------
 $r = send_req(POST => '/so/listed/', Origin => 'https://app.example.com');

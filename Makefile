@@ -19,14 +19,14 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
-             datafile_read.c cache.c attrs_ldap.c
+             datafile_read.c cache.c attrs_ldap.c origin.c
 HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs_ldap.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb userdb_parse iplist region negotiate escape policy_model \
-             geoip_region reason instant ldapdn
+             geoip_region reason instant ldapdn origin
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -187,7 +187,8 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason t/unit/test_instant t/unit/test_ldapdn
+             t/unit/test_reason t/unit/test_instant t/unit/test_ldapdn \
+             t/unit/test_origin
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
@@ -211,6 +212,8 @@ t/unit/test_reason: t/unit/test_reason.c pure/reason.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/reason.c
 t/unit/test_ldapdn: t/unit/test_ldapdn.c pure/ldapdn.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/ldapdn.c
+t/unit/test_origin: t/unit/test_origin.c pure/origin.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/origin.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -252,7 +255,7 @@ mutate: deps
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
 FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
-                ldapdn
+                ldapdn origin
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \

@@ -10,24 +10,16 @@
 #include "http_core.h"
 #include <apr_strings.h>
 
-/* "anonymous, role, ... or other": every reason, from its table. */
-static const char *reason_names(apr_pool_t *p)
-{
-    const char *list = reason_table[0].name;
-    for (int i = 1; i < REASON_COUNT; i++)
-        list = apr_pstrcat(p, list, i == REASON_COUNT - 1 ? " or " : ", ",
-                           reason_table[i].name, NULL);
-    return list;
-}
-
 static const char *reason_arg(cmd_parms *cmd, const char *directive,
                               const char *arg, int *reason)
 {
     *reason = reason_by_name(arg);
-    if (*reason < 0)
-        return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (%s)",
-                            directive, arg, reason_names(cmd->pool));
-    return NULL;
+    if (*reason >= 0)
+        return NULL;
+    char names[256];                /* "anonymous, role, ... or other" */
+    reason_name_list(names, sizeof names);
+    return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (%s)",
+                        directive, arg, names);
 }
 
 static int reason_status_valid(int reason, int status)

@@ -56,7 +56,7 @@ static const char *comma_list(apr_pool_t *p, const policy_require *req)
 static const char *full_message(apr_pool_t *p, policy_reason reason,
                                 const policy_require *req)
 {
-    if (!req)
+    if (!req || !req->nvalues)          /* Require same-origin alone */
         return reason_table[reason].message;
     const char *list = comma_list(p, req);
     switch (reason) {
@@ -134,12 +134,30 @@ static void bearer_challenge(request_rec *r, const policy_require *req)
                                 " scope=\"%s\"", scopes));
 }
 
+/* On a forward proxy ap_die() answers 401 as 407 (proxy authentication):
+ * the status the client is sent. */
+static int status_sent(const request_rec *r, int status)
+{
+    return status == HTTP_UNAUTHORIZED && r->proxyreq == PROXYREQ_PROXY
+           ? HTTP_PROXY_AUTHENTICATION_REQUIRED : status;
+}
+
+/* ap_die() looks up the custom response of the status it is given, and
+ * ap_send_error_response() that of the status sent: on a forward proxy
+ * (401 sent as 407) the response is set for both. */
+static void custom_response(request_rec *r, int status, const char *text)
+{
+    ap_custom_response(r, status, text);
+    if (status_sent(r, status) != status)
+        ap_custom_response(r, status_sent(r, status), text);
+}
+
 /* The page for browsers: the status, the message, and the configured
  * links. */
 static const char *html_body(request_rec *r, const policy_dir_conf *d,
                              int status, const char *message)
 {
-    const char *title = ap_get_status_line(status);
+    const char *title = ap_get_status_line(status_sent(r, status));
     return apr_pstrcat(r->pool,
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         "<title>", title, "</title></head>\n<body>\n<h1>", title + 4,
@@ -178,8 +196,10 @@ static const char *problem_body(request_rec *r, const policy_dir_conf *d,
                         "\"detail\": %s, \"error\": %s}\n",
                         json_str(r->pool, d->documentation
                                  ? d->documentation : "about:blank"),
-                        json_str(r->pool, ap_get_status_line(status) + 4),
-                        status, json_str(r->pool, message),
+                        json_str(r->pool,
+                                 ap_get_status_line(status_sent(r, status))
+                                 + 4),
+                        status_sent(r, status), json_str(r->pool, message),
                         json_str(r->pool, code));
 }
 
@@ -204,11 +224,18 @@ static int answer_with_body(request_rec *r, policy_request *rq,
     const char *body;
     if (format == FORMAT_HTML) {
         if (d->errordoc[reason]) {
-            ap_custom_response(r, status, d->errordoc[reason]);
+            custom_response(r, status, d->errordoc[reason]);
             return status;
         }
-        if (ap_response_code_string(r, ap_index_of_response(status)))
-            return status;              /* the server's ErrorDocument */
+        int sent = status_sent(r, status);
+        const char *server_doc =        /* the server's ErrorDocument */
+            ap_response_code_string(r, ap_index_of_response(sent));
+        if (server_doc) {
+            if (sent != status)         /* ap_die() redirects by 401's */
+                ap_custom_response(r, status,
+                                   server_doc + (*server_doc == '"'));
+            return status;
+        }
         body = html_body(r, d, status, message);
     }
     else if (format == FORMAT_JSON) {
@@ -219,7 +246,7 @@ static int answer_with_body(request_rec *r, policy_request *rq,
     }
     /* A text custom response: ap_custom_response() marks it as text (our
      * bodies start with '<' or '{', never with '/'). */
-    ap_custom_response(r, status, body);
+    custom_response(r, status, body);
     rq->body_format = format;
     return status;
 }
@@ -236,8 +263,8 @@ int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
     int status = failed ? HTTP_INTERNAL_SERVER_ERROR
-                 : d->status[reason] ? d->status[reason]
-                 : reason_table[reason].default_status;
+                 : status_sent(r, d->status[reason] ? d->status[reason]
+                                  : reason_table[reason].default_status);
     drop_challenge(r);               /* the request goes on */
     policy_decision_record(r, rq, 1, reason, blamed, status);
     rq->reported = 1;
@@ -256,8 +283,9 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason,
      * or mod_authz_core added goes for any other answer. */
     if (status != HTTP_UNAUTHORIZED)
         drop_challenge(r);
-    policy_decision_record(r, rq, 0, reason, blamed, status);
-    rq->denial_status = status;
+    int sent = status_sent(r, status);
+    policy_decision_record(r, rq, 0, reason, blamed, sent);
+    rq->denial_status = sent;
     rq->body_format = FORMAT_UNSET;
 
     if (status == HTTP_NOT_FOUND) {

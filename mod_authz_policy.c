@@ -12,6 +12,7 @@
  *                 whole configuration
  *   attrs.c       a user's roles, plan and scopes, and their checks
  *   network.c     Require iplist and region, and a client's region
+ *   origin.c      Require same-origin (CSRF)
  *   takeover.c    how denials reach this module (it runs the access
  *                 phases' hook chains: read its header)
  *   deny.c        the answer to a denied request; decision_log.c the
@@ -135,6 +136,25 @@ static const authz_provider authz_region_provider = {
     &region_parse_config,
 };
 
+static authz_status same_origin_check_authorization(
+    request_rec *r, const char *require_line, const void *parsed_require_line)
+{
+    (void)require_line;
+    return policy_check_same_origin(r, parsed_require_line);
+}
+
+static const char *same_origin_parse_config(cmd_parms *cmd,
+                                            const char *require_line,
+                                            const void **parsed_require_line)
+{
+    return policy_same_origin_parse(cmd, require_line, parsed_require_line);
+}
+
+static const authz_provider authz_same_origin_provider = {
+    &same_origin_check_authorization,
+    &same_origin_parse_config,
+};
+
 /* ------------------------------------------------------------------ */
 /* Start-up and the server's life                                      */
 
@@ -239,6 +259,10 @@ static void register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "region",
                               AUTHZ_PROVIDER_VERSION, &authz_region_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "same-origin",
+                              AUTHZ_PROVIDER_VERSION,
+                              &authz_same_origin_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
 
     policy_shadow_init();

@@ -175,6 +175,13 @@ authz_status policy_check_network(request_rec *r, const policy_require *req);
 /* network.c: 1 when addr is in the iplist image list. */
 int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 
+/* origin.c: Require same-origin [ORIGIN ...]: the line parsed once, and
+ * the check (no user needed). */
+const char *policy_same_origin_parse(cmd_parms *cmd, const char *line,
+                                     const void **parsed);
+authz_status policy_check_same_origin(request_rec *r,
+                                      const policy_require *req);
+
 /* config.c: "#..." as an argument: a comment Apache does not read. */
 const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
                                   const char *arg);
@@ -183,6 +190,9 @@ const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
  * what needs the whole configuration is checked at check_config. */
 const char *policy_require_parse(cmd_parms *cmd, const char *line,
                                  policy_reason reason, const void **parsed);
+/* require.c: whether a grant of the Require line being read denies: an
+ * odd number of `not` and <RequireNone> between it and the top. */
+int policy_require_negated(const cmd_parms *cmd);
 void policy_require_pre_config(apr_pool_t *pconf);
 int policy_require_check_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                 server_rec *s);

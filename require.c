@@ -26,7 +26,7 @@ static apr_array_header_t *pending_checks;  /* NULL once configured */
 
 /* Whether a grant of this line denies: an odd number of `not` and
  * <RequireNone> between it and the top. */
-static int effective_negation(const cmd_parms *cmd)
+int policy_require_negated(const cmd_parms *cmd)
 {
     const ap_directive_t *d = cmd->directive;
     int neg = 0;
@@ -110,7 +110,7 @@ const char *policy_require_parse(cmd_parms *cmd, const char *line,
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
     req->reason = reason;
     req->section = cmd->path;
-    req->negated = effective_negation(cmd);
+    req->negated = policy_require_negated(cmd);
     req->values = (const char **)vals->elts;
     req->nvalues = (unsigned)vals->nelts;
     req->required = apr_array_pstrcat(cmd->pool, vals, ' ');

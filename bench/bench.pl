@@ -83,6 +83,15 @@ my @scenarios = (
       expect => 404, base => 'basic', what => 'a real 404 behind Require role' },
     { name => 'hidden-404',  path => '/hidden/f.html', auth => 1, expect => 404,
       base => 'missing-auth', what => 'denied, hidden as 404' },
+    # a form POST from an older browser (Origin, no Sec-Fetch-Site): the
+    # costliest path of Require same-origin, the request's own origin
+    # built and compared
+    { name => 'post',        path => '/post/f.html', method => 'POST',
+      origin => 1, expect => 200, base => 'static',
+      what => 'POST with Origin, Require all granted' },
+    { name => 'post-same-origin', path => '/so/f.html', method => 'POST',
+      origin => 1, expect => 200, base => 'post',
+      what => 'POST with Origin, Require same-origin' },
 );
 if ($opt{only}) {
     my %want = map { $_ => 1 } split /,/, $opt{only};
@@ -95,7 +104,7 @@ if ($opt{only}) {
 # Data
 
 my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
-              shadow enforce report);
+              shadow enforce report post so);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -288,6 +297,12 @@ Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
     # 127.0.0.1 is in no region of the test database: XX
     Require region XX
 </Location>
+<Location /post>
+    Require all granted
+</Location>
+<Location /so>
+    Require same-origin
+</Location>
 CONF
 write_file("$OUT/httpd.conf", $conf);
 chmod 0755, $OUT;
@@ -310,12 +325,24 @@ my $startup = time - $t0;
 
 sub port_of { $opt{port} + ($_[0]{port} || 0) }
 
+# POST scenarios: a small form body, sent by wrk through a script
+my $POST_BODY = 'title=hello';
+write_file("$OUT/post.lua", "wrk.method = \"POST\"\nwrk.body = \"$POST_BODY\"\n"
+    . "wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n");
+sub origin_of { 'http://127.0.0.1:' . port_of($_[0]) }
+
 sub status_of {
     my ($s) = @_;
     my $sock = IO::Socket::INET->new('127.0.0.1:' . port_of($s)) or die $!;
-    print $sock "GET $s->{path} HTTP/1.0\r\n",
+    my $post = ($s->{method} || '') eq 'POST';
+    print $sock ($post ? 'POST' : 'GET'), " $s->{path} HTTP/1.0\r\n",
+        'Host: 127.0.0.1:' . port_of($s) . "\r\n",
         ($s->{auth} ? "Authorization: $AUTH\r\n" : ''),
-        ($s->{accept} ? "Accept: $s->{accept}\r\n" : ''), "\r\n";
+        ($s->{accept} ? "Accept: $s->{accept}\r\n" : ''),
+        ($s->{origin} ? 'Origin: ' . origin_of($s) . "\r\n" : ''),
+        ($post ? "Content-Type: application/x-www-form-urlencoded\r\n"
+                 . 'Content-Length: ' . length($POST_BODY) . "\r\n" : ''),
+        "\r\n", ($post ? $POST_BODY : '');
     my $line = <$sock>;
     return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
 }
@@ -374,6 +401,8 @@ sub wrk {
                "-d$opt{duration}s");
     push @cmd, '-H', "Authorization: $AUTH" if $s->{auth};
     push @cmd, '-H', "Accept: $s->{accept}" if $s->{accept};
+    push @cmd, '-H', 'Origin: ' . origin_of($s) if $s->{origin};
+    push @cmd, '-s', "$OUT/post.lua" if ($s->{method} || '') eq 'POST';
     push @cmd, 'http://127.0.0.1:' . port_of($s) . $s->{path};
     my $cpu0 = server_cpu();
     my $out = `@{[ map { "'$_'" } @cmd ]} 2>&1`;
@@ -468,10 +497,12 @@ for my $s (@scenarios) {
     my @v = @{ $rps{ $s->{name} } };
     my $med = median(@v);
     my ($min, $max) = (sort { $a <=> $b } @v)[0, -1];
-    my $ratio = $s->{base} ? $med / median(@{ $rps{ $s->{base} } }) : undef;
+    # (with --only, a baseline's own baseline is not run)
+    my $base = $s->{base} && $rps{ $s->{base} } ? $s->{base} : undef;
+    my $ratio = $base ? $med / median(@{ $rps{$base} }) : undef;
     my $us = median(@{ $cpu{ $s->{name} } });
     # throughput ratio from CPU cost: base CPU per request / ours
-    my $cpu_ratio = $s->{base} ? median(@{ $cpu{ $s->{base} } }) / $us : undef;
+    my $cpu_ratio = $base ? median(@{ $cpu{$base} }) / $us : undef;
     printf "%-12s %-40s %8.0f %8.0f %8.0f %7s %-13s %7.1f %s\n", $s->{name},
         $s->{what}, $med, $min, $max,
         defined $ratio ? sprintf('%.3f', $ratio) : '-', $s->{base} || '',

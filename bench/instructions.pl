@@ -21,7 +21,7 @@ GetOptions(\%opt, 'requests=i', 'only=s', 'port=i') or die "usage\n";
 -e "$OUT/httpd.conf" or die "run make bench first: no $OUT/httpd.conf\n";
 my $AUTH = 'Basic ' . encode_base64('u0999999:bench', '');
 
-# name, path, credentials, Accept, baseline
+# name, path, credentials, Accept, baseline, POST with an Origin header
 my @scenarios = (
     [ 'static',      '/static/f.html', 0, undef, undef ],
     [ 'basic',       '/basic/f.html',  1, undef, undef ],
@@ -37,6 +37,8 @@ my @scenarios = (
     [ 'denied-json', '/denied/f.html', 1, 'application/json', 'static' ],
     [ 'missing-auth', '/role/nothing.html', 1, undef, 'basic' ],
     [ 'hidden-404',  '/hidden/f.html', 1, undef, 'missing-auth' ],
+    [ 'post',        '/post/f.html',   0, undef, undef, 1 ],
+    [ 'post-same-origin', '/so/f.html', 0, undef, 'post', 1 ],
 );
 if ($opt{only}) {
     my %want = map { $_ => 1 } split /,/, $opt{only};
@@ -49,11 +51,16 @@ sleep 1;
 
 # one keep-alive connection, requests one after another
 sub run {
-    my ($path, $auth, $accept, $n) = @_;
+    my ($path, $auth, $accept, $n, $post) = @_;
     my $sock = IO::Socket::INET->new("127.0.0.1:$opt{port}") or die $!;
-    my $req = "GET $path HTTP/1.1\r\nHost: x\r\n"
+    # a form POST from an older browser, from the request's own origin
+    my $host = "127.0.0.1:$opt{port}";
+    my $req = ($post ? 'POST' : 'GET') . " $path HTTP/1.1\r\nHost: $host\r\n"
         . ($auth ? "Authorization: $AUTH\r\n" : '')
-        . ($accept ? "Accept: $accept\r\n" : '') . "\r\n";
+        . ($accept ? "Accept: $accept\r\n" : '')
+        . ($post ? "Origin: http://$host\r\nContent-Type: application/"
+                   . "x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\n"
+                   . 'title=hello' : "\r\n");
     for (1 .. $n) {
         print $sock $req;
         my ($len, $line) = (0);
@@ -66,7 +73,7 @@ sub run {
 
 my %ir;
 for my $s (@scenarios) {
-    my ($name, $path, $auth, $accept) = @$s;
+    my ($name, $path, $auth, $accept, undef, $post) = @$s;
     my $out = "$OUT/callgrind.$name";
     # apache2 -X becomes the server's User: it writes the counts at exit
     open my $touch, '>', $out or die "$out: $!";
@@ -84,7 +91,7 @@ for my $s (@scenarios) {
     for (1 .. 1800) { last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}"); sleep 0.1 }
     die "apache2 under callgrind does not answer\n" unless $up;
     close $up;
-    run($path, $auth, $accept, $opt{requests});
+    run($path, $auth, $accept, $opt{requests}, $post);
     kill 'TERM', $vg;
     waitpid $vg, 0;
     open my $fh, '<', $out or die "$out: $!";

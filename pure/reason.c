@@ -1,5 +1,6 @@
 #include "reason.h"
 
+#include <stdio.h>
 #include <strings.h>
 
 const reason_info reason_table[REASON_COUNT] = {
@@ -15,6 +16,8 @@ const reason_info reason_table[REASON_COUNT] = {
         "This resource is not available in your region." },
     [REASON_IPLIST] = { "iplist", "ip_blocked", 403,
         "Access from your network is not allowed." },
+    [REASON_ORIGIN] = { "origin", "cross_origin_request", 403,
+        "This request was sent from another site and is not allowed." },
     [REASON_OTHER] = { "other", "forbidden", 403,
         "You are not allowed to access this resource." },
 };
@@ -25,4 +28,20 @@ int reason_by_name(const char *name)
         if (!strcasecmp(name, reason_table[i].name))
             return i;
     return -1;
+}
+
+void reason_name_list(char *out, size_t size)
+{
+    size_t n = 0;
+    if (size == 0)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < REASON_COUNT && n < size; i++) {
+        int w = snprintf(out + n, size - n, "%s%s",
+                         i == 0 ? "" : i == REASON_COUNT - 1 ? " or " : ", ",
+                         reason_table[i].name);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
 }

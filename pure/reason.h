@@ -7,6 +7,8 @@
 #ifndef AUTHZ_POLICY_REASON_H
 #define AUTHZ_POLICY_REASON_H
 
+#include <stddef.h>
+
 typedef enum {
     REASON_ANONYMOUS = 0,
     REASON_ROLE,
@@ -14,6 +16,7 @@ typedef enum {
     REASON_SCOPE,
     REASON_REGION,
     REASON_IPLIST,
+    REASON_ORIGIN,
     REASON_OTHER,
     REASON_COUNT
 } policy_reason;
@@ -30,5 +33,9 @@ extern const reason_info reason_table[REASON_COUNT];
 
 /* The reason of that name (case-insensitive), or -1. */
 int reason_by_name(const char *name);
+
+/* Every reason's name, "anonymous, role, ... or other", for the messages
+ * of directives that take one; written to out (size bytes, truncated). */
+void reason_name_list(char *out, size_t size);
 
 #endif

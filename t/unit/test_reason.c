@@ -23,5 +23,14 @@ int main(void)
     CHECK(reason_by_name("") == -1, "the empty name is -1");
     CHECK(!strcmp(reason_table[REASON_SCOPE].code, "insufficient_scope"),
           "scope's code is RFC 6750's insufficient_scope");
+    CHECK(!strcmp(reason_table[REASON_ORIGIN].name, "origin")
+          && !strcmp(reason_table[REASON_ORIGIN].code, "cross_origin_request"),
+          "origin's code is cross_origin_request");
+    char list[256];
+    reason_name_list(list, sizeof list);
+    CHECK(!strcmp(list, "anonymous, role, plan, scope, region, iplist, origin "
+                        "or other"), "the list of names: %s", list);
+    reason_name_list(list, 10);
+    CHECK(strlen(list) == 9, "a short buffer truncates the list");
     return UNIT_DONE();
 }

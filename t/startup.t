@@ -324,6 +324,7 @@ my @good = (
     [ 'roles from LDAP groups: Active Directory\'s in-chain rule, a bind DN',
       "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap://dc1/dc=x?sAMAccountName "
       . "groups=dc=x chain binddn=cn=a,dc=x bindpw=pw\nRequire role a\n</Location>\n",
+      {}, undef ],
     [ 'Require same-origin, alone and with origins in any case and with default ports',
       "<Location />\nRequire same-origin\n</Location>\n<Location /a>\n"
       . "Require same-origin HTTPS://App.Example.com:443 http://[::1]:8080\n</Location>\n",

@@ -25,7 +25,7 @@ HEADERS    = policy.h request.h config.h datafile.h geoip.h
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb iplist region negotiate escape policy_model geoip_region \
-             reason
+             reason metrics_table
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -180,7 +180,7 @@ test-package: deb
 
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
-             t/unit/test_reason
+             t/unit/test_reason t/unit/test_metrics_table
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
@@ -199,6 +199,9 @@ t/unit/test_region: t/unit/test_region.c pure/region.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/region.c
 t/unit/test_reason: t/unit/test_reason.c pure/reason.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/reason.c
+
+t/unit/test_metrics_table: t/unit/test_metrics_table.c pure/metrics_table.c pure/escape.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/metrics_table.c pure/escape.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -239,7 +242,8 @@ mutate: deps
 #   make fuzz-nightly          an hour each (FUZZ_NIGHTLY_SECONDS)
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
-FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model
+FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
+                metrics_table
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
@@ -257,6 +261,12 @@ build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -I/usr/include/x86_64-linux-gnu -o $@ \
 	    t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/region.c -lmaxminddb
+
+# Prometheus label escaping: with the UTF-8 decoder of escape.c
+build/fuzz/fuzz_metrics_table: t/fuzz/fuzz_metrics_table.c pure/metrics_table.c \
+                               pure/metrics_table.h pure/escape.c t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_metrics_table.c pure/metrics_table.c pure/escape.c
 
 # role inheritance and plans: APR, no httpd
 build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c pure/policy_model.c \

@@ -9,6 +9,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "metrics.h"
 #include "userdb.h"
 #include "hash.h"
 
@@ -322,7 +323,10 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
     const char *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL)
                         : NULL;
-    if (c && cache_get(r, c, key, out)) {
+    int hit = c && cache_get(r, c, key, out);
+    if (c)
+        policy_metrics_cache(r, hit);
+    if (hit) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "AuthzPolicyAttribute dbd: %s from the cache", key);
         return 0;
@@ -441,8 +445,10 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
         int rv = src[i]->kind == ASRC_FILE ? from_file(r, rq, a, &out)
                  : src[i]->kind == ASRC_ENV ? from_env(r, src[i], &out)
                  : from_dbd(r, src[i], &out);
-        if (rv < 0)
+        if (rv < 0) {
+            policy_metrics_source_error(r, src[i]->kind);
             return NULL;
+        }
     }
     rq->values[a] = (const char **)out.values->elts;
     rq->nvalues[a] = (unsigned)out.values->nelts;

@@ -12,6 +12,7 @@
  *   .htaccess files, each loaded by the child that first needed it.
  */
 #include "datafile.h"
+#include "metrics.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -640,14 +641,19 @@ static snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
                      df->type->kind, df->path, fresh->entries);
         swap_current(df, fresh);
+        policy_metrics_datafile_loaded(df->path, df->type->kind,
+                                       fresh->entries, &fresh->source,
+                                       sizeof fresh->source, 1);
         note_good(df, &fresh->source);
     }
     else if (!again) {
         df->failed = v;
-        if (note_bad(df, &v))
+        if (note_bad(df, &v)) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                          "%s %s: %s; the last good version stays in force",
                          df->type->kind, df->path, why);
+            policy_metrics_datafile_failed(df->path, df->type->kind, why);
+        }
         fail_if_stale(df, s);
     }
     give_back_memory();
@@ -876,14 +882,20 @@ static const char *open_from_htaccess(cmd_parms *cmd,
                                   registry.max_bytes, 0, buf, sizeof buf,
                                   &again);
         if (fresh)
+            policy_metrics_datafile_loaded(path, type->kind, fresh->entries,
+                                           &fresh->source,
+                                           sizeof fresh->source, !!df->cur);
+        if (fresh)
             swap_current(df, fresh);
         else if (!df->cur)
             why = shown_why(p, buf, &st, hst.st_uid);
-        else if (!again)
+        else if (!again) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
                          "%s (named in %s): %s; the last good version stays "
                          "in force", named, htaccess,
                          shown_why(p, buf, &st, hst.st_uid));
+            policy_metrics_datafile_failed(path, type->kind, buf);
+        }
         pthread_mutex_lock(&registry.mu);
         if (!fresh && !again)           /* not read again until it changes */
             df->failed = v;
@@ -1073,6 +1085,10 @@ void datafile_post_config(server_rec *s, int real_pass)
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
          hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
+        if (real_pass && df->cur)
+            policy_metrics_datafile_loaded(df->path, df->type->kind,
+                                           df->cur->entries, &df->cur->source,
+                                           sizeof df->cur->source, 0);
         if (real_pass && df->cur)
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                          "%s %s: %" APR_SIZE_T_FMT " entries, %"

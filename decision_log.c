@@ -7,6 +7,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "metrics.h"
 
 #include "http_log.h"
 #include "http_protocol.h"
@@ -51,6 +52,9 @@ static void write_denial_log(request_rec *r, policy_request *rq, int status)
         return;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
                   rq->denial_log, status, rq->denial_uri);
+    policy_metrics_decision(r, rq->decision == DECISION_WOULD_DENY
+                               ? MDEC_WOULD_DENY : MDEC_DENY,
+                            rq->denial_reason, status);
     rq->denial_log = NULL;              /* once */
 }
 
@@ -81,6 +85,7 @@ void policy_decision_record(request_rec *r, policy_request *rq,
     if (r->main)
         return;
     set_decision(r, rq, decision);
+    rq->denial_reason = reason;
     apr_table_t *e = r->subprocess_env;
     apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
     if (req)
@@ -133,8 +138,10 @@ static int record_grant(request_rec *r)
     policy_shadows_evaluate(r);
     rq = policy_request_get(r, 0);
     if ((!rq || rq->decision == DECISION_NONE)
-        && policy_request_takes_part(r, rq))
+        && policy_request_takes_part(r, rq)) {
         set_decision(r, policy_request_get(r, 1), DECISION_GRANT);
+        policy_metrics_decision(r, MDEC_GRANT, REASON_OTHER, 0);
+    }
     return DECLINED;
 }
 

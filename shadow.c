@@ -19,6 +19,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "metrics.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -155,6 +156,11 @@ const char *policy_shadow_section(cmd_parms *cmd, policy_dir_conf *d,
     return NULL;
 }
 
+const char *policy_shadow_name(const policy_shadow *shadow)
+{
+    return shadow->name;
+}
+
 apr_array_header_t *policy_shadows_merge(apr_pool_t *p,
                                          apr_array_header_t *base,
                                          apr_array_header_t *add)
@@ -263,6 +269,7 @@ void policy_shadows_evaluate(request_rec *r)
         const char *res = shadow_result(r, rq, s);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "shadow %s: %s",
                       s->name, res);
+        policy_metrics_shadow(r, s->name, !strcmp(res, "grant"));
         results = apr_pstrcat(r->pool, results ? results : "",
                               results ? " " : "", s->name, "=", res, NULL);
     }

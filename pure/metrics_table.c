@@ -209,6 +209,26 @@ unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                * MTAB_STATUSES + status_index;
 }
 
+void mtab_area_totals(_Atomic uint64_t *counters,
+                      uint64_t totals[MDEC_COUNT])
+{
+    totals[MDEC_GRANT] = atomic_load(&counters[0]);
+    for (int d = MDEC_DENY; d < MDEC_COUNT; d++) {
+        totals[d] = 0;
+        for (int r = 0; r < REASON_COUNT; r++)
+            for (unsigned s = 0; s < MTAB_STATUSES; s++)
+                totals[d] += atomic_load(&counters[mtab_area_slot(d, r, s)]);
+    }
+}
+
+int mtab_any(_Atomic uint64_t *counters, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (atomic_load(&counters[i]))
+            return 1;
+    return 0;
+}
+
 size_t mtab_escape_label(char *dst, const char *src, size_t len)
 {
     const unsigned char *s = (const unsigned char *)src;

@@ -83,6 +83,11 @@ const char *mtab_status_label(unsigned i, char buf[8]);
 #define MTAB_AREA_COUNTERS (1 + 2 * REASON_COUNT * MTAB_STATUSES)
 unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                         unsigned status_index);
+/* An area's counts by decision, every reason and status summed. */
+void mtab_area_totals(_Atomic uint64_t *counters,
+                      uint64_t totals[MDEC_COUNT]);
+/* Whether any of an entry's n counters is above 0. */
+int mtab_any(_Atomic uint64_t *counters, unsigned n);
 
 /* ------------------------------------------------------------------ */
 /* The Prometheus text format (0.0.4)                                    */

@@ -1,0 +1,205 @@
+# The shared counters and SetHandler authz-policy-status (SPEC section 7,
+# docs/watching.md): counts after known requests in the three formats,
+# the Prometheus text checked line by line for the format's rules, areas
+# and shadows of the configuration at 0 from startup, mod_status's ?auto
+# lines.  Then a prefork server of its own (POLICY_TEST_PORT + 40, several
+# children) with AuthzPolicyMetricsAreas 3: counts from every child in
+# one set, and areas beyond the bound under area="(other)".
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET_BODY);
+use lib 't/lib';
+use PolicyTest;
+use PolicyTest::Setup ();
+use File::Path qw(make_path remove_tree);
+use IO::Socket::INET;
+use JSON::PP ();
+use POSIX ();
+
+plan tests => 40;
+
+my $json = JSON::PP->new;
+sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
+sub area  { my ($doc, $name) = @_; (grep { $_->{name} eq $name } @{ $doc->{areas} })[0] }
+sub shadow { my ($doc, $name) = @_; (grep { $_->{name} eq $name } @{ $doc->{shadows} })[0] }
+sub denials {
+    my ($a) = @_;
+    return join ' ', sort map { "$_->{decision}:$_->{reason}:$_->{status}=$_->{count}" }
+        @{ $a->{denials} };
+}
+sub auto {
+    my %v = GET_BODY('/st/server-status?auto') =~ /^(AuthzPolicy\w+): (\d+)$/mg;
+    return \%v;
+}
+
+# Prometheus text format 0.0.4, line by line: HELP and TYPE before a
+# family's samples, names and labels as the format allows them, label
+# values with only \\ \" \n escapes, numbers, no series twice.  Returns
+# {series => value} or dies with the offending line.
+sub parse_prometheus {
+    my ($text) = @_;
+    my (%type, %seen);
+    die "no final newline\n" unless $text =~ /\n\z/;
+    for my $line (split /\n/, $text) {
+        if (my ($what, $family, $text) =
+                $line =~ /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/) {
+            next if $what eq 'HELP';
+            die "type twice: $line\n" if $type{$family};
+            die "bad type: $line\n" unless $text =~ /^(counter|gauge)$/;
+            $type{$family} = $text;
+            next;
+        }
+        my ($name, $labels, $value) = $line =~
+            /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (\S+)$/
+            or die "not a sample: $line\n";
+        die "no TYPE before: $line\n" unless $type{$name};
+        die "not a number: $line\n" unless $value =~ /^\d+(\.\d+)?$/;
+        die "twice: $line\n" if $seen{"$name" . ($labels // '')}++;
+        $seen{"$name" . ($labels // '')} = $value;
+    }
+    return \%seen;
+}
+
+# --- the suite's server ---------------------------------------------------
+
+my $start = status_json();
+my $auto_before = auto();
+ok area($start, 'st-never-requested'), 'an AuthzPolicyName area is listed before any request';
+is area($start, 'st-never-requested')->{grant}, 0, '... at 0';
+ok shadow($start, 'st-never-evaluated'), 'a shadow of the configuration is listed before any request';
+is shadow($start, 'st-never-evaluated')->{deny}, 0, '... at 0';
+is_deeply [sort keys %$auto_before], [qw(AuthzPolicyDenials AuthzPolicyGrants AuthzPolicyWouldDeny)],
+    'mod_status ?auto has the three lines';
+
+is req(GET => '/st/role/', user => 'alice')->code, 200, 'alice: granted';
+is req(GET => '/st/role/', user => 'carol')->code, 403, 'carol: denied for her role';
+is req(GET => '/st/role/')->code, 401, 'anonymous: 401';
+is req(GET => '/st/report/', user => 'carol')->code, 200, 'report mode: carol served';
+is req(GET => '/st/hidden/', user => 'carol')->code, 404, 'a hidden denial: 404';
+is req(GET => '/st/shadowed/', user => 'alice')->code, 200, 'shadowed area: alice';
+is req(GET => '/st/shadowed/', user => 'carol')->code, 200, 'shadowed area: carol';
+is req(GET => '/st/q%22x%5Cb', user => 'carol')->code, 403,
+    'an area named by a path with a quote and a backslash: carol denied';
+
+my $doc = status_json();
+my $role = area($doc, 'st-role');
+is $role->{grant}, 1, 'st-role: one grant';
+is denials($role), 'deny:anonymous:401=1 deny:role:403=1',
+    'st-role: one denial for the role (403), one anonymous (401)';
+my $report = area($doc, 'st-report');
+is "$report->{grant} $report->{deny} $report->{would_deny}", '0 0 1',
+    'st-report: one would-deny, no grant, no denial';
+is denials($report), 'would_deny:role:403=1', '... for the role, 403';
+is denials(area($doc, 'st-hidden')), 'deny:role:404=1',
+    'st-hidden: a denial counted with the status sent, 404';
+is area($doc, 'st-shadowed')->{grant}, 2, 'st-shadowed: two grants';
+my $sh = shadow($doc, 'st-admins');
+is "$sh->{grant} $sh->{deny}", '1 1', 'shadow st-admins: one grant, one deny';
+is denials(area($doc, '/st/q"x\b')), 'deny:role:403=1',
+    'the area named by its odd path counted';
+my ($users) = grep { $_->{file} =~ m{/data/users\.txt$} } @{ $doc->{datafiles} };
+ok $users && $users->{kind} eq 'users' && $users->{entries} >= 5
+    && $users->{loaded} > 1e9, 'the user file: kind, entries, when loaded';
+is ref $doc->{source_errors}, 'HASH', 'source errors in the document';
+is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
+    my ($v) = join('', <$fh>) =~ /AUTHZ_POLICY_VERSION "([^"]+)"/; $v },
+    'the module version';
+
+my $auto = auto();
+is join(' ', map { $auto->{$_} - $auto_before->{$_} }
+        qw(AuthzPolicyGrants AuthzPolicyDenials AuthzPolicyWouldDeny)), '3 4 1',
+    '?auto: 3 more grants, 4 more denials, 1 more would-deny';
+like GET_BODY('/st/server-status'), qr/mod_authz_policy/, 'a section on mod_status\'s page';
+
+my $r = req(GET => '/st/status?format=prometheus');
+is $r->header('Content-Type'), 'text/plain; version=0.0.4', 'Prometheus: its content type';
+my $series = eval { parse_prometheus($r->content) };
+ok $series, 'Prometheus: every line follows the format' or diag $@;
+$series ||= {};
+is $series->{'authz_policy_decisions_total{area="st-role",decision="deny",reason="role",status="403"}'},
+    1, 'Prometheus: the role denial';
+is $series->{'authz_policy_decisions_total{area="st-never-requested",decision="grant",reason="",status=""}'},
+    0, 'Prometheus: the area never requested, at 0';
+is $series->{'authz_policy_decisions_total{area="/st/q\"x\\\\b",decision="deny",reason="role",status="403"}'},
+    1, 'Prometheus: the odd path escaped (\" and \\\\)';
+is $series->{'authz_policy_shadow_total{shadow="st-admins",result="deny"}'}, 1,
+    'Prometheus: the shadow';
+is scalar(grep { /^authz_policy_(datafile_entries|datafile_loaded_timestamp_seconds|datafile_reloads_total|source_errors_total|cache_total)\{/ }
+          keys %$series) >= 7, 1, 'Prometheus: data file, source and cache families';
+my $html = GET_BODY('/st/status');
+like $html, qr{<td>st-role</td><td>1</td><td>2</td><td>0</td>}, 'HTML: st-role';
+like $html, qr{<td>/st/q&quot;x\\b</td>}, 'HTML: the odd path escaped';
+
+# --- prefork, several children, a bound of 3 -------------------------------
+
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 40;
+my $dir = var_path('status-prefork');
+my $T = t_path('');
+my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
+sub pid_of { open my $fh, '<', "$dir/httpd.pid" or return; my $p = <$fh>;
+             chomp $p if defined $p; $p }
+sub stop { my $pid = pid_of() or return; kill 'TERM', $pid;
+           wait_for(20, sub { !kill 0, $pid }) }
+stop();
+remove_tree($dir);
+make_path("$dir/htdocs");
+END { stop() }
+my @areas = map { "/x$_" } 1 .. 5;
+write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
+    root => $dir, listen => "127.0.0.1:$port", so => $so, mpm => 'prefork',
+    modules => [qw(authz_core authz_host)]) . <<"CONF"
+DocumentRoot "$dir/htdocs"
+StartServers 4
+MinSpareServers 4
+MaxSpareServers 8
+MaxRequestWorkers 8
+KeepAlive Off
+AuthzPolicyMetricsAreas 3
+LogFormat "%P %U" pids
+CustomLog "$dir/access_log" pids
+<Location /status>
+    SetHandler authz-policy-status
+</Location>
+<Location /named>
+    AuthzPolicyName named-at-start
+    Require all granted
+</Location>
+CONF
+    . join '', map { "<Location $_>\n    AuthzPolicyErrorFormat json\n    Require all granted\n</Location>\n" } @areas);
+write_file("$dir/htdocs/index.html", "ok\n");
+system('chmod', '-R', 'a+rX', $dir);
+system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
+    or die "apache2 did not start\n";
+wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
+
+sub get {
+    my ($path) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 30)
+        or return '';
+    print $sock "GET $path HTTP/1.0\r\n\r\n";
+    local $/;
+    return <$sock> // '';
+}
+# four clients at once, 60 requests each, over the five areas
+my @kids;
+for my $c (1 .. 4) {
+    my $pid = fork // die;
+    if (!$pid) { get($areas[$_ % 5]) for 1 .. 60; POSIX::_exit(0) }
+    push @kids, $pid;
+}
+waitpid $_, 0 for @kids;
+open my $fh, '<', "$dir/access_log" or die;
+my %pids = map { (split)[0] => 1 } grep { m{ /x\d} } <$fh>;
+ok keys(%pids) > 1, 'prefork: requests were served by several children ('
+    . keys(%pids) . ')';
+my ($body) = get('/status?format=json') =~ /\r\n\r\n(.*)/s;
+my $p = $json->decode($body);
+my %grants = map { $_->{name} => $_->{grant} } @{ $p->{areas} };
+my $sum = 0;
+$sum += $_ for values %grants;
+is $sum, 240, 'every child\'s grants in one set: 240';
+ok exists $grants{'named-at-start'}, 'the area named in the configuration keeps its place';
+is scalar(grep { m{^/x\d$} } keys %grants), 2,
+    'two more areas by name: the bound of 3';
+is $grants{'(other)'}, 240 - 2 * 48, 'the other three counted under (other)';

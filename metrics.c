@@ -31,6 +31,19 @@ const policy_metrics *policy_metrics_get(void)
     return metrics.ready ? &metrics.m : NULL;
 }
 
+int metrics_next(metrics_walk *w, metrics_entry *e)
+{
+    const mtab *t = w->table;
+    unsigned overflow = mtab_positions(t) - 1;
+    while (w->next <= overflow) {
+        unsigned i = w->next++;
+        e->name = mtab_entry(t, i, &e->counters);
+        if (e->name && (i < overflow || mtab_any(e->counters, t->ncounters)))
+            return 1;
+    }
+    return 0;
+}
+
 const char *policy_metrics_areas_directive(cmd_parms *cmd, void *dirv,
                                            const char *arg)
 {

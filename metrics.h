@@ -40,6 +40,18 @@ typedef struct {
     apr_time_t started;          /* when the counters were made */
 } policy_metrics;
 
+/* A walk over a table's entries, the overflow entry only once it counted
+ * something. */
+typedef struct {
+    const mtab *table;
+    unsigned next;
+} metrics_walk;
+typedef struct {
+    const char *name;
+    _Atomic uint64_t *counters;
+} metrics_entry;
+int metrics_next(metrics_walk *w, metrics_entry *e);
+
 /* The counters, or NULL before the parent made them (first pass). */
 const policy_metrics *policy_metrics_get(void);
 

@@ -17,19 +17,6 @@
 
 #define HANDLER "authz-policy-status"
 
-int status_next(status_walk *w, status_entry *e)
-{
-    const mtab *t = w->table;
-    unsigned overflow = mtab_positions(t) - 1;
-    while (w->next <= overflow) {
-        unsigned i = w->next++;
-        e->name = mtab_entry(t, i, &e->counters);
-        if (e->name && (i < overflow || mtab_any(e->counters, t->ncounters)))
-            return 1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Areas and shadows at 0 from startup                                  */
 
@@ -78,10 +65,7 @@ void policy_status_post_config(server_rec *s)
 
 static const char *html(apr_pool_t *p, const char *s)
 {
-    size_t len = strlen(s);
-    char *out = apr_palloc(p, ESCAPE_HTML_MAX(len));
-    escape_html(out, s, len);
-    return out;
+    return policy_status_escaped(p, s, escape_html, ESCAPE_HTML_MAX(1) - 1);
 }
 
 /* "deny role 403: 2, would_deny iplist 403: 1" */
@@ -89,17 +73,12 @@ static const char *breakdown(apr_pool_t *p, _Atomic uint64_t *c)
 {
     const char *out = "";
     char buf[8];
-    for (int d = MDEC_DENY; d < MDEC_COUNT; d++)
-        for (int reason = 0; reason < REASON_COUNT; reason++)
-            for (unsigned s = 0; s < MTAB_STATUSES; s++) {
-                uint64_t v = c[mtab_area_slot(d, reason, s)];
-                if (v)
-                    out = apr_psprintf(p, "%s%s%s %s %s: %" APR_UINT64_T_FMT,
-                                       out, *out ? ", " : "",
-                                       mtab_decision_label[d],
-                                       reason_table[reason].name,
-                                       mtab_status_label(s, buf), v);
-            }
+    mtab_denial n;
+    for (unsigned slot = 0; mtab_next_denial(c, &slot, &n);)
+        out = apr_psprintf(p, "%s%s%s %s %s: %" APR_UINT64_T_FMT, out,
+                           *out ? ", " : "", mtab_decision_label[n.decision],
+                           reason_table[n.reason].name,
+                           mtab_status_label(n.status, buf), n.count);
     return out;
 }
 
@@ -108,8 +87,8 @@ static void html_areas(request_rec *r, const policy_metrics *m)
     ap_rputs("<h2>Areas</h2>\n<table border=\"1\">\n<tr><th>area</th>"
              "<th>grants</th><th>denials</th><th>would deny</th>"
              "<th>by reason and status</th></tr>\n", r);
-    status_entry e;
-    for (status_walk w = { &m->areas, 0 }; status_next(&w, &e);) {
+    metrics_entry e;
+    for (metrics_walk w = { &m->areas, 0 }; metrics_next(&w, &e);) {
         uint64_t t[MDEC_COUNT];
         mtab_area_totals(e.counters, t);
         ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
@@ -120,7 +99,7 @@ static void html_areas(request_rec *r, const policy_metrics *m)
     }
     ap_rputs("</table>\n<h2>Shadows</h2>\n<table border=\"1\">\n<tr><th>"
              "shadow</th><th>grant</th><th>deny</th></tr>\n", r);
-    for (status_walk w = { &m->shadows, 0 }; status_next(&w, &e);)
+    for (metrics_walk w = { &m->shadows, 0 }; metrics_next(&w, &e);)
         ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
                    APR_UINT64_T_FMT "</td></tr>\n", html(r->pool, e.name),
                    (uint64_t)e.counters[0], (uint64_t)e.counters[1]);
@@ -132,8 +111,8 @@ static void html_files(request_rec *r, const policy_metrics *m)
     ap_rputs("<h2>Data files</h2>\n<table border=\"1\">\n<tr><th>file</th>"
              "<th>kind</th><th>entries</th><th>loaded</th><th>reloads</th>"
              "<th>failed reloads</th><th>last error</th></tr>\n", r);
-    status_entry e;
-    for (status_walk w = { &m->files, 0 }; status_next(&w, &e);) {
+    metrics_entry e;
+    for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);) {
         char err[sizeof ((metrics_file_extra *)0)->last_error];
         char when[APR_RFC822_DATE_LEN] = "";
         policy_metrics_file_error(e.counters, err, sizeof err);
@@ -210,8 +189,8 @@ static int status_handler(request_rec *r)
 static void totals(const policy_metrics *m, uint64_t sum[MDEC_COUNT])
 {
     memset(sum, 0, MDEC_COUNT * sizeof *sum);
-    status_entry e;
-    for (status_walk w = { &m->areas, 0 }; status_next(&w, &e);) {
+    metrics_entry e;
+    for (metrics_walk w = { &m->areas, 0 }; metrics_next(&w, &e);) {
         uint64_t t[MDEC_COUNT];
         mtab_area_totals(e.counters, t);
         for (int d = 0; d < MDEC_COUNT; d++)

@@ -7,17 +7,11 @@
 
 #include "metrics.h"
 
-/* A walk over a table's entries, the overflow entry only once it counted
- * something. */
-typedef struct {
-    const mtab *table;
-    unsigned next;
-} status_walk;
-typedef struct {
-    const char *name;
-    _Atomic uint64_t *counters;
-} status_entry;
-int status_next(status_walk *w, status_entry *e);
+/* s escaped by escape (escape.h, metrics_table.h), which writes at most
+ * per_byte bytes for each byte of s, into p. */
+typedef size_t (*status_escape)(char *dst, const char *src, size_t len);
+const char *policy_status_escaped(apr_pool_t *p, const char *s,
+                                  status_escape escape, size_t per_byte);
 
 void policy_status_json(request_rec *r, const policy_metrics *m);
 void policy_status_prometheus(request_rec *r, const policy_metrics *m);

@@ -15,20 +15,24 @@
 
 #include "escape.h"
 
-static const char *json_str(apr_pool_t *p, const char *s)
+const char *policy_status_escaped(apr_pool_t *p, const char *s,
+                                  status_escape escape, size_t per_byte)
 {
     size_t len = strlen(s);
-    char *out = apr_palloc(p, ESCAPE_JSON_MAX(len));
-    escape_json(out, s, len);
+    char *out = apr_palloc(p, len * per_byte + 1);
+    escape(out, s, len);
     return out;
+}
+
+static const char *json_str(apr_pool_t *p, const char *s)
+{
+    return policy_status_escaped(p, s, escape_json, ESCAPE_JSON_MAX(1) - 1);
 }
 
 static const char *label(apr_pool_t *p, const char *s)
 {
-    size_t len = strlen(s);
-    char *out = apr_palloc(p, MTAB_LABEL_MAX(len));
-    mtab_escape_label(out, s, len);
-    return out;
+    return policy_status_escaped(p, s, mtab_escape_label,
+                                 MTAB_LABEL_MAX(1) - 1);
 }
 
 static const char *const source_label[] = { "file", "env", "dbd" };
@@ -46,20 +50,16 @@ static void json_area(request_rec *r, const char *name, _Atomic uint64_t *c,
                APR_UINT64_T_FMT ", \"denials\": [", first ? "" : ",",
                json_str(r->pool, name), t[MDEC_GRANT], t[MDEC_DENY],
                t[MDEC_WOULD_DENY]);
-    int n = 0;
     char buf[8];
-    for (int d = MDEC_DENY; d < MDEC_COUNT; d++)
-        for (int reason = 0; reason < REASON_COUNT; reason++)
-            for (unsigned s = 0; s < MTAB_STATUSES; s++) {
-                uint64_t v = c[mtab_area_slot(d, reason, s)];
-                if (v)
-                    ap_rprintf(r, "%s{\"decision\": \"%s\", \"reason\": "
-                               "\"%s\", \"status\": \"%s\", \"count\": %"
-                               APR_UINT64_T_FMT "}", n++ ? ", " : "",
-                               mtab_decision_label[d],
-                               reason_table[reason].name,
-                               mtab_status_label(s, buf), v);
-            }
+    mtab_denial n;
+    const char *sep = "";
+    for (unsigned slot = 0; mtab_next_denial(c, &slot, &n); sep = ", ")
+        ap_rprintf(r, "%s{\"decision\": \"%s\", \"reason\": \"%s\", "
+                   "\"status\": \"%s\", \"count\": %" APR_UINT64_T_FMT "}",
+                   sep,
+                   mtab_decision_label[n.decision],
+                   reason_table[n.reason].name,
+                   mtab_status_label(n.status, buf), n.count);
     ap_rputs("]}", r);
 }
 
@@ -87,19 +87,19 @@ void policy_status_json(request_rec *r, const policy_metrics *m)
                ",\n \"areas\": [", AUTHZ_POLICY_VERSION,
                apr_time_sec(m->started));
     int n = 0;
-    status_entry e;
-    for (status_walk w = { &m->areas, 0 }; status_next(&w, &e);)
+    metrics_entry e;
+    for (metrics_walk w = { &m->areas, 0 }; metrics_next(&w, &e);)
         json_area(r, e.name, e.counters, !n++);
     ap_rputs("],\n \"shadows\": [", r);
     n = 0;
-    for (status_walk w = { &m->shadows, 0 }; status_next(&w, &e);)
+    for (metrics_walk w = { &m->shadows, 0 }; metrics_next(&w, &e);)
         ap_rprintf(r, "%s\n  {\"name\": \"%s\", \"grant\": %" APR_UINT64_T_FMT
                    ", \"deny\": %" APR_UINT64_T_FMT "}", n++ ? "," : "",
                    json_str(r->pool, e.name), (uint64_t)e.counters[0],
                    (uint64_t)e.counters[1]);
     ap_rputs("],\n \"datafiles\": [", r);
     n = 0;
-    for (status_walk w = { &m->files, 0 }; status_next(&w, &e);)
+    for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);)
         json_file(r, e.name, e.counters, !n++);
     ap_rputs("],\n \"source_errors\": {", r);
     for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_DBD; i++)
@@ -124,25 +124,21 @@ static void prom_decisions(request_rec *r, const policy_metrics *m)
 {
     family(r, "authz_policy_decisions_total", "counter",
            "Decisions by area, decision, reason and status sent.");
-    status_entry e;
+    metrics_entry e;
     char buf[8];
-    for (status_walk w = { &m->areas, 0 }; status_next(&w, &e);) {
+    for (metrics_walk w = { &m->areas, 0 }; metrics_next(&w, &e);) {
         const char *area = label(r->pool, e.name);
         ap_rprintf(r, "authz_policy_decisions_total{area=\"%s\",decision="
                    "\"grant\",reason=\"\",status=\"\"} %" APR_UINT64_T_FMT
                    "\n", area, (uint64_t)e.counters[0]);
-        for (int d = MDEC_DENY; d < MDEC_COUNT; d++)
-            for (int reason = 0; reason < REASON_COUNT; reason++)
-                for (unsigned s = 0; s < MTAB_STATUSES; s++) {
-                    uint64_t v = e.counters[mtab_area_slot(d, reason, s)];
-                    if (v)
-                        ap_rprintf(r, "authz_policy_decisions_total{area="
-                                   "\"%s\",decision=\"%s\",reason=\"%s\","
-                                   "status=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                                   area, mtab_decision_label[d],
-                                   reason_table[reason].name,
-                                   mtab_status_label(s, buf), v);
-                }
+        mtab_denial n;
+        for (unsigned slot = 0; mtab_next_denial(e.counters, &slot, &n);)
+            ap_rprintf(r, "authz_policy_decisions_total{area=\"%s\","
+                       "decision=\"%s\",reason=\"%s\",status=\"%s\"} %"
+                       APR_UINT64_T_FMT "\n", area,
+                       mtab_decision_label[n.decision],
+                       reason_table[n.reason].name,
+                       mtab_status_label(n.status, buf), n.count);
     }
 }
 
@@ -156,10 +152,10 @@ static void prom_files(request_rec *r, const policy_metrics *m)
         { "authz_policy_datafile_reloads_total", "counter",
           "Reloads of a data file, by result." },
     };
-    status_entry e;
+    metrics_entry e;
     for (int i = 0; i < 3; i++) {
         family(r, f[i].name, f[i].type, f[i].help);
-        for (status_walk w = { &m->files, 0 }; status_next(&w, &e);) {
+        for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);) {
             const char *file = label(r->pool, e.name);
             if (i == 0)
                 ap_rprintf(r, "%s{file=\"%s\",kind=\"%s\"} %" APR_UINT64_T_FMT
@@ -187,8 +183,8 @@ void policy_status_prometheus(request_rec *r, const policy_metrics *m)
     prom_decisions(r, m);
     family(r, "authz_policy_shadow_total", "counter",
            "Shadow policy evaluations by result.");
-    status_entry e;
-    for (status_walk w = { &m->shadows, 0 }; status_next(&w, &e);) {
+    metrics_entry e;
+    for (metrics_walk w = { &m->shadows, 0 }; metrics_next(&w, &e);) {
         const char *shadow = label(r->pool, e.name);
         ap_rprintf(r, "authz_policy_shadow_total{shadow=\"%s\",result="
                    "\"grant\"} %" APR_UINT64_T_FMT "\n"

@@ -209,6 +209,23 @@ unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                * MTAB_STATUSES + status_index;
 }
 
+int mtab_next_denial(_Atomic uint64_t *counters, unsigned *slot,
+                     mtab_denial *out)
+{
+    while (++*slot < MTAB_AREA_COUNTERS) {
+        out->count = atomic_load(&counters[*slot]);
+        if (!out->count)
+            continue;
+        unsigned i = *slot - 1;
+        out->status = i % MTAB_STATUSES;
+        out->reason = (policy_reason)(i / MTAB_STATUSES % REASON_COUNT);
+        out->decision = i / MTAB_STATUSES / REASON_COUNT ? MDEC_WOULD_DENY
+                                                         : MDEC_DENY;
+        return 1;
+    }
+    return 0;
+}
+
 void mtab_area_totals(_Atomic uint64_t *counters,
                       uint64_t totals[MDEC_COUNT])
 {
@@ -231,31 +248,25 @@ int mtab_any(_Atomic uint64_t *counters, unsigned n)
 
 size_t mtab_escape_label(char *dst, const char *src, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)src;
+    const unsigned char *s = (const unsigned char *)src, *end = s + len;
     char *d = dst;
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = escape_utf8_char(s + i, len - i, &cp);
+    for (uint32_t cp; s < end;) {
+        size_t n = escape_utf8_char(s, (size_t)(end - s), &cp);
         if (!n) {
             memcpy(d, "\xef\xbf\xbd", 3);        /* U+FFFD */
             d += 3;
-            i++;
-            continue;
+            s++;
         }
-        if (cp == '\\' || cp == '"') {
+        else if (cp == '\\' || cp == '"' || cp == '\n') {
             *d++ = '\\';
-            *d++ = (char)cp;
-        }
-        else if (cp == '\n') {
-            *d++ = '\\';
-            *d++ = 'n';
+            *d++ = cp == '\n' ? 'n' : (char)cp;
+            s++;
         }
         else {
-            memcpy(d, s + i, n);
+            memcpy(d, s, n);
             d += n;
+            s += n;
         }
-        i += n;
     }
     *d = '\0';
     return (size_t)(d - dst);

@@ -83,6 +83,16 @@ const char *mtab_status_label(unsigned i, char buf[8]);
 #define MTAB_AREA_COUNTERS (1 + 2 * REASON_COUNT * MTAB_STATUSES)
 unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                         unsigned status_index);
+/* The next of an area's denial counters above 0 after *slot (0 to
+ * start): 1 and its decision, reason, status index and count, or 0. */
+typedef struct {
+    mtab_decision decision;
+    policy_reason reason;
+    unsigned status;
+    uint64_t count;
+} mtab_denial;
+int mtab_next_denial(_Atomic uint64_t *counters, unsigned *slot,
+                     mtab_denial *out);
 /* An area's counts by decision, every reason and status summed. */
 void mtab_area_totals(_Atomic uint64_t *counters,
                       uint64_t totals[MDEC_COUNT]);

@@ -108,6 +108,14 @@ static void area_slots(void)
                 used[i] = 1;
             }
     CHECK(distinct, "every decision, reason and status its own counter");
+    unsigned slot = 0, found = 0;
+    mtab_denial n;
+    _Atomic uint64_t area[MTAB_AREA_COUNTERS] = { 0 };
+    atomic_store(&area[mtab_area_slot(MDEC_WOULD_DENY, REASON_IPLIST, 4)], 7);
+    atomic_store(&area[mtab_area_slot(MDEC_DENY, REASON_ROLE, 1)], 2);
+    while (mtab_next_denial(area, &slot, &n))
+        found = found * 1000 + n.decision * 100 + n.reason * 10 + n.status;
+    CHECK(found == 111 * 1000 + 254, "the denials above 0, decoded: %u", found);
     CHECK(mtab_area_slot(MDEC_GRANT, REASON_OTHER, 3) == 0,
           "grants: one counter");
     char buf[8];

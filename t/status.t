@@ -17,7 +17,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 40;
+plan tests => 49;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -79,6 +79,7 @@ is req(GET => '/st/report/', user => 'carol')->code, 200, 'report mode: carol se
 is req(GET => '/st/hidden/', user => 'carol')->code, 404, 'a hidden denial: 404';
 is req(GET => '/st/shadowed/', user => 'alice')->code, 200, 'shadowed area: alice';
 is req(GET => '/st/shadowed/', user => 'carol')->code, 200, 'shadowed area: carol';
+is req(GET => '/st/shadowed/', user => 'carol')->code, 200, '... twice';
 is req(GET => '/st/q%22x%5Cb', user => 'carol')->code, 403,
     'an area named by a path with a quote and a backslash: carol denied';
 
@@ -93,9 +94,9 @@ is "$report->{grant} $report->{deny} $report->{would_deny}", '0 0 1',
 is denials($report), 'would_deny:role:403=1', '... for the role, 403';
 is denials(area($doc, 'st-hidden')), 'deny:role:404=1',
     'st-hidden: a denial counted with the status sent, 404';
-is area($doc, 'st-shadowed')->{grant}, 2, 'st-shadowed: two grants';
+is area($doc, 'st-shadowed')->{grant}, 3, 'st-shadowed: three grants';
 my $sh = shadow($doc, 'st-admins');
-is "$sh->{grant} $sh->{deny}", '1 1', 'shadow st-admins: one grant, one deny';
+is "$sh->{grant} $sh->{deny}", '1 2', 'shadow st-admins: one grant, two denials';
 is denials(area($doc, '/st/q"x\b')), 'deny:role:403=1',
     'the area named by its odd path counted';
 my ($users) = grep { $_->{file} =~ m{/data/users\.txt$} } @{ $doc->{datafiles} };
@@ -108,8 +109,8 @@ is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
 
 my $auto = auto();
 is join(' ', map { $auto->{$_} - $auto_before->{$_} }
-        qw(AuthzPolicyGrants AuthzPolicyDenials AuthzPolicyWouldDeny)), '3 4 1',
-    '?auto: 3 more grants, 4 more denials, 1 more would-deny';
+        qw(AuthzPolicyGrants AuthzPolicyDenials AuthzPolicyWouldDeny)), '4 4 1',
+    '?auto: 4 more grants, 4 more denials, 1 more would-deny';
 like GET_BODY('/st/server-status'), qr/mod_authz_policy/, 'a section on mod_status\'s page';
 
 my $r = req(GET => '/st/status?format=prometheus');
@@ -123,13 +124,46 @@ is $series->{'authz_policy_decisions_total{area="st-never-requested",decision="g
     0, 'Prometheus: the area never requested, at 0';
 is $series->{'authz_policy_decisions_total{area="/st/q\"x\\\\b",decision="deny",reason="role",status="403"}'},
     1, 'Prometheus: the odd path escaped (\" and \\\\)';
-is $series->{'authz_policy_shadow_total{shadow="st-admins",result="deny"}'}, 1,
+is $series->{'authz_policy_shadow_total{shadow="st-admins",result="deny"}'}, 2,
     'Prometheus: the shadow';
 is scalar(grep { /^authz_policy_(datafile_entries|datafile_loaded_timestamp_seconds|datafile_reloads_total|source_errors_total|cache_total)\{/ }
           keys %$series) >= 7, 1, 'Prometheus: data file, source and cache families';
 my $html = GET_BODY('/st/status');
 like $html, qr{<td>st-role</td><td>1</td><td>2</td><td>0</td>}, 'HTML: st-role';
 like $html, qr{<td>/st/q&quot;x\\b</td>}, 'HTML: the odd path escaped';
+
+# a failing source, the cache
+my $before = status_json();
+is req(GET => '/a/broken/', user => 'bob', vhost => 'policy_dbd_broken')->code, 500,
+    'a failing SQL source: 500';
+is status_json()->{source_errors}{dbd} - $before->{source_errors}{dbd}, 1,
+    '... counted as a dbd source error';
+my @cached = map { req(GET => '/a/dbd-role/', user => 'erin', vhost => 'policy_cache')->code } 1, 2;
+my $after = status_json();
+is join(' ', map { $after->{cache}{$_} - $before->{cache}{$_} } qw(miss hit)), '1 1',
+    'the cache: a miss, then a hit (' . "@cached" . ')';
+
+# a user file reloaded, then a broken version of it
+sub status_file {
+    my ($f) = grep { $_->{file} =~ m{/status-users\.txt$} } @{ status_json()->{datafiles} };
+    return $f;
+}
+my $file = var_path('status-users.txt');
+my $first = status_file();
+is "$first->{entries} $first->{reloads_ok} $first->{reloads_error}", '1 0 0',
+    'a user file at start: 1 entry, no reload';
+write_file($file, "ruth role=admin\nsam role=viewer\ntom role=viewer\n");
+my $f = wait_for(10, sub { my $f = status_file(); $f->{reloads_ok} ? $f : undef });
+is "$f->{entries} $f->{reloads_ok} $f->{reloads_error}", '3 1 0',
+    'rewritten: one reload, however many processes loaded it; 3 entries';
+write_file($file, "ruth role=admin\nsam role=viewer\ntom role=viewer\nsam role=admin\n");
+$f = wait_for(10, sub { my $f = status_file(); $f->{reloads_error} ? $f : undef });
+is "$f->{entries} $f->{reloads_ok} $f->{reloads_error}", '3 1 1',
+    'a broken version: one failed reload, the entries of the version in force';
+like $f->{last_error}, qr/line 4: duplicate user/, '... and its error';
+write_file($file, "ruth role=admin\n" . join '', map { "u$_ role=viewer\n" } 1 .. 5);
+$f = wait_for(10, sub { my $f = status_file(); $f->{reloads_ok} > 1 ? $f : undef });
+is "$f->{entries} $f->{last_error}", '6 ', 'a good version again: no error shown';
 
 # --- prefork, several children, a bound of 3 -------------------------------
 

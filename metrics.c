@@ -127,13 +127,13 @@ static void add(_Atomic uint64_t *counter)
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-void policy_metrics_decision(request_rec *r, mtab_decision decision,
-                             policy_reason reason, int status)
+void policy_metrics_decision(request_rec *r, const char *area,
+                             mtab_decision decision, policy_reason reason,
+                             int status)
 {
     if (!counted(r))
         return;
-    _Atomic uint64_t *c = mtab_counters(&metrics.m.areas,
-                                        policy_request_area(r));
+    _Atomic uint64_t *c = mtab_counters(&metrics.m.areas, area);
     add(&c[mtab_area_slot(decision, reason, mtab_status_index(status))]);
 }
 

@@ -64,10 +64,11 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s);
 void policy_metrics_add_area(const char *name);
 void policy_metrics_add_shadow(const char *name);
 
-/* A decision of r's area: grant (reason and status unused), deny or
+/* A decision of r in area: grant (reason and status unused), deny or
  * would-deny with its reason and the status sent (or that would be). */
-void policy_metrics_decision(request_rec *r, mtab_decision decision,
-                             policy_reason reason, int status);
+void policy_metrics_decision(request_rec *r, const char *area,
+                             mtab_decision decision, policy_reason reason,
+                             int status);
 void policy_metrics_shadow(request_rec *r, const char *name, int granted);
 void policy_metrics_source_error(request_rec *r, attr_source_kind kind);
 void policy_metrics_cache(request_rec *r, int hit);

@@ -17,7 +17,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 49;
+plan tests => 50;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -77,6 +77,8 @@ is req(GET => '/st/role/', user => 'carol')->code, 403, 'carol: denied for her r
 is req(GET => '/st/role/')->code, 401, 'anonymous: 401';
 is req(GET => '/st/report/', user => 'carol')->code, 200, 'report mode: carol served';
 is req(GET => '/st/hidden/', user => 'carol')->code, 404, 'a hidden denial: 404';
+is req(GET => '/st/hidden', user => 'carol')->code, 404,
+    '... of the section\'s own path (its decoy lies outside it)';
 is req(GET => '/st/shadowed/', user => 'alice')->code, 200, 'shadowed area: alice';
 is req(GET => '/st/shadowed/', user => 'carol')->code, 200, 'shadowed area: carol';
 is req(GET => '/st/shadowed/', user => 'carol')->code, 200, '... twice';
@@ -92,8 +94,8 @@ my $report = area($doc, 'st-report');
 is "$report->{grant} $report->{deny} $report->{would_deny}", '0 0 1',
     'st-report: one would-deny, no grant, no denial';
 is denials($report), 'would_deny:role:403=1', '... for the role, 403';
-is denials(area($doc, 'st-hidden')), 'deny:role:404=1',
-    'st-hidden: a denial counted with the status sent, 404';
+is denials(area($doc, 'st-hidden')), 'deny:role:404=2',
+    'st-hidden: denials counted in their area with the status sent, 404';
 is area($doc, 'st-shadowed')->{grant}, 3, 'st-shadowed: three grants';
 my $sh = shadow($doc, 'st-admins');
 is "$sh->{grant} $sh->{deny}", '1 2', 'shadow st-admins: one grant, two denials';
@@ -109,8 +111,8 @@ is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
 
 my $auto = auto();
 is join(' ', map { $auto->{$_} - $auto_before->{$_} }
-        qw(AuthzPolicyGrants AuthzPolicyDenials AuthzPolicyWouldDeny)), '4 4 1',
-    '?auto: 4 more grants, 4 more denials, 1 more would-deny';
+        qw(AuthzPolicyGrants AuthzPolicyDenials AuthzPolicyWouldDeny)), '4 5 1',
+    '?auto: 4 more grants, 5 more denials, 1 more would-deny';
 like GET_BODY('/st/server-status'), qr/mod_authz_policy/, 'a section on mod_status\'s page';
 
 my $r = req(GET => '/st/status?format=prometheus');

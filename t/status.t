@@ -2,9 +2,10 @@
 # docs/watching.md): counts after known requests in the three formats,
 # the Prometheus text checked line by line for the format's rules, areas
 # and shadows of the configuration at 0 from startup, mod_status's ?auto
-# lines.  Then a prefork server of its own (POLICY_TEST_PORT + 40, several
-# children) with AuthzPolicyMetricsAreas 3: counts from every child in
-# one set, and areas beyond the bound under area="(other)".
+# lines.  Then servers of its own (POLICY_TEST_PORT + 40), prefork then
+# event, several processes each, with AuthzPolicyMetricsAreas 3: counts
+# from every process in one set under concurrent requests, and areas
+# beyond the bound under area="(other)".
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -17,7 +18,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 50;
+plan tests => 55;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -167,29 +168,44 @@ write_file($file, "ruth role=admin\n" . join '', map { "u$_ role=viewer\n" } 1 .
 $f = wait_for(10, sub { my $f = status_file(); $f->{reloads_ok} > 1 ? $f : undef });
 is "$f->{entries} $f->{last_error}", '6 ', 'a good version again: no error shown';
 
-# --- prefork, several children, a bound of 3 -------------------------------
+# --- servers of their own: prefork and event, several children each, a
+# bound of 3 -------------------------------------------------------------
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 40;
-my $dir = var_path('status-prefork');
 my $T = t_path('');
 my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
+my $dir;
 sub pid_of { open my $fh, '<', "$dir/httpd.pid" or return; my $p = <$fh>;
              chomp $p if defined $p; $p }
-sub stop { my $pid = pid_of() or return; kill 'TERM', $pid;
+sub stop { return unless $dir; my $pid = pid_of() or return; kill 'TERM', $pid;
            wait_for(20, sub { !kill 0, $pid }) }
-stop();
-remove_tree($dir);
-make_path("$dir/htdocs");
 END { stop() }
 my @areas = map { "/x$_" } 1 .. 5;
-write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
-    root => $dir, listen => "127.0.0.1:$port", so => $so, mpm => 'prefork',
-    modules => [qw(authz_core authz_host)]) . <<"CONF"
+my %processes = (
+    prefork => "StartServers 4\nMinSpareServers 4\nMaxSpareServers 8\n"
+               . "MaxRequestWorkers 8\n",
+    event   => "StartServers 3\nServerLimit 3\nThreadsPerChild 2\n"
+               . "MinSpareThreads 6\nMaxSpareThreads 6\nMaxRequestWorkers 6\n",
+);
+
+sub get {
+    my ($path) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 30)
+        or return '';
+    print $sock "GET $path HTTP/1.0\r\n\r\n";
+    local $/;
+    return <$sock> // '';
+}
+
+for my $mpm (qw(prefork event)) {
+    $dir = var_path("status-$mpm");
+    stop();
+    remove_tree($dir);
+    make_path("$dir/htdocs");
+    write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
+        root => $dir, listen => "127.0.0.1:$port", so => $so, mpm => $mpm,
+        modules => [qw(authz_core authz_host)]) . $processes{$mpm} . <<"CONF"
 DocumentRoot "$dir/htdocs"
-StartServers 4
-MinSpareServers 4
-MaxSpareServers 8
-MaxRequestWorkers 8
 KeepAlive Off
 AuthzPolicyMetricsAreas 3
 LogFormat "%P %U" pids
@@ -202,40 +218,36 @@ CustomLog "$dir/access_log" pids
     Require all granted
 </Location>
 CONF
-    . join '', map { "<Location $_>\n    AuthzPolicyErrorFormat json\n    Require all granted\n</Location>\n" } @areas);
-write_file("$dir/htdocs/index.html", "ok\n");
-system('chmod', '-R', 'a+rX', $dir);
-system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
-    or die "apache2 did not start\n";
-wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
+        . join '', map { "<Location $_>\n    AuthzPolicyErrorFormat json\n"
+                         . "    Require all granted\n</Location>\n" } @areas);
+    write_file("$dir/htdocs/index.html", "ok\n");
+    system('chmod', '-R', 'a+rX', $dir);
+    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
+        or die "apache2 did not start\n";
+    wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
 
-sub get {
-    my ($path) = @_;
-    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 30)
-        or return '';
-    print $sock "GET $path HTTP/1.0\r\n\r\n";
-    local $/;
-    return <$sock> // '';
+    # four clients at once, 60 requests each, over the five areas
+    my @kids;
+    for my $c (1 .. 4) {
+        my $pid = fork // die;
+        if (!$pid) { get($areas[$_ % 5]) for 1 .. 60; POSIX::_exit(0) }
+        push @kids, $pid;
+    }
+    waitpid $_, 0 for @kids;
+    open my $fh, '<', "$dir/access_log" or die;
+    my %pids = map { (split)[0] => 1 } grep { m{ /x\d} } <$fh>;
+    ok keys(%pids) > 1, "$mpm: requests were served by several processes ("
+        . keys(%pids) . ')';
+    my ($body) = get('/status?format=json') =~ /\r\n\r\n(.*)/s;
+    my $p = $json->decode($body);
+    my %grants = map { $_->{name} => $_->{grant} } @{ $p->{areas} };
+    my $sum = 0;
+    $sum += $_ for values %grants;
+    is $sum, 240, "$mpm: every process's grants in one set: 240";
+    ok exists $grants{'named-at-start'},
+        "$mpm: the area named in the configuration keeps its place";
+    is scalar(grep { m{^/x\d$} } keys %grants), 2,
+        "$mpm: two more areas by name: the bound of 3";
+    is $grants{'(other)'}, 240 - 2 * 48, "$mpm: the other three counted under (other)";
+    stop();
 }
-# four clients at once, 60 requests each, over the five areas
-my @kids;
-for my $c (1 .. 4) {
-    my $pid = fork // die;
-    if (!$pid) { get($areas[$_ % 5]) for 1 .. 60; POSIX::_exit(0) }
-    push @kids, $pid;
-}
-waitpid $_, 0 for @kids;
-open my $fh, '<', "$dir/access_log" or die;
-my %pids = map { (split)[0] => 1 } grep { m{ /x\d} } <$fh>;
-ok keys(%pids) > 1, 'prefork: requests were served by several children ('
-    . keys(%pids) . ')';
-my ($body) = get('/status?format=json') =~ /\r\n\r\n(.*)/s;
-my $p = $json->decode($body);
-my %grants = map { $_->{name} => $_->{grant} } @{ $p->{areas} };
-my $sum = 0;
-$sum += $_ for values %grants;
-is $sum, 240, 'every child\'s grants in one set: 240';
-ok exists $grants{'named-at-start'}, 'the area named in the configuration keeps its place';
-is scalar(grep { m{^/x\d$} } keys %grants), 2,
-    'two more areas by name: the bound of 3';
-is $grants{'(other)'}, 240 - 2 * 48, 'the other three counted under (other)';

@@ -122,6 +122,19 @@ static int counted(request_rec *r)
     return 1;
 }
 
+/* Whether r is the error document of a denial (an internal redirect of
+ * a denied request): the client's request was counted as that denial;
+ * neither a grant of the page nor its shadows count. */
+static int answers_a_denial(request_rec *r)
+{
+    for (request_rec *p = r->prev; p; p = p->prev) {
+        const policy_request *rq = policy_request_get(p, 0);
+        if (rq && rq->decision == DECISION_DENY)
+            return 1;
+    }
+    return 0;
+}
+
 static void add(_Atomic uint64_t *counter)
 {
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
@@ -131,7 +144,7 @@ void policy_metrics_decision(request_rec *r, const char *area,
                              mtab_decision decision, policy_reason reason,
                              int status)
 {
-    if (!counted(r))
+    if (!counted(r) || (decision == MDEC_GRANT && answers_a_denial(r)))
         return;
     _Atomic uint64_t *c = mtab_counters(&metrics.m.areas, area);
     add(&c[mtab_area_slot(decision, reason, mtab_status_index(status))]);
@@ -139,7 +152,7 @@ void policy_metrics_decision(request_rec *r, const char *area,
 
 void policy_metrics_shadow(request_rec *r, const char *name, int granted)
 {
-    if (counted(r))
+    if (counted(r) && !answers_a_denial(r))
         add(&mtab_counters(&metrics.m.shadows, name)[granted ? 0 : 1]);
 }
 

@@ -83,8 +83,8 @@ is req(GET => '/st/hidden', user => 'carol')->code, 404,
 is req(GET => '/st/shadowed/', user => 'alice')->code, 200, 'shadowed area: alice';
 is req(GET => '/st/shadowed/', user => 'carol')->code, 200, 'shadowed area: carol';
 is req(GET => '/st/shadowed/', user => 'carol')->code, 200, '... twice';
-is req(GET => '/st/q%22x%5Cb', user => 'carol')->code, 403,
-    'an area named by a path with a quote and a backslash: carol denied';
+is req(GET => '/st/errdoc/', user => 'carol')->code, 403,
+    'a denial answered by a local error document (carol may see it)';
 
 my $doc = status_json();
 my $role = area($doc, 'st-role');
@@ -97,11 +97,12 @@ is "$report->{grant} $report->{deny} $report->{would_deny}", '0 0 1',
 is denials($report), 'would_deny:role:403=1', '... for the role, 403';
 is denials(area($doc, 'st-hidden')), 'deny:role:404=2',
     'st-hidden: denials counted in their area with the status sent, 404';
-is area($doc, 'st-shadowed')->{grant}, 3, 'st-shadowed: three grants';
+is area($doc, 'st-shadowed')->{grant}, 3,
+    'st-shadowed: three grants (its page shown as an error document is none)';
+is denials(area($doc, 'st-errdoc')), 'deny:role:403=1',
+    'st-errdoc: one denial';
 my $sh = shadow($doc, 'st-admins');
 is "$sh->{grant} $sh->{deny}", '1 2', 'shadow st-admins: one grant, two denials';
-is denials(area($doc, '/st/q"x\b')), 'deny:role:403=1',
-    'the area named by its odd path counted';
 my ($users) = grep { $_->{file} =~ m{/data/users\.txt$} } @{ $doc->{datafiles} };
 ok $users && $users->{kind} eq 'users' && $users->{entries} >= 5
     && $users->{loaded} > 1e9, 'the user file: kind, entries, when loaded';
@@ -125,15 +126,12 @@ is $series->{'authz_policy_decisions_total{area="st-role",decision="deny",reason
     1, 'Prometheus: the role denial';
 is $series->{'authz_policy_decisions_total{area="st-never-requested",decision="grant",reason="",status=""}'},
     0, 'Prometheus: the area never requested, at 0';
-is $series->{'authz_policy_decisions_total{area="/st/q\"x\\\\b",decision="deny",reason="role",status="403"}'},
-    1, 'Prometheus: the odd path escaped (\" and \\\\)';
 is $series->{'authz_policy_shadow_total{shadow="st-admins",result="deny"}'}, 2,
     'Prometheus: the shadow';
 is scalar(grep { /^authz_policy_(datafile_entries|datafile_loaded_timestamp_seconds|datafile_reloads_total|source_errors_total|cache_total)\{/ }
           keys %$series) >= 7, 1, 'Prometheus: data file, source and cache families';
 my $html = GET_BODY('/st/status');
 like $html, qr{<td>st-role</td><td>1</td><td>2</td><td>0</td>}, 'HTML: st-role';
-like $html, qr{<td>/st/q&quot;x\\b</td>}, 'HTML: the odd path escaped';
 
 # a failing source, the cache
 my $before = status_json();
@@ -207,7 +205,7 @@ for my $mpm (qw(prefork event)) {
         modules => [qw(authz_core authz_host)]) . $processes{$mpm} . <<"CONF"
 DocumentRoot "$dir/htdocs"
 KeepAlive Off
-AuthzPolicyMetricsAreas 3
+AuthzPolicyMetricsAreas 4
 LogFormat "%P %U" pids
 CustomLog "$dir/access_log" pids
 <Location /status>
@@ -215,6 +213,11 @@ CustomLog "$dir/access_log" pids
 </Location>
 <Location /named>
     AuthzPolicyName named-at-start
+    Require all granted
+</Location>
+# named by its path, which holds a quote and a backslash
+<Location "/q\\"x\\b">
+    AuthzPolicyErrorFormat json
     Require all granted
 </Location>
 CONF
@@ -225,6 +228,12 @@ CONF
     system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
         or die "apache2 did not start\n";
     wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
+
+    # the odd path first: it takes the place after the named area
+    get('/q%22x%5Cb');
+    my ($text) = get('/status?format=prometheus') =~ /\r\n\r\n(.*)/s;
+    like $text, qr{^authz_policy_decisions_total\{area="/q\\"x\\\\b",decision="grant",reason="",status=""\} 1$}m,
+        "$mpm: an area named by a path with a quote and a backslash, escaped (\\\" \\\\\\\\)";
 
     # four clients at once, 60 requests each, over the five areas
     my @kids;
@@ -243,11 +252,11 @@ CONF
     my %grants = map { $_->{name} => $_->{grant} } @{ $p->{areas} };
     my $sum = 0;
     $sum += $_ for values %grants;
-    is $sum, 240, "$mpm: every process's grants in one set: 240";
+    is $sum, 241, "$mpm: every process's grants in one set: 240 and the odd path's";
     ok exists $grants{'named-at-start'},
         "$mpm: the area named in the configuration keeps its place";
     is scalar(grep { m{^/x\d$} } keys %grants), 2,
-        "$mpm: two more areas by name: the bound of 3";
+        "$mpm: two more areas by name: the bound of 4";
     is $grants{'(other)'}, 240 - 2 * 48, "$mpm: the other three counted under (other)";
     stop();
 }

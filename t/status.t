@@ -225,7 +225,7 @@ CONF
                          . "    Require all granted\n</Location>\n" } @areas);
     write_file("$dir/htdocs/index.html", "ok\n");
     system('chmod', '-R', 'a+rX', $dir);
-    system('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
+    system($ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-k', 'start') == 0
         or die "apache2 did not start\n";
     wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
 

@@ -19,14 +19,16 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
-             datafile_read.c cache.c attrs_ldap.c origin.c
-HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs_ldap.h
+             datafile_read.c cache.c attrs_ldap.c origin.c \
+             metrics.c status.c status_text.c
+HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs_ldap.h \
+             metrics.h status.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
 PURE_NAMES = userdb userdb_parse iplist region negotiate escape policy_model \
-             geoip_region reason instant ldapdn origin
+             geoip_region reason instant ldapdn origin metrics_table
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
@@ -188,7 +190,7 @@ test-package: deb
 UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
              t/unit/test_escape t/unit/test_iplist t/unit/test_region \
              t/unit/test_reason t/unit/test_instant t/unit/test_ldapdn \
-             t/unit/test_origin
+             t/unit/test_origin t/unit/test_metrics_table
 
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
@@ -214,6 +216,9 @@ t/unit/test_ldapdn: t/unit/test_ldapdn.c pure/ldapdn.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/ldapdn.c
 t/unit/test_origin: t/unit/test_origin.c pure/origin.c $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< pure/origin.c
+
+t/unit/test_metrics_table: t/unit/test_metrics_table.c pure/metrics_table.c pure/escape.c $(PURE_HDR) t/unit/unit.h
+	$(UNIT_CC) -o $@ $< pure/metrics_table.c pure/escape.c
 
 unit-test: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do ./$$t || exit 1; done
@@ -255,7 +260,7 @@ mutate: deps
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
 FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
-                ldapdn origin
+                ldapdn origin metrics_table
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
@@ -281,6 +286,12 @@ build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -I/usr/include/x86_64-linux-gnu -o $@ \
 	    t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/region.c -lmaxminddb
+
+# Prometheus label escaping: with the UTF-8 decoder of escape.c
+build/fuzz/fuzz_metrics_table: t/fuzz/fuzz_metrics_table.c pure/metrics_table.c \
+                               pure/metrics_table.h pure/escape.c t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_metrics_table.c pure/metrics_table.c pure/escape.c
 
 # role inheritance and plans: APR, no httpd
 build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c pure/policy_model.c \

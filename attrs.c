@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "request.h"
 #include "attrs_ldap.h"
+#include "metrics.h"
 #include "userdb.h"
 #include "instant.h"
 #include "hash.h"
@@ -375,7 +376,10 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     const char *key;
     apr_interval_time_t lifetime;
     policy_cache *c = cache_for(r, src, &key, &lifetime);
-    if (c && cache_get(r, c, key, lifetime, out)) {
+    int hit = c && cache_get(r, c, key, lifetime, out);
+    if (c)
+        policy_metrics_cache(r, hit);
+    if (hit) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "AuthzPolicyAttribute dbd: %s from the cache", key);
         return 0;
@@ -507,8 +511,10 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
                  : src[i]->kind == ASRC_ENV ? from_env(r, src[i], &out)
                  : src[i]->kind == ASRC_LDAP ? from_ldap(r, src[i], &out)
                  : from_dbd(r, src[i], &out);
-        if (rv < 0)
+        if (rv < 0) {
+            policy_metrics_source_error(r, src[i]->kind);
             return NULL;
+        }
     }
     rq->values[a] = (const char **)out.values->elts;
     rq->nvalues[a] = (unsigned)out.values->nelts;

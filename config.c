@@ -5,6 +5,7 @@
  */
 #include "policy.h"
 #include "config.h"
+#include "metrics.h"
 #include "geoip.h"
 #include "iplist.h"
 
@@ -452,6 +453,9 @@ const command_rec policy_cmds[] = {
                   "nothing"),
     AP_INIT_RAW_ARGS("<AuthzPolicyShadow", set_shadow, NULL, DIR_CTX,
                      "a candidate policy, evaluated and never enforced"),
+    AP_INIT_TAKE1("AuthzPolicyMetricsAreas", policy_metrics_areas_directive,
+                  NULL, RSRC_CONF, "how many areas, shadows and data files "
+                  "the counters name (default 256); more count as (other)"),
     { NULL }
 };
 

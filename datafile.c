@@ -17,6 +17,7 @@
  *   (datafile_htaccess.c).
  */
 #include "datafile_int.h"
+#include "metrics.h"
 
 #include "http_log.h"
 #include "unixd.h"
@@ -130,6 +131,10 @@ void datafile_post_config(server_rec *s, int real_pass)
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
          hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
+        if (real_pass && df->cur)
+            policy_metrics_datafile_loaded(df->path, df->type->kind,
+                                           df->cur->entries, &df->cur->source,
+                                           sizeof df->cur->source, 0);
         if (real_pass && df->cur)
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                          "%s %s: %" APR_SIZE_T_FMT " entries, %"

@@ -7,6 +7,7 @@
  * opened or read: only the requests for one file wait for its load.
  */
 #include "datafile_int.h"
+#include "metrics.h"
 
 #include "http_log.h"
 #include <apr_strings.h>
@@ -235,15 +236,21 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                                   df->cur ? &df->cur->source : NULL,
                                   cache.max_bytes, 0, buf, sizeof buf,
                                   &again);
-        if (fresh)
+        if (fresh) {
+            policy_metrics_datafile_loaded(path, type->kind, fresh->entries,
+                                           &fresh->source,
+                                           sizeof fresh->source, !!df->cur);
             swap_current(df, fresh);
+        }
         else if (!df->cur)
             why = shown_why(p, buf, &st, hst.st_uid);
-        else if (!again)
+        else if (!again) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
                          "%s (named in %s): %s; the last good version stays "
                          "in force", named, htaccess,
                          shown_why(p, buf, &st, hst.st_uid));
+            policy_metrics_datafile_failed(path, type->kind, buf);
+        }
         pthread_mutex_lock(&cache.mu);
         if (!fresh && !again)           /* not read again until it changes */
             df->failed = v;

@@ -6,6 +6,7 @@
  * stale version fails closed.
  */
 #include "datafile_int.h"
+#include "metrics.h"
 
 #include "http_log.h"
 #include <apr_shm.h>
@@ -190,14 +191,19 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
                      df->type->kind, df->path, fresh->entries);
         swap_current(df, fresh);
+        policy_metrics_datafile_loaded(df->path, df->type->kind,
+                                       fresh->entries, &fresh->source,
+                                       sizeof fresh->source, 1);
         note_good(df, &fresh->source);
     }
     else if (!again) {
         df->failed = v;
-        if (note_bad(df, &v))
+        if (note_bad(df, &v)) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                          "%s %s: %s; the last good version stays in force",
                          df->type->kind, df->path, why);
+            policy_metrics_datafile_failed(df->path, df->type->kind, why);
+        }
         fail_if_stale(df, s);
     }
     give_back_memory();

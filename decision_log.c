@@ -7,6 +7,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "metrics.h"
 
 #include "http_log.h"
 #include "http_protocol.h"
@@ -51,6 +52,10 @@ static void write_denial_log(request_rec *r, policy_request *rq, int status)
         return;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
                   rq->denial_log, status, rq->denial_uri);
+    policy_metrics_decision(r, rq->denial_area,
+                            rq->decision == DECISION_WOULD_DENY
+                            ? MDEC_WOULD_DENY : MDEC_DENY,
+                            rq->denial_reason, status);
     rq->denial_log = NULL;              /* once */
 }
 
@@ -81,6 +86,8 @@ void policy_decision_record(request_rec *r, policy_request *rq,
     if (r->main)
         return;
     set_decision(r, rq, decision);
+    rq->denial_reason = reason;
+    rq->denial_area = policy_request_area(r);
     apr_table_t *e = r->subprocess_env;
     apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
     if (req)
@@ -98,7 +105,7 @@ void policy_decision_record(request_rec *r, policy_request *rq,
                   log_value(r->pool, region));
     rq->denial_uri = apr_pstrcat(r->pool, log_value(r->pool, r->uri),
                                  " area=",
-                                 log_value(r->pool, policy_request_area(r)),
+                                 log_value(r->pool, rq->denial_area),
                                  NULL);
     /* a hidden denial's status is the decoy's answer, known at the end */
     if (status != HTTP_NOT_FOUND || would_deny)
@@ -133,8 +140,11 @@ static int record_grant(request_rec *r)
     policy_shadows_evaluate(r);
     rq = policy_request_get(r, 0);
     if ((!rq || rq->decision == DECISION_NONE)
-        && policy_request_takes_part(r, rq))
+        && policy_request_takes_part(r, rq)) {
         set_decision(r, policy_request_get(r, 1), DECISION_GRANT);
+        policy_metrics_decision(r, policy_request_area(r), MDEC_GRANT,
+                                REASON_OTHER, 0);
+    }
     return DECLINED;
 }
 

@@ -22,9 +22,12 @@
  *   request.c     what the module knows about one request
  *   datafile.c    data files, shared by the server's processes
  *   geoip.c       MaxMind DB files
+ *   metrics.c     the shared counters; status.c, status_text.c the
+ *                 authz-policy-status handler
  *   pure/         parsers, tables, escaping, negotiation: no httpd
  */
 #include "policy.h"
+#include "status.h"
 
 #include "http_log.h"
 #include "http_request.h"
@@ -167,6 +170,7 @@ static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     policy_attrs_pre_config(pconf);
     policy_require_pre_config(pconf);
     policy_configtest_pre_config(pconf);
+    policy_metrics_pre_config(pconf);
     return OK;
 }
 
@@ -195,6 +199,11 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         sc->htaccess_bytes ? sc->htaccess_bytes : DATAFILE_HTACCESS_BYTES,
         sc->htaccess_max_files ? sc->htaccess_max_files
                                : DATAFILE_HTACCESS_FILES);
+    /* the counters first: data files are listed in them */
+    if (real_pass && policy_metrics_post_config(pconf, s) != OK)
+        return !OK;
+    if (real_pass)
+        policy_status_post_config(s);
     datafile_post_config(s, real_pass);
     if (real_pass && policy_attrs_post_config(pconf, s) != OK)
         return !OK;
@@ -269,6 +278,7 @@ static void register_hooks(apr_pool_t *p)
     policy_deny_register(p);
     policy_decision_log_register(p);
     policy_hidden_register(p);
+    policy_status_register(p);
 }
 
 AP_DECLARE_MODULE(authz_policy) = {

@@ -218,6 +218,7 @@ apr_array_header_t *policy_shadows_merge(apr_pool_t *p,
                                          apr_array_header_t *add);
 void policy_shadows_evaluate(request_rec *r);
 void policy_shadow_init(void);
+const char *policy_shadow_name(const policy_shadow *shadow);
 
 /* takeover.c: runs the access phases' hook chains in place of httpd. */
 void policy_takeover_register(apr_pool_t *p);

@@ -56,6 +56,11 @@ struct policy_request {
     int reported;                /* report mode: a would-be denial was let
                                     through; the rest of the access phases
                                     let the request through too */
+    policy_reason denial_reason; /* of the denial (or would-be) recorded, */
+    const char *denial_area;     /* in this area (a hidden denial's request
+                                    is moved onto its decoy, elsewhere) */
+    int explaining;              /* an explanation, not a client's request:
+                                    not counted (metrics.c) */
 };
 
 /* The request's record; NULL if it has none and create is 0. */

@@ -19,6 +19,7 @@
  */
 #include "policy.h"
 #include "request.h"
+#include "metrics.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -159,6 +160,11 @@ const char *policy_shadow_section(cmd_parms *cmd, policy_dir_conf *d,
     return NULL;
 }
 
+const char *policy_shadow_name(const policy_shadow *shadow)
+{
+    return shadow->name;
+}
+
 apr_array_header_t *policy_shadows_merge(apr_pool_t *p,
                                          apr_array_header_t *base,
                                          apr_array_header_t *add)
@@ -273,6 +279,7 @@ void policy_shadows_evaluate(request_rec *r)
         res[i] = shadow_result(r, rq, s);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "shadow %s: %s",
                       s->name, res[i]);
+        policy_metrics_shadow(r, s->name, res[i][0] == 'g');   /* grant */
         len += s->name_len + 1 + strlen(res[i]) + 1;
     }
     rq->took_part = took_part;

@@ -43,6 +43,11 @@ static size_t utf8_valid(const unsigned char *s, size_t avail, uint32_t *cp)
     return n;
 }
 
+size_t escape_utf8_char(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    return utf8_valid(s, avail, cp);
+}
+
 size_t escape_html(char *dst, const char *src, size_t len)
 {
     const unsigned char *s = (const unsigned char *)src;

@@ -7,6 +7,7 @@
 #define AUTHZ_POLICY_ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Worst-case output sizes (NUL included) for len input bytes. */
 #define ESCAPE_HTML_MAX(len) ((len) * 8 + 1)
@@ -16,5 +17,9 @@
 size_t escape_html(char *dst, const char *src, size_t len);
 /* The inside of a JSON string, without the quotes. */
 size_t escape_json(char *dst, const char *src, size_t len);
+
+/* The length (1-4) of the valid UTF-8 sequence at s, its code point in
+ * *cp; 0 when invalid (overlong forms and surrogates included). */
+size_t escape_utf8_char(const unsigned char *s, size_t avail, uint32_t *cp);
 
 #endif

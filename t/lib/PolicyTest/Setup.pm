@@ -126,6 +126,7 @@ sub prepare_var {
     write_file("$VAR/reload-users.txt", "ruth role=admin\n");
     # t/grants.t writes the users with instants around the time it runs
     write_file("$VAR/grants-users.txt", "# see t/grants.t\n");
+    write_file("$VAR/status-users.txt", "ruth role=admin\n");    # status.t
 
     # Networks: test clients use source addresses in 127.0.0.0/8.
     write_file("$VAR/office.txt", "# the office\n127.0.0.1\n127.0.0.3\n::1\n");

@@ -1,0 +1,247 @@
+/*
+ * metrics: the shared counters (metrics.h).
+ *
+ * One anonymous shared memory segment, made by the parent in post_config
+ * of each (re)start and inherited by the children it then forks; it holds
+ * three tables (areas, shadows, data files) and the global counters.  A
+ * restart, graceful or not, makes a new one: the counters start again at
+ * 0 (docs/watching.md).  The segment goes with the configuration's pool.
+ */
+#include "metrics.h"
+#include "request.h"
+
+#include "http_log.h"
+#include <apr_shm.h>
+#include <apr_strings.h>
+#include <sched.h>
+
+#include "hash.h"
+
+APLOG_USE_MODULE(authz_policy);
+
+static struct {
+    unsigned bound;              /* AuthzPolicyMetricsAreas */
+    apr_shm_t *shm;
+    policy_metrics m;
+    int ready;                   /* the tables exist */
+} metrics;
+
+const policy_metrics *policy_metrics_get(void)
+{
+    return metrics.ready ? &metrics.m : NULL;
+}
+
+int metrics_next(metrics_walk *w, metrics_entry *e)
+{
+    const mtab *t = w->table;
+    unsigned overflow = mtab_positions(t) - 1;
+    while (w->next <= overflow) {
+        unsigned i = w->next++;
+        e->name = mtab_entry(t, i, &e->counters);
+        if (e->name && (i < overflow || mtab_any(e->counters, t->ncounters)))
+            return 1;
+    }
+    return 0;
+}
+
+const char *policy_metrics_areas_directive(cmd_parms *cmd, void *dirv,
+                                           const char *arg)
+{
+    (void)dirv;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+    if (*end || end == arg || n < 1 || n > 100000)
+        return apr_psprintf(cmd->pool, "AuthzPolicyMetricsAreas: '%s' is "
+                            "not a number from 1 to 100000", arg);
+    metrics.bound = (unsigned)n;
+    return NULL;
+}
+
+void policy_metrics_pre_config(apr_pool_t *pconf)
+{
+    (void)pconf;
+    metrics.bound = METRICS_AREAS_DEFAULT;
+    metrics.ready = 0;
+}
+
+int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    unsigned b = metrics.bound;
+    apr_size_t areas = mtab_size(b, MTAB_AREA_COUNTERS, 0);
+    apr_size_t shadows = mtab_size(b, 2, 0);
+    apr_size_t files = mtab_size(b, MF_COUNT, sizeof(metrics_file_extra));
+    apr_size_t global = MG_COUNT * sizeof(uint64_t);
+    apr_status_t rv = apr_shm_create(&metrics.shm,
+                                     areas + shadows + files + global, NULL,
+                                     pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_authz_policy: "
+                     "cannot make the shared memory of its counters");
+        return !OK;
+    }
+    unsigned char *base = apr_shm_baseaddr_get(metrics.shm);
+    mtab_init(&metrics.m.areas, base, b, MTAB_AREA_COUNTERS, 0,
+              METRICS_OVERFLOW);
+    mtab_init(&metrics.m.shadows, base + areas, b, 2, 0, METRICS_OVERFLOW);
+    mtab_init(&metrics.m.files, base + areas + shadows, b, MF_COUNT,
+              sizeof(metrics_file_extra), METRICS_OVERFLOW);
+    metrics.m.global = (_Atomic uint64_t *)(base + areas + shadows + files);
+    for (int i = 0; i < MG_COUNT; i++)
+        atomic_store(&metrics.m.global[i], 0);
+    metrics.m.started = apr_time_now();
+    metrics.ready = 1;
+    return OK;
+}
+
+void policy_metrics_add_area(const char *name)
+{
+    if (metrics.ready)
+        mtab_counters(&metrics.m.areas, name);
+}
+
+void policy_metrics_add_shadow(const char *name)
+{
+    if (metrics.ready)
+        mtab_counters(&metrics.m.shadows, name);
+}
+
+/* Whether r is counted: the counters exist, and neither r nor a request
+ * it is a subrequest of is being explained. */
+static int counted(request_rec *r)
+{
+    if (!metrics.ready)
+        return 0;
+    for (request_rec *m = r; m; m = m->main) {
+        const policy_request *rq = policy_request_get(m, 0);
+        if (rq && rq->explaining)
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether r is the error document of a denial (an internal redirect of
+ * a denied request): the client's request was counted as that denial;
+ * neither a grant of the page nor its shadows count. */
+static int answers_a_denial(request_rec *r)
+{
+    for (request_rec *p = r->prev; p; p = p->prev) {
+        const policy_request *rq = policy_request_get(p, 0);
+        if (rq && rq->decision == DECISION_DENY)
+            return 1;
+    }
+    return 0;
+}
+
+static void add(_Atomic uint64_t *counter)
+{
+    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+void policy_metrics_decision(request_rec *r, const char *area,
+                             mtab_decision decision, policy_reason reason,
+                             int status)
+{
+    if (!counted(r) || (decision == MDEC_GRANT && answers_a_denial(r)))
+        return;
+    _Atomic uint64_t *c = mtab_counters(&metrics.m.areas, area);
+    add(&c[mtab_area_slot(decision, reason, mtab_status_index(status))]);
+}
+
+void policy_metrics_shadow(request_rec *r, const char *name, int granted)
+{
+    if (counted(r) && !answers_a_denial(r))
+        add(&mtab_counters(&metrics.m.shadows, name)[granted ? 0 : 1]);
+}
+
+void policy_metrics_source_error(request_rec *r, attr_source_kind kind)
+{
+    if (counted(r))
+        add(&metrics.m.global[kind == ASRC_FILE ? MG_SOURCE_FILE
+                              : kind == ASRC_ENV ? MG_SOURCE_ENV
+                              : MG_SOURCE_DBD]);
+}
+
+void policy_metrics_cache(request_rec *r, int hit)
+{
+    if (counted(r))
+        add(&metrics.m.global[hit ? MG_CACHE_HIT : MG_CACHE_MISS]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Data files                                                           */
+
+static const char *const kind_label[] = { "", "users", "iplist", "geoip" };
+
+const char *policy_metrics_kind_label(apr_uint64_t kind)
+{
+    return kind < sizeof kind_label / sizeof *kind_label ? kind_label[kind]
+                                                          : "";
+}
+
+static apr_uint64_t kind_index(const char *directive)
+{
+    return !strcmp(directive, "AuthzPolicyUserFile") ? 1
+           : !strcmp(directive, "AuthzPolicyIPList") ? 2 : 3;
+}
+
+/* Copies a data file's last error text from (to) or into (from) its
+ * entry, under the entry's spin lock: a reload that fails in one process
+ * while another reads the page must not show half of each text. */
+static void copy_error(_Atomic uint64_t *c, const char *from, char *to,
+                       apr_size_t len)
+{
+    metrics_file_extra *x = mtab_extra(c, &metrics.m.files);
+    while (atomic_exchange_explicit(&x->lock, 1, memory_order_acquire))
+        sched_yield();
+    if (from)
+        apr_cpystrn(x->last_error, from, sizeof x->last_error);
+    else
+        apr_cpystrn(to, x->last_error, len);
+    atomic_store_explicit(&x->lock, 0, memory_order_release);
+}
+
+static void set_error(_Atomic uint64_t *c, const char *why)
+{
+    copy_error(c, why, NULL, 0);
+}
+
+void policy_metrics_file_error(_Atomic uint64_t *counters, char *buf,
+                               apr_size_t len)
+{
+    copy_error(counters, NULL, buf, len);
+}
+
+void policy_metrics_datafile_loaded(const char *path, const char *kind,
+                                    apr_size_t entries, const void *version,
+                                    apr_size_t version_len, int reload)
+{
+    if (!metrics.ready)
+        return;
+    _Atomic uint64_t *c = mtab_counters(&metrics.m.files, path);
+    uint64_t id = hash_fnv1a64(version, version_len);
+    /* every process loads a changed file: the first to say so counts
+     * the reload */
+    if (atomic_exchange(&c[MF_VERSION], id) == id)
+        return;
+    atomic_store(&c[MF_KIND], kind_index(kind));
+    atomic_store(&c[MF_ENTRIES], entries);
+    atomic_store(&c[MF_LOADED], (uint64_t)apr_time_sec(apr_time_now()));
+    if (reload) {
+        add(&c[MF_RELOAD_OK]);
+        set_error(c, "");
+    }
+}
+
+void policy_metrics_datafile_failed(const char *path, const char *kind,
+                                    const char *why)
+{
+    if (!metrics.ready)
+        return;
+    _Atomic uint64_t *c = mtab_counters(&metrics.m.files, path);
+    atomic_store(&c[MF_KIND], kind_index(kind));
+    add(&c[MF_RELOAD_ERROR]);
+    set_error(c, why);
+}

@@ -18,8 +18,8 @@ WARN       = -Wall -Wextra -Werror
 MODULE_SRC = mod_authz_policy.c config.c require.c configtest.c takeover.c \
              request.c deny.c decision_log.c hidden.c shadow.c attrs.c network.c \
              datafile.c config_answer.c \
-             geoip.c
-HEADERS    = policy.h request.h config.h datafile.h geoip.h
+             geoip.c checks.c explain.c
+HEADERS    = policy.h request.h config.h datafile.h geoip.h checks.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and

@@ -56,6 +56,18 @@ struct policy_request {
     int reported;                /* report mode: a would-be denial was let
                                     through; the rest of the access phases
                                     let the request through too */
+    /* what the decision of a denial was, also for look-ups (explain.c) */
+    policy_reason decided_reason;
+    const policy_require *decided_check;
+    int decided_status;
+    /* the explain handler (explain.c) */
+    int explaining;              /* an explained look-up: answers nothing,
+                                    logs no denial, is never counted */
+    const char *explained_user;  /* on the handler's request: the user its
+                                    look-up takes as authenticated */
+    apr_array_header_t *checks;  /* of policy_check: the Require lines
+                                    evaluated in the last pass, recorded
+                                    when explaining or tracing (checks.c) */
 };
 
 /* The request's record; NULL if it has none and create is 0. */

@@ -247,9 +247,12 @@ void policy_shadows_evaluate(request_rec *r)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    if (r->main || !d->shadows || !d->shadows->nelts)
+    policy_request *rq = policy_request_get(r, 0);
+    /* look-ups have no shadows, but for the explain handler's */
+    if ((r->main && !(rq && rq->explaining)) || !d->shadows
+        || !d->shadows->nelts)
         return;
-    policy_request *rq = policy_request_get(r, 1);
+    rq = policy_request_get(r, 1);
     if (rq->shadows_done)
         return;
     rq->shadows_done = 1;
@@ -261,7 +264,7 @@ void policy_shadows_evaluate(request_rec *r)
         const policy_shadow *s = APR_ARRAY_IDX(d->shadows, i,
                                                policy_shadow *);
         const char *res = shadow_result(r, rq, s);
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "shadow %s: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "shadow %s: %s",
                       s->name, res);
         results = apr_pstrcat(r->pool, results ? results : "",
                               results ? " " : "", s->name, "=", res, NULL);

@@ -241,9 +241,10 @@ static int note_granted(request_rec *r)
 }
 
 /* "decision", "status", "reason" and "required".  A request let through
- * in report mode is a denial that was not enforced; a 500 (a source that
- * failed) is a denial with the reason "error"; a denial the module does
- * not answer is Apache's own, "other". */
+ * in report mode is a denial that was not enforced; a denial the module
+ * does not answer (Apache's own, a 500 of a source that failed, whose
+ * check says "error") has the reason "other", as in report mode's
+ * variables. */
 static const char *json_decision(request_rec *r, request_rec *rr,
                                  const policy_request *rrq)
 {
@@ -252,11 +253,8 @@ static const char *json_decision(request_rec *r, request_rec *rr,
                "\"reason\": null, \"required\": null";
     int ours = rrq->decided_status != 0;
     int status = ours ? rrq->decided_status : rr->status;
-    const char *reason = ours ? reason_table[rrq->decided_reason].name
-                         : status == HTTP_INTERNAL_SERVER_ERROR ? "error"
-                         : "other";
-    if (ours && status == HTTP_INTERNAL_SERVER_ERROR)
-        reason = "error";
+    const char *reason = reason_table[ours ? rrq->decided_reason
+                                           : REASON_OTHER].name;
     const policy_require *req = ours ? rrq->decided_check : NULL;
     return apr_psprintf(r->pool, "\"decision\": \"deny\", \"status\": %d, "
                         "\"reason\": \"%s\", \"required\": %s", status,

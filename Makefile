@@ -105,8 +105,9 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 
 # authz-policy: checks data files with the module's own parsers (linked
 # from pure/, with the unit tests' flags) and asks the explain handler.
-TOOL_SRC = tools/authz-policy.c tools/explain_client.c tools/json.c
-TOOL_HDR = tools/explain_client.h tools/json.h
+TOOL_SRC = tools/authz-policy.c tools/explain_client.c tools/json.c \
+           tools/usage.c
+TOOL_HDR = tools/explain_client.h tools/json.h tools/usage.h
 build/authz-policy: $(TOOL_SRC) $(TOOL_HDR) pure/userdb.c pure/iplist.c $(PURE_HDR)
 	@mkdir -p build
 	$(CC) -std=gnu11 -O2 -g $(WARN) $(EXTRA_CFLAGS) -Ipure -Itools -o $@ \

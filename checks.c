@@ -102,11 +102,12 @@ static const char *provider_name(cmd_parms *cmd, int *negated)
 {
     const ap_directive_t *d = cmd->directive;
     *negated = 0;
-    if (d && d->args && (!strcasecmp(d->directive, "Require")
-                         || !strcasecmp(d->directive, "<AuthzProviderAlias"))) {
+    int require = d && d->args && !strcasecmp(d->directive, "Require");
+    if (require || (d && d->args
+                    && !strcasecmp(d->directive, "<AuthzProviderAlias"))) {
         const char *args = d->args;
         const char *name = ap_getword_conf(cmd->temp_pool, &args);
-        if (!strcasecmp(name, "not") && !strcasecmp(d->directive, "Require")) {
+        if (require && !strcasecmp(name, "not")) {
             *negated = 1;
             name = ap_getword_conf(cmd->temp_pool, &args);
         }
@@ -207,6 +208,8 @@ static int trace_checks(request_rec *r)
         [DECISION_NONE] = "none", [DECISION_GRANT] = "grant",
         [DECISION_DENY] = "deny", [DECISION_WOULD_DENY] = "would-deny"
     };
+    const char *shadows = apr_table_get(r->subprocess_env,
+                                        "AUTHZ_POLICY_SHADOW");
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                   "checks: %s; user=%s%s region=%s area=%s decision=%s "
                   "status=%d shadows=%s uri=%s", checks,
@@ -214,8 +217,7 @@ static int trace_checks(request_rec *r)
                   policy_log_value(r->pool, policy_request_region(rq)),
                   policy_log_value(r->pool, policy_request_area(r)),
                   decided[rq->decision], r->status,
-                  policy_log_value(r->pool, apr_table_get(r->subprocess_env,
-                                                          "AUTHZ_POLICY_SHADOW")),
+                  policy_log_value(r->pool, shadows),
                   policy_log_value(r->pool, r->uri));
     return DECLINED;
 }

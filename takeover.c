@@ -30,6 +30,13 @@
  *   registered later than that would run after this module's link;
  * - at a restart modules register their hooks again, so this is done again
  *   on every configuration pass.
+ *
+ * The explain handler's look-up (explain.c) is the one request whose
+ * chains are not all run: its authentication phase takes the explained
+ * user as authenticated (no password, so no hidden-claimed-user shortcut
+ * either), and its access and authorization chains run as for any
+ * request but log below critical nothing (mod_authz_core's denial lines
+ * are for requests someone sent).
  */
 #include "policy.h"
 #include "request.h"

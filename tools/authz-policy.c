@@ -14,6 +14,7 @@
  * a file with many bad lines costs one pass for those.
  */
 #include "explain_client.h"
+#include "usage.h"
 #include "iplist.h"
 #include "userdb.h"
 
@@ -265,15 +266,6 @@ static int check(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         rc |= check_file(k, argv[i]);
     return rc;
-}
-
-int usage_error(const char *what)
-{
-    fprintf(stderr, "authz-policy: %s\n"
-            "usage: authz-policy check users|iplist FILE...\n"
-            "       authz-policy explain EXPLAIN-URL URL-PATH --user NAME "
-            "[--ip ADDRESS] [--header NAME:VALUE]...\n", what);
-    return 1;
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,7 @@
  */
 #include "explain_client.h"
 #include "json.h"
+#include "usage.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -273,17 +274,17 @@ static int print_answer(const json *doc)
         fprintf(stderr, "authz-policy: the answer has no decision\n");
         return 1;
     }
-    put(json_string(doc, "uri"));
-    fputs(" for ", stdout);
-    put(json_string(doc, "user"));
-    fputs(" from ", stdout);
-    put(json_string(doc, "ip"));
-    fputs(" (region ", stdout);
-    put(json_string(doc, "region"));
-    fputs(")\narea: ", stdout);
-    put(json_string(doc, "area"));
-    fputs(" (", stdout);
-    put(json_string(doc, "mode"));
+    /* "URI for USER from IP (region R)\narea: AREA (MODE)" */
+    static const struct {
+        const char *before, *field;
+    } head[] = {
+        { "", "uri" }, { " for ", "user" }, { " from ", "ip" },
+        { " (region ", "region" }, { ")\narea: ", "area" }, { " (", "mode" },
+    };
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
+        fputs(head[i].before, stdout);
+        put(json_string(doc, head[i].field));
+    }
     fputs(")\nattributes: ", stdout);
     const json *attrs = json_get(doc, "attributes");
     put_attribute(attrs, "roles", "roles");

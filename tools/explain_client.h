@@ -10,7 +10,4 @@
  * 1 error. */
 int explain_command(int argc, char **argv);
 
-/* authz-policy.c: says what is wrong and how to call the tool; 1. */
-int usage_error(const char *what);
-
 #endif

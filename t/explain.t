@@ -27,7 +27,7 @@ sub explained {
 }
 
 my @areas = areas();
-plan tests => 46 + 2 * @areas;
+plan tests => 47 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',

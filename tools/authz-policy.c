@@ -180,7 +180,8 @@ static int by_line(const void *a, const void *b)
 
 static void print_errors(const char *path, error_list *list)
 {
-    qsort(list->errors, list->n, sizeof *list->errors, by_line);
+    if (list->n)
+        qsort(list->errors, list->n, sizeof *list->errors, by_line);
     for (unsigned i = 0; i < list->n; i++) {
         if (list->errors[i].line)
             printf("%s:%u: %s\n", path, list->errors[i].line,

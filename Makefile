@@ -1,6 +1,7 @@
 # mod_authz_policy — build, test, package and demo.
 #
-#   make               build mod_authz_policy.so with apxs
+#   make               build mod_authz_policy.so with apxs, and the
+#                      authz-policy tool (build/authz-policy)
 #   make install       install the module, its a2enmod pair and the docs
 #   make uninstall     disable the module and remove what make install put
 #   make deps          install the Debian packages for everything below
@@ -20,9 +21,9 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
              datafile_read.c cache.c attrs_ldap.c origin.c \
-             metrics.c status.c status_text.c
+             metrics.c status.c status_text.c checks.c explain.c
 HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs_ldap.h \
-             metrics.h status.h
+             metrics.h status.h checks.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
@@ -32,6 +33,8 @@ PURE_NAMES = userdb userdb_parse iplist region negotiate escape policy_model \
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
+# what a program that reads user files links
+USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/instant.c
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
 # Extra compiler and linker flags, e.g. sanitizers:
@@ -46,6 +49,8 @@ DESTDIR    ?=
 MODULEDIR  ?= $(shell $(APXS) -q LIBEXECDIR 2>/dev/null || echo /usr/lib/apache2/modules)
 APACHE_CONFDIR ?= /etc/apache2
 DOCDIR     ?= /usr/local/share/doc/mod_authz_policy
+BINDIR     ?= /usr/local/bin
+MANDIR     ?= /usr/local/share/man
 
 # Debian packages, by what needs them.  make deps-X installs group X and
 # says why before it does.
@@ -83,7 +88,7 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
         test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
         mutate
 
-all: mod_authz_policy.so
+all: mod_authz_policy.so build/authz-policy
 
 PURE_CC = $(CC) -std=gnu11 -fPIC -O2 -g $(WARN) $(EXTRA_CFLAGS) $(APR_CFLAGS) \
           -I/usr/include/x86_64-linux-gnu
@@ -107,14 +112,27 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 	@cp .libs/mod_authz_policy.so mod_authz_policy.so.new
 	@mv -f mod_authz_policy.so.new mod_authz_policy.so
 
+# authz-policy: checks data files with the module's own parsers (linked
+# from pure/, with the unit tests' flags) and asks the explain handler.
+TOOL_SRC = tools/authz-policy.c tools/explain_client.c tools/json.c \
+           tools/usage.c
+TOOL_HDR = tools/explain_client.h tools/json.h tools/usage.h
+build/authz-policy: $(TOOL_SRC) $(TOOL_HDR) $(USERDB_SRC) pure/iplist.c $(PURE_HDR)
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -g $(WARN) $(EXTRA_CFLAGS) -Ipure -Itools -o $@ \
+	    $(TOOL_SRC) $(USERDB_SRC) pure/iplist.c $(EXTRA_LDFLAGS)
+
 # The module, its a2enmod pair and the docs; enabling is a2enmod's job.
 # Refuses to overwrite the Debian package's files.
 DOCS = README.md CHANGES.md LICENSE docs/*.md
-install: mod_authz_policy.so
+install: mod_authz_policy.so build/authz-policy
 	@if dpkg-query -W -f='$${Status}' libapache2-mod-authz-policy 2>/dev/null | grep -q 'ok installed'; then \
 	    echo "make install: the package libapache2-mod-authz-policy is installed; remove it first (apt-get remove libapache2-mod-authz-policy)" >&2; exit 1; fi
 	install -d $(DESTDIR)$(MODULEDIR) $(DESTDIR)$(APACHE_CONFDIR)/mods-available \
-	    $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 build/authz-policy $(DESTDIR)$(BINDIR)/authz-policy
+	install -m 644 docs/authz-policy.1 $(DESTDIR)$(MANDIR)/man1/authz-policy.1
 	install -m 644 mod_authz_policy.so $(DESTDIR)$(MODULEDIR)/mod_authz_policy.so
 	install -m 644 conf/authz_policy.load conf/authz_policy.conf \
 	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/
@@ -133,7 +151,8 @@ uninstall:
 	    a2dismod -p -q authz_policy; fi
 	rm -f $(DESTDIR)$(MODULEDIR)/mod_authz_policy.so \
 	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.load \
-	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.conf
+	    $(DESTDIR)$(APACHE_CONFDIR)/mods-available/authz_policy.conf \
+	    $(DESTDIR)$(BINDIR)/authz-policy $(DESTDIR)$(MANDIR)/man1/authz-policy.1
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "uninstalled; if apache2 runs: systemctl restart apache2"
 
@@ -195,7 +214,6 @@ UNIT_TESTS = t/unit/test_userdb t/unit/test_model t/unit/test_negotiate \
 # each unit test links the pure files it tests (built for it, with the
 # same flags, so that EXTRA_CFLAGS' sanitizers reach them)
 UNIT_CC = $(CC) -std=gnu11 -g -O1 $(WARN) $(EXTRA_CFLAGS) -Ipure
-USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/instant.c
 t/unit/test_userdb: t/unit/test_userdb.c $(USERDB_SRC) $(PURE_HDR) t/unit/unit.h
 	$(UNIT_CC) -o $@ $< $(USERDB_SRC)
 t/unit/test_instant: t/unit/test_instant.c pure/instant.c $(PURE_HDR) t/unit/unit.h
@@ -227,7 +245,7 @@ unit-test: $(UNIT_TESTS)
 unit-build: $(UNIT_TESTS)
 
 # The Apache::Test suite against a real apache2 on loopback.
-server-test: mod_authz_policy.so $(UNIT_TESTS)
+server-test: mod_authz_policy.so build/authz-policy $(UNIT_TESTS)
 	cd t && { perl TEST -clean >/dev/null 2>&1; perl TEST $(TEST_FILES); }
 
 test: deps-test

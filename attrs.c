@@ -561,7 +561,7 @@ authz_status policy_check_user_attr(request_rec *r,
         break;
     }
     policy_request_answered(rq, req, granted);
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s %s: %s",
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "Require %s %s: %s",
                   reason_table[req->reason].name, req->required,
                   granted ? "granted" : "denied");
     return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;

@@ -46,6 +46,11 @@ static const char *log_value(apr_pool_t *p, const char *value)
     return out;
 }
 
+const char *policy_log_value(apr_pool_t *p, const char *value)
+{
+    return log_value(p, value);
+}
+
 static void write_denial_log(request_rec *r, policy_request *rq, int status)
 {
     if (!rq->denial_log)
@@ -81,6 +86,9 @@ void policy_decision_record(request_rec *r, policy_request *rq,
 {
     policy_decision decision = would_deny ? DECISION_WOULD_DENY
                                           : DECISION_DENY;
+    rq->decided_reason = reason;         /* also for look-ups: explain.c */
+    rq->decided_check = req;
+    rq->decided_status = status;
     /* Subrequests are look-ups (mod_dir, mod_autoindex, SSI): the main
      * request logs what the client gets. */
     if (r->main)

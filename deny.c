@@ -103,6 +103,11 @@ static const char *json_str(apr_pool_t *p, const char *s)
     return d;
 }
 
+const char *policy_json_string(apr_pool_t *p, const char *s)
+{
+    return json_str(p, s);
+}
+
 static policy_format chosen_format(request_rec *r, const policy_dir_conf *d)
 {
     if (d->format && d->format != FORMAT_AUTO)

@@ -19,6 +19,8 @@
  *                 variables and log line of a decision; hidden.c the
  *                 hidden 404
  *   shadow.c      <AuthzPolicyShadow>: candidate policies
+ *   explain.c     SetHandler authz-policy-explain; checks.c the result
+ *                 of each Require line, for it and the trace log
  *   request.c     what the module knows about one request
  *   datafile.c    data files, shared by the server's processes
  *   geoip.c       MaxMind DB files
@@ -28,6 +30,7 @@
  */
 #include "policy.h"
 #include "status.h"
+#include "checks.h"
 
 #include "http_log.h"
 #include "http_request.h"
@@ -171,6 +174,7 @@ static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
     policy_require_pre_config(pconf);
     policy_configtest_pre_config(pconf);
     policy_metrics_pre_config(pconf);
+    policy_checks_pre_config(pconf);
     return OK;
 }
 
@@ -279,6 +283,8 @@ static void register_hooks(apr_pool_t *p)
     policy_decision_log_register(p);
     policy_hidden_register(p);
     policy_status_register(p);
+    policy_checks_register(p);
+    policy_explain_register(p);
 }
 
 AP_DECLARE_MODULE(authz_policy) = {

@@ -140,9 +140,7 @@ static void vary_on(request_rec *r, const char *header)
     apr_table_mergen(r->err_headers_out, "Vary", header);
 }
 
-/* Looks the client's region up once per request; -1 on a failure (logged):
- * the caller answers 500. */
-static int client_region(request_rec *r, policy_request *rq)
+int policy_client_region(request_rec *r, policy_request *rq)
 {
     if (rq->region_state)
         return rq->region_state;
@@ -209,7 +207,7 @@ static int client_region(request_rec *r, policy_request *rq)
 static authz_status check_region(request_rec *r, policy_request *rq,
                                  const policy_require *req)
 {
-    if (client_region(r, rq) < 0)
+    if (policy_client_region(r, rq) < 0)
         return AUTHZ_GENERAL_ERROR;
     const char *country = rq->country[0] ? rq->country : NULL;
     const char *sub = rq->subdivision[0] ? rq->subdivision : NULL;

@@ -172,6 +172,9 @@ const char *policy_cache_fresh(const char *text, apr_time_t now,
 extern const datafile_type policy_iplist_type;
 /* network.c: Require iplist and Require region. */
 authz_status policy_check_network(request_rec *r, const policy_require *req);
+/* network.c: looks the client's region up once per request; -1 on a
+ * failure (logged): the caller answers 500. */
+int policy_client_region(request_rec *r, policy_request *rq);
 /* network.c: 1 when addr is in the iplist image list. */
 int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 
@@ -220,6 +223,9 @@ void policy_shadows_evaluate(request_rec *r);
 void policy_shadow_init(void);
 const char *policy_shadow_name(const policy_shadow *shadow);
 
+/* explain.c: SetHandler authz-policy-explain. */
+void policy_explain_register(apr_pool_t *p);
+
 /* takeover.c: runs the access phases' hook chains in place of httpd. */
 void policy_takeover_register(apr_pool_t *p);
 void policy_takeover_post_config(apr_pool_t *pconf);
@@ -233,6 +239,8 @@ int policy_deny(request_rec *r, policy_request *rq, policy_reason reason,
  * (failed: a failing source, 500) and lets the request through (OK). */
 int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
                   const policy_require *blamed, int failed);
+/* deny.c: s as a JSON string, quotes included, escaped for any bytes. */
+const char *policy_json_string(apr_pool_t *p, const char *s);
 /* deny.c: the error filter that gives our bodies their Content-Type. */
 void policy_deny_register(apr_pool_t *p);
 
@@ -243,6 +251,10 @@ void policy_decision_record(request_rec *r, policy_request *rq,
                             int would_deny, policy_reason reason,
                             const policy_require *req, int status);
 void policy_decision_log_register(apr_pool_t *p);
+/* decision_log.c: a value for a log line, in double quotes, that no user
+ * name or URL can end ('"', '%', '\\' and control bytes
+ * percent-encoded); NULL is a bare -. */
+const char *policy_log_value(apr_pool_t *p, const char *value);
 
 /* hidden.c: answers a hidden denial of a main request as the server
  * answers a path that does not exist: moves r onto its decoy and returns

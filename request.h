@@ -59,8 +59,18 @@ struct policy_request {
     policy_reason denial_reason; /* of the denial (or would-be) recorded, */
     const char *denial_area;     /* in this area (a hidden denial's request
                                     is moved onto its decoy, elsewhere) */
-    int explaining;              /* an explanation, not a client's request:
-                                    not counted (metrics.c) */
+    /* what the decision of a denial was, also for look-ups (explain.c) */
+    policy_reason decided_reason;
+    const policy_require *decided_check;
+    int decided_status;
+    /* the explain handler (explain.c) */
+    int explaining;              /* an explained look-up: answers nothing,
+                                    logs no denial, is never counted */
+    const char *explained_user;  /* on the handler's request: the user its
+                                    look-up takes as authenticated */
+    apr_array_header_t *checks;  /* of policy_check: the Require lines
+                                    evaluated in the last pass, recorded
+                                    when explaining or tracing (checks.c) */
 };
 
 /* The request's record; NULL if it has none and create is 0. */

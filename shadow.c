@@ -261,9 +261,12 @@ void policy_shadows_evaluate(request_rec *r)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    if (r->main || !d->shadows || !d->shadows->nelts)
+    policy_request *rq = policy_request_get(r, 0);
+    /* look-ups have no shadows, but for the explain handler's */
+    if ((r->main && !(rq && rq->explaining)) || !d->shadows
+        || !d->shadows->nelts)
         return;
-    policy_request *rq = policy_request_get(r, 1);
+    rq = policy_request_get(r, 1);
     if (rq->shadows_done)
         return;
     rq->shadows_done = 1;
@@ -277,7 +280,7 @@ void policy_shadows_evaluate(request_rec *r)
         const policy_shadow *s = APR_ARRAY_IDX(d->shadows, i,
                                                policy_shadow *);
         res[i] = shadow_result(r, rq, s);
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "shadow %s: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "shadow %s: %s",
                       s->name, res[i]);
         policy_metrics_shadow(r, s->name, res[i][0] == 'g');   /* grant */
         len += s->name_len + 1 + strlen(res[i]) + 1;

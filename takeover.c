@@ -30,12 +30,22 @@
  *   registered later than that would run after this module's link;
  * - at a restart modules register their hooks again, so this is done again
  *   on every configuration pass.
+ *
+ * The explain handler's look-up (explain.c) is the one request whose
+ * chains are not all run: its authentication phase takes the explained
+ * user as authenticated (no password, so no hidden-claimed-user shortcut
+ * either), and its access and authorization chains run as for any
+ * request but log below critical nothing (mod_authz_core's denial lines
+ * are for requests someone sent).
  */
 #include "policy.h"
 #include "request.h"
+#include "checks.h"
 
+#include "http_log.h"
 #include "http_request.h"
 
+#include <apr_strings.h>
 #include <apr_tables.h>
 
 /* The three chains' hooks all have the signature int (request_rec *), so
@@ -148,10 +158,26 @@ static int answer_denial(request_rec *r, phase ph, int rv)
 static int run_phase(request_rec *r, phase ph)
 {
     policy_request *rq = policy_request_get(r, 0);
+    /* The explain handler's look-up (explain.c): its user is taken as
+     * authenticated, without a password, and the denials of a request
+     * nobody sent are not logged; nothing else differs. */
+    static const struct ap_logconf explained_log = { NULL, APLOG_CRIT };
+    policy_request *mq = r->main ? policy_request_get(r->main, 0) : NULL;
+    if (mq && mq->explained_user) {
+        rq = policy_request_get(r, 1);
+        rq->explaining = 1;
+        r->log = &explained_log;
+        if (ph == PHASE_AUTHN) {
+            r->user = apr_pstrdup(r->pool, mq->explained_user);
+            return OK;
+        }
+    }
     if (decoy_unchecked(r) || (rq && (rq->hidden || rq->reported)))
         return let_through(r, rq, ph);
-    if (rq && ph != PHASE_AUTHN)
+    if (rq && ph != PHASE_AUTHN) {
         rq->blamed = NULL;           /* a new pass over the Require tree */
+        policy_checks_new_pass(rq);
+    }
 
     policy_reason reason;
     const policy_require *blamed;

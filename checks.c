@@ -1,0 +1,229 @@
+/*
+ * checks: the result of every Require line evaluated for a request, for
+ * the explain handler (explain.c) and for the trace log
+ * (LogLevel authz_policy:trace1, one line per request).
+ *
+ * mod_authz_core keeps its tree of Require lines to itself and logs each
+ * result on a line of its own (AH01626, at debug).  To see the results,
+ * this file wraps every authorization provider: at pre_config, when every
+ * LoadModule has registered its providers and no Require line has been
+ * read yet, each provider of the group "authz" is registered again under
+ * its name as a wrapper.  The wrapper's parse_require_line keeps, with
+ * what the provider itself parsed, the line as written ("not role
+ * viewer"); its check_authorization calls the provider and, for an
+ * explained request or one traced at trace1, records the line's result
+ * after its own `not`, as mod_authz_core applies it.  Everything else
+ * passes through unchanged.
+ *
+ * Providers registered while the configuration is read (AuthzProviderAlias
+ * names, LuaAuthzProvider) are not wrapped: their own lines are not
+ * recorded (the line an alias stands for is, by its provider's name).
+ * Lines of <AuthzPolicyShadow> are not recorded here: shadows have their
+ * own results.  A pass over the Require tree starts the record again
+ * (takeover.c): the record holds the pass that decided.
+ */
+#include "policy.h"
+#include "request.h"
+#include "checks.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "ap_provider.h"
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+APLOG_USE_MODULE(authz_policy);
+
+/* What the wrapper's parse_require_line gives mod_authz_core. */
+typedef struct {
+    const authz_provider *provider;  /* the wrapped one */
+    const void *parsed;              /* what it parsed */
+    const char *text;                /* the line as written, less Require */
+    int negated;                     /* Require not */
+    int in_shadow;                   /* a line of <AuthzPolicyShadow> */
+} wrapped_line;
+
+/* name -> the provider registered under it before it was wrapped; made
+ * again for each configuration cycle (the registry is too). */
+static apr_hash_t *wrapped;
+
+const char *policy_check_result_name(authz_status st)
+{
+    switch (st) {
+    case AUTHZ_GRANTED:
+        return "granted";
+    case AUTHZ_DENIED:
+        return "denied";
+    case AUTHZ_DENIED_NO_USER:
+        return "denied_no_user";
+    case AUTHZ_NEUTRAL:
+        return "neutral";
+    default:
+        return "error";
+    }
+}
+
+static int recording(request_rec *r, policy_request *rq)
+{
+    return (rq && rq->explaining) || APLOGrtrace1(r);
+}
+
+static void record(request_rec *r, const wrapped_line *w, authz_status st)
+{
+    /* mod_authz_core's reading of `not`: a grant denies, a denial is no
+     * answer */
+    if (w->negated)
+        st = st == AUTHZ_GRANTED ? AUTHZ_DENIED
+             : st == AUTHZ_DENIED || st == AUTHZ_DENIED_NO_USER
+               ? AUTHZ_NEUTRAL : st;
+    policy_request *rq = policy_request_get(r, 1);
+    if (!rq->checks)
+        rq->checks = apr_array_make(r->pool, 4, sizeof(policy_check));
+    policy_check *c = apr_array_push(rq->checks);
+    c->require = w->text;
+    c->result = st;
+}
+
+static authz_status recorded_check(request_rec *r, const char *line,
+                                   const void *parsed)
+{
+    const wrapped_line *w = parsed;
+    authz_status st = w->provider->check_authorization(r, line, w->parsed);
+    if (!w->in_shadow && recording(r, policy_request_get(r, 0)))
+        record(r, w, st);
+    return st;
+}
+
+/* The name of the provider a line names: from the directive being read
+ * (Require [not] NAME ..., <AuthzProviderAlias NAME ...>), else from the
+ * note mod_authz_core leaves for providers. */
+static const char *provider_name(cmd_parms *cmd, int *negated)
+{
+    const ap_directive_t *d = cmd->directive;
+    *negated = 0;
+    int require = d && d->args && !strcasecmp(d->directive, "Require");
+    if (require || (d && d->args
+                    && !strcasecmp(d->directive, "<AuthzProviderAlias"))) {
+        const char *args = d->args;
+        const char *name = ap_getword_conf(cmd->temp_pool, &args);
+        if (require && !strcasecmp(name, "not")) {
+            *negated = 1;
+            name = ap_getword_conf(cmd->temp_pool, &args);
+        }
+        return name;
+    }
+    void *note = NULL;
+    apr_pool_userdata_get(&note, AUTHZ_PROVIDER_NAME_NOTE, cmd->temp_pool);
+    return note;
+}
+
+static const char *recorded_parse(cmd_parms *cmd, const char *line,
+                                  const void **parsed)
+{
+    wrapped_line *w = apr_pcalloc(cmd->pool, sizeof *w);
+    const char *name = provider_name(cmd, &w->negated);
+    w->provider = name && wrapped ? apr_hash_get(wrapped, name,
+                                                 APR_HASH_KEY_STRING)
+                                  : NULL;
+    if (!w->provider)
+        return apr_psprintf(cmd->pool, "mod_authz_policy cannot tell which "
+                            "provider this line names (%s)",
+                            name ? name : "no name");
+    for (const ap_directive_t *d = cmd->directive; d; d = d->parent)
+        if (d->directive && !strcasecmp(d->directive, "<AuthzPolicyShadow"))
+            w->in_shadow = 1;
+    while (line && apr_isspace(*line))
+        line++;
+    w->text = apr_pstrcat(cmd->pool, w->negated ? "not " : "", name,
+                          line && *line ? " " : "", line, NULL);
+    *parsed = w;
+    if (!w->provider->parse_require_line)
+        return NULL;
+    return w->provider->parse_require_line(cmd, line, &w->parsed);
+}
+
+static const authz_provider recording_provider = {
+    &recorded_check,
+    &recorded_parse,
+};
+
+void policy_checks_pre_config(apr_pool_t *pconf)
+{
+    wrapped = apr_hash_make(pconf);
+    apr_array_header_t *names = ap_list_provider_names(pconf,
+                                                       AUTHZ_PROVIDER_GROUP,
+                                                       AUTHZ_PROVIDER_VERSION);
+    const ap_list_provider_names_t *n = (const void *)names->elts;
+    for (int i = 0; i < names->nelts; i++) {
+        const authz_provider *p = ap_lookup_provider(AUTHZ_PROVIDER_GROUP,
+                                                     n[i].provider_name,
+                                                     AUTHZ_PROVIDER_VERSION);
+        if (!p || p == &recording_provider || !p->check_authorization)
+            continue;
+        apr_hash_set(wrapped, n[i].provider_name, APR_HASH_KEY_STRING, p);
+        ap_register_provider(pconf, AUTHZ_PROVIDER_GROUP, n[i].provider_name,
+                             AUTHZ_PROVIDER_VERSION, &recording_provider);
+    }
+}
+
+void policy_checks_new_pass(policy_request *rq)
+{
+    if (rq->checks)
+        apr_array_clear(rq->checks);
+}
+
+/* The attributes a request looked up, for the trace line. */
+static const char *looked_up(request_rec *r, const policy_request *rq)
+{
+    const char *s = "";
+    for (int a = 0; a < ATTR_COUNT; a++) {
+        if (!rq->attr_state[a])
+            continue;
+        const char *v = rq->attr_state[a] < 0 ? "(failed)" : "";
+        for (unsigned i = 0; rq->attr_state[a] > 0 && i < rq->nvalues[a]; i++)
+            v = apr_pstrcat(r->pool, v, i ? "," : "", rq->values[a][i], NULL);
+        s = apr_pstrcat(r->pool, s, " ", policy_attr_name[a], "s=",
+                        policy_log_value(r->pool, v), NULL);
+    }
+    return s;
+}
+
+/* LogLevel authz_policy:trace1: one line per request with every check's
+ * result, the user's attributes and the decision. */
+static int trace_checks(request_rec *r)
+{
+    policy_request *rq = policy_request_get(r, 0);
+    if (r->main || !rq || !rq->checks || !rq->checks->nelts
+        || !APLOGrtrace1(r))
+        return DECLINED;
+    const char *checks = "";
+    for (int i = 0; i < rq->checks->nelts; i++) {
+        const policy_check *c = &APR_ARRAY_IDX(rq->checks, i, policy_check);
+        checks = apr_pstrcat(r->pool, checks, i ? ", " : "",
+                             policy_log_value(r->pool, c->require), "=",
+                             policy_check_result_name(c->result), NULL);
+    }
+    static const char *const decided[] = {
+        [DECISION_NONE] = "none", [DECISION_GRANT] = "grant",
+        [DECISION_DENY] = "deny", [DECISION_WOULD_DENY] = "would-deny"
+    };
+    const char *shadows = apr_table_get(r->subprocess_env,
+                                        "AUTHZ_POLICY_SHADOW");
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+                  "checks: %s; user=%s%s region=%s area=%s decision=%s "
+                  "status=%d shadows=%s uri=%s", checks,
+                  policy_log_value(r->pool, r->user), looked_up(r, rq),
+                  policy_log_value(r->pool, policy_request_region(rq)),
+                  policy_log_value(r->pool, policy_request_area(r)),
+                  decided[rq->decision], r->status,
+                  policy_log_value(r->pool, shadows),
+                  policy_log_value(r->pool, r->uri));
+    return DECLINED;
+}
+
+void policy_checks_register(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_log_transaction(trace_checks, NULL, NULL, APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,245 @@
+# SetHandler authz-policy-explain: what the server's own configuration
+# decides for a URL, a user and an address, as JSON (SPEC section 7).
+# /explain is open to local clients only; /explain-open to every client
+# (t/conf/extra.conf.in).  The last part replays every <Location> of the
+# main server as real requests and compares.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use PolicyTest;
+use JSON::PP ();
+use MIME::Base64 ();
+
+my $json = JSON::PP->new->utf8;
+
+# explained(PARAMS...): the response and its JSON (undef if none)
+sub explained {
+    my (@pairs) = @_;
+    my @q;
+    while (my ($k, $v) = splice @pairs, 0, 2) {
+        (my $e = $v) =~ s/([^A-Za-z0-9_.~\/-])/sprintf '%%%02X', ord $1/ge;
+        push @q, "$k=$e";
+    }
+    my $res = req(GET => '/explain?' . join '&', @q);
+    my $doc = eval { $json->decode($res->content) };
+    return ($res, $doc);
+}
+
+my @areas = areas();
+plan tests => 47 + 2 * @areas;
+
+# --- The answer's fields --------------------------------------------------
+my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
+                          ip => '127.0.0.2');
+is $res->code, 200, 'an explanation is answered 200';
+is $res->header('Content-Type'), 'application/json', '... as JSON';
+is $res->header('Cache-Control'), 'no-store', '... never cached';
+is_deeply $doc, {
+    uri => '/p/role/admin', area => '/p/role/admin', user => 'bob',
+    ip => '127.0.0.2', region => 'DE',
+    attributes => { roles => ['editor'], plan => 'pro',
+                    scopes => ['reports:read'] },
+    mode => 'enforce', decision => 'deny', status => 403, reason => 'role',
+    required => 'admin',
+    checks => [ { require => 'role admin', result => 'denied' } ],
+    shadows => [],
+}, 'bob lacks the role admin: every field of SPEC section 7';
+
+($res, $doc) = explained(uri => '/p/role/admin', user => 'alice',
+                       ip => '127.0.0.1');
+is $doc->{decision}, 'grant', 'alice holds admin: grant';
+is_deeply [ @$doc{qw(status reason required)} ], [ undef, undef, undef ],
+    '... with no status, reason or requirement';
+is_deeply $doc->{checks}, [ { require => 'role admin', result => 'granted' } ],
+    '... and the check granted';
+is $doc->{region}, 'XX', '127.0.0.1 has no region in the test database: XX';
+
+($res, $doc) = explained(uri => '/p/role/admin', user => 'frank',
+                       ip => '127.0.0.1');
+is_deeply $doc->{attributes}, { roles => [], plan => undef, scopes => [] },
+    'a user the file does not list holds nothing';
+
+# Inheritance: bob (editor) holds viewer through AuthzPolicyRoleInherit.
+($res, $doc) = explained(uri => '/p/role/viewer', user => 'bob',
+                       ip => '127.0.0.1');
+is $doc->{decision}, 'grant', 'inherited roles count, as for a real request';
+is_deeply $doc->{attributes}{roles}, ['editor'],
+    '... and the attributes are those of the sources';
+
+# Stock providers, `not`, and blocks.
+($res, $doc) = explained(uri => '/p/not/viewer', user => 'carol',
+                       ip => '127.0.0.1');
+is_deeply $doc->{checks}, [ { require => 'valid-user', result => 'granted' },
+                            { require => 'not role viewer',
+                              result => 'denied' } ],
+    'Require not role viewer: the line as written, its result after not';
+is_deeply [ @$doc{qw(decision status reason required)} ],
+    [ 'deny', 403, 'role', 'not viewer' ], '... and it is blamed';
+($res, $doc) = explained(uri => '/p/trace', user => 'bob', ip => '127.0.0.1');
+is_deeply $doc->{checks}[1], { require => 'not ip 192.0.2.1',
+                               result => 'neutral' },
+    'a negated line that does not apply is neutral';
+($res, $doc) = explained(uri => '/r/enforce/any', user => 'carol',
+                       ip => '127.0.0.1');
+is_deeply $doc->{checks}, [ { require => 'role admin', result => 'denied' },
+                            { require => 'ip 10.9.8.7',
+                              result => 'denied' } ],
+    'RequireAny: every line evaluated, a stock provider too';
+($res, $doc) = explained(uri => '/r/enforce/ip', user => 'carol',
+                       ip => '10.9.8.7');
+is $doc->{decision}, 'grant', 'the address given is the client\'s';
+($res, $doc) = explained(uri => '/p/user/alice', user => 'bob',
+                       ip => '127.0.0.1');
+is_deeply [ @$doc{qw(decision status reason required)} ],
+    [ 'deny', 401, 'other', undef ],
+    'where the module takes no part: Apache\'s own answer, reason other';
+($res, $doc) = explained(uri => '/r/enforce/sql', user => 'bob',
+                       ip => '127.0.0.1');
+is_deeply [ @$doc{qw(decision status)}, $doc->{checks}[0]{result},
+            $doc->{attributes}{roles} ],
+    [ 'deny', 500, 'error', undef ],
+    'a failing source: 500, the check in error, no roles';
+($res, $doc) = explained(uri => '/d/hidden', user => 'bob', ip => '127.0.0.1');
+is_deeply [ @$doc{qw(decision status reason)} ], [ 'deny', 404, 'role' ],
+    'a hidden denial: 404';
+
+# Report mode and shadows.
+($res, $doc) = explained(uri => '/r/report/role', user => 'carol',
+                       ip => '127.0.0.1');
+is_deeply [ @$doc{qw(mode decision status reason required)} ],
+    [ 'report', 'deny', 403, 'role', 'admin' ],
+    'report mode: the decision that is not enforced';
+($res, $doc) = explained(uri => '/s/shadow/stock', user => 'carol',
+                       ip => '127.0.0.1');
+is_deeply $doc->{shadows}, [ { name => 'office-ip', result => 'deny:other' },
+                             { name => 'nested', result => 'deny:plan' },
+                             { name => 'not-billing', result => 'grant' } ],
+    'every shadow, with its result';
+is_deeply $doc->{checks}, [ { require => 'valid-user', result => 'granted' } ],
+    '... and no shadow line among the checks';
+($res, $doc) = explained(uri => '/r/report/named', user => 'carol',
+                       ip => '127.0.0.1');
+is $doc->{area}, 'billing-rollout', 'AuthzPolicyName names the area';
+
+# header=, method=, a query string in the URL.
+($res, $doc) = explained(uri => '/x/header', user => 'bob', ip => '127.0.0.1');
+is $doc->{decision}, 'deny', 'without the header: denied';
+($res, $doc) = explained(uri => '/x/header', user => 'bob', ip => '127.0.0.1',
+                       header => 'X-Explain-Test: open');
+is $doc->{decision}, 'grant', 'header=NAME:VALUE is a request header';
+($res, $doc) = explained(uri => '/x/method', user => 'bob', ip => '127.0.0.1',
+                       method => 'POST');
+is $doc->{decision}, 'deny', 'method=POST: Require method GET HEAD denies';
+($res, $doc) = explained(uri => '/x/method', user => 'bob', ip => '127.0.0.1');
+is $doc->{decision}, 'grant', '... GET by default';
+($res, $doc) = explained(uri => '/r/enforce/expr?open-sesame', user => 'bob',
+                       ip => '127.0.0.1');
+is $doc->{decision}, 'grant', 'the URL\'s query string is the request\'s';
+
+# The handler's own request passes nothing to the explained one: its
+# credentials are not the explained user's.
+$res = req(GET => '/explain?uri=/p/role/admin&user=bob&ip=127.0.0.1',
+           user => 'alice');
+is $json->decode($res->content)->{decision}, 'deny',
+    'the asker\'s Basic credentials do not authenticate the explained user';
+
+# --- Bad parameters: 400 with a JSON error ---------------------------------
+for my $bad (['uri=/p&user=bob', 'ip missing'],
+             ['uri=/p&ip=127.0.0.1', 'user missing'],
+             ['user=bob&ip=127.0.0.1', 'uri missing'],
+             ['uri=p&user=bob&ip=127.0.0.1', 'uri not a path'],
+             ['uri=/p&user=&ip=127.0.0.1', 'empty user'],
+             ['uri=/p&user=bob&ip=1.2.3', 'ip not an address'],
+             ['uri=/p&user=bob&ip=127.0.0.1&colour=red', 'unknown parameter'],
+             ['uri=/p&user=bob&user=eve&ip=127.0.0.1', 'user twice'],
+             ['uri=/p&user=bob&ip=127.0.0.1&header=NoColon', 'header form'],
+             ['uri=/p&user=bob&ip=127.0.0.1&method=G%20T', 'method'],
+             ['uri=/p&user=bob&ip=127.0.0.1&uri', 'no value']) {
+    my ($q, $what) = @$bad;
+    $res = req(GET => "/explain?$q");
+    my $err = eval { $json->decode($res->content) } || {};
+    ok $res->code == 400 && $err->{error} eq 'bad_request'
+       && length $err->{message}, "400 with a JSON error: $what";
+}
+$res = req(POST => '/explain?uri=/p&user=bob&ip=127.0.0.1');
+is $res->code, 405, 'only GET';
+
+# --- Explained requests answer nothing, log nothing ------------------------
+my $size = error_log_size();
+($res, $doc) = explained(uri => '/p/role/admin/ex-quiet', user => 'carol',
+                         ip => '127.0.0.1');
+is $doc->{decision}, 'deny', 'an explained denial...';
+is req(GET => '/p/role/admin/ex-real', user => 'carol')->code, 403,
+    '... and a real one';
+my $log = wait_for(5, sub { my $s = error_log_since($size);
+                            $s =~ /denied: .*ex-real/ ? $s : undef }) || '';
+like $log, qr/authorization failure for "\/p\/role\/admin\/ex-real"/,
+    'mod_authz_core logs the real denial';
+unlike $log, qr/ex-quiet/, '... but nothing of the explained one';
+is scalar(() = $log =~ /denied: reason="role"[^\n]*user="carol"/g), 1,
+    'one denial line: the real request\'s';
+
+# --- Protecting the handler ------------------------------------------------
+$res = from('127.0.0.2', '/explain?uri=/p&user=bob&ip=127.0.0.1');
+is $res->code, 403, 'Require ip around the handler keeps others out';
+
+# --- The replay: explain agrees with real requests -------------------------
+# Every <Location> of the main server, for bob from 127.0.0.2 (DE) and
+# carol from 127.0.0.5 (KP): the real request's denial status (the
+# module's AUTHZ_POLICY_STATUS, else Apache's 401, 403 or 500) is the one
+# explained, and a real grant is explained as a grant; a 404 that the log
+# does not call a denial (a hidden one answered by an ErrorDocument) may
+# be either.  Where the real request fails in authentication
+# (no AuthType: 500; a password file that does not exist) explain, which
+# takes the user as authenticated, has nothing to agree with: a 500 that
+# no check of the explained request explains is skipped.
+my $n = 0;
+for my $case (['bob', '127.0.0.2'], ['carol', '127.0.0.5']) {
+    my ($user, $ip) = @$case;
+    my $auth = 'Basic ' . MIME::Base64::encode_base64("$user:secret", '');
+    for my $area (@areas) {
+        my $tag = "explain-replay-" . ++$n;
+        my $path = "$area/no-such-file?$tag";
+        my $real = from($ip, $path, Authorization => $auth);
+        my $line = access_log_line($tag, 'explain_log') || '';
+        my ($status) = $line =~ / status=(\d+)/;
+        my $ours = defined $status;
+        $status = $real->code unless $ours;
+        my $denied = $status =~ /^(401|403|451|500)$/ || ($ours && $status);
+        ($res, $doc) = explained(uri => $path, user => $user, ip => $ip);
+        $doc ||= {};
+      SKIP: {
+            skip "$area: the real request fails in authentication", 1
+                if $status == 500 && !$ours
+                   && !grep { $_->{result} eq 'error' } @{ $doc->{checks} };
+            if ($denied) {
+                is "$doc->{decision} " . ($doc->{status} // ''),
+                    "deny $status", "$area for $user from $ip: denied $status";
+            }
+            elsif ($status == 404 && ($doc->{status} // 0) == 404) {
+                pass "$area for $user from $ip: 404, explained as hidden";
+            }
+            else {
+                is $doc->{decision} // '', 'grant',
+                    "$area for $user from $ip: granted (" . $real->code . ')';
+            }
+        }
+    }
+}
+
+# The <Location> paths of the main server in the test configuration.
+sub areas {
+    open my $fh, '<', t_path('conf/extra.conf') or die $!;
+    my ($in_vhost, %seen, @paths) = (0);
+    while (<$fh>) {
+        $in_vhost = 1 if /^\s*<VirtualHost/;
+        $in_vhost = 0 if /^\s*<\/VirtualHost/;
+        next if $in_vhost;
+        next unless /^\s*<Location\s+"?(\/[^">\s]*)"?>/;
+        my $p = $1;
+        next if $p =~ /^\/explain/ || $seen{$p}++;
+        push @paths, $p;
+    }
+    return @paths;
+}

@@ -28,13 +28,14 @@ HEADERS    = policy.h request.h config.h datafile.h datafile_int.h geoip.h attrs
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and
 # fuzzed on their own.
-PURE_NAMES = userdb userdb_parse iplist region negotiate escape policy_model \
+PURE_NAMES = userdb userdb_parse userdb_scan iplist region negotiate escape policy_model \
              geoip_region reason instant ldapdn origin metrics_table
 PURE_SRC   = $(addprefix pure/,$(addsuffix .c,$(PURE_NAMES)))
 PURE_OBJ   = $(addprefix build/pure/,$(addsuffix .o,$(PURE_NAMES)))
 PURE_HDR   = $(wildcard pure/*.h)
 # what a program that reads user files links
-USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/instant.c
+USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/userdb_scan.c \
+             pure/instant.c
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
 # Extra compiler and linker flags, e.g. sanitizers:

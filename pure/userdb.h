@@ -57,6 +57,26 @@ void userdb_each_plan(const char *buf, size_t len,
                                    size_t plan_len, unsigned line),
                       void *ctx);
 
+/* Calls each(ctx, user, key, name, expiry, line) for every value of a
+ * role=, plan= or scope= field that carries an expiry instant (the value's
+ * name and the instant in seconds since the epoch), without building a
+ * table: for `authz-policy check`, which reports grants already expired.
+ * user and key are NUL-free spans given with their lengths.  Values whose
+ * instant is malformed are skipped; userdb_parse reports them. */
+typedef struct {
+    const char *user;
+    size_t user_len;
+    const char *key;             /* "role", "plan" or "scope" */
+    size_t key_len;
+    const char *name;
+    size_t name_len;
+    int64_t expiry;
+    unsigned line;
+} userdb_expiring;
+void userdb_each_expiring(const char *buf, size_t len,
+                          void (*each)(void *ctx, const userdb_expiring *v),
+                          void *ctx);
+
 size_t userdb_count(const userdb *db);
 size_t userdb_size(const userdb *db);     /* bytes of the image */
 void userdb_free(userdb *db);             /* for images from userdb_parse */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct {
@@ -219,6 +220,27 @@ static unsigned check_lines(const file_kind *k, error_list *list, char *buf,
 }
 
 /* One file: 0 when it is valid. */
+/* A grant whose instant has passed: still valid in the file, and worth
+ * telling (it no longer counts, and may be cleaned up). */
+typedef struct {
+    const char *path;
+    time_t now;
+} expired_scan;
+
+static void print_if_expired(void *ctx, const userdb_expiring *v)
+{
+    const expired_scan *scan = ctx;
+    if (v->expiry > (int64_t)scan->now)
+        return;
+    time_t t = (time_t)v->expiry;
+    struct tm tm;
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    printf("%s:%u: expired: user '%.*s': %.*s '%.*s' expired at %s\n",
+           scan->path, v->line, (int)v->user_len, v->user, (int)v->key_len,
+           v->key, (int)v->name_len, v->name, when);
+}
+
 static int check_file(const file_kind *k, const char *path)
 {
     size_t len = 0;
@@ -236,6 +258,10 @@ static int check_file(const file_kind *k, const char *path)
         if (image) {
             if (!errors)
                 printf("%s: %zu entries\n", path, k->count(image));
+            if (!errors && k->parse == parse_users) {
+                expired_scan scan = { path, time(NULL) };
+                userdb_each_expiring(buf, len, print_if_expired, &scan);
+            }
             k->release(image);
             break;
         }

@@ -20,9 +20,10 @@ our $ROOTPW = $PolicyTest::Slapd::ROOTPW;
 my $owner = $$;
 my ($slapd_dir, $redis_pid);
 
-# Ends the process on an interrupt too, so that END below runs.
+# Ends the process on an interrupt or a broken connection too, so that
+# END below runs.
 sub exit_on_signals {
-    $SIG{$_} ||= sub { exit 130 } for qw(INT TERM HUP);
+    $SIG{$_} ||= sub { exit 130 } for qw(INT TERM HUP PIPE);
 }
 
 # The people's URL, for AuthzPolicyAttribute role ldap.

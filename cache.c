@@ -50,11 +50,16 @@ const char *policy_cache_stamp(apr_pool_t *p, apr_time_t fetched)
 const char *policy_cache_fresh(const char *text, apr_time_t now,
                                apr_interval_time_t lifetime)
 {
-    if (text[0] != 't' || !apr_isdigit(text[1]))
+    if (text[0] != 't')
         return NULL;
-    char *end;
-    apr_int64_t fetched = apr_strtoi64(text + 1, &end, 10);
-    if (*end != '\n' || now - fetched >= lifetime)
+    /* the digits read here: strtol (locales, bases, signs) took a
+     * quarter of a cache hit's instructions (make bench-instructions).
+     * At most 18 digits, so no overflow; a longer stamp is a miss. */
+    const char *end = text + 1;
+    apr_int64_t fetched = 0;
+    while (apr_isdigit(*end) && end - text <= 18)
+        fetched = fetched * 10 + (*end++ - '0');
+    if (end == text + 1 || *end != '\n' || now - fetched >= lifetime)
         return NULL;
     return end + 1;
 }

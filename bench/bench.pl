@@ -11,6 +11,7 @@
 #
 #   perl bench/bench.pl [--rounds 3] [--duration 5] [--connections 32]
 #                       [--only NAME[,NAME]] [--port 8531]
+#                       [--ldap-port PORT+30] [--redis-port PORT+31]
 #                       [--htaccess-files 10000]   (0: skip that measure)
 use strict;
 use warnings;
@@ -28,8 +29,12 @@ my $OUT  = "$FindBin::Bin/out";
 my %opt = (rounds => 3, duration => 5, connections => 32, threads => 1,
            port => 8531, only => '', pin => 1, 'htaccess-files' => 10_000);
 GetOptions(\%opt, 'rounds=i', 'duration=i', 'connections=i', 'threads=i',
-           'port=i', 'only=s', 'pin!', 'htaccess-files=i')
+           'port=i', 'only=s', 'pin!', 'htaccess-files=i', 'ldap-port=i',
+           'redis-port=i')
     or die "usage: see the top of $0\n";
+# the bench's own slapd and redis-server (bench/BenchSources.pm)
+$opt{'ldap-port'}  ||= $opt{port} + 30;
+$opt{'redis-port'} ||= $opt{port} + 31;
 # With two or more cores, the server and wrk get cores of their own, so
 # that they do not take turns on one: steadier figures.
 my $cores = `nproc` + 0;
@@ -61,6 +66,11 @@ my @scenarios = (
       base => 'enforce', what => 'Require role, AuthzPolicyMode report' },
     { name => 'dbd-warm',    path => '/dbd/f.html', auth => 1, expect => 200,
       base => 'role-1m', what => 'Require role from SQL, cache warm' },
+    { name => 'redis-hit',   path => '/dbd/f.html', auth => 1, expect => 200,
+      port => 2, base => 'dbd-warm',
+      what => 'Require role from SQL, Redis cache hit' },
+    { name => 'ldap-warm',   path => '/ldap/f.html', auth => 1, expect => 200,
+      base => 'role-1m', what => 'Require role from LDAP groups, cache warm' },
     { name => 'dbd-cold',    path => '/dbd/f.html', auth => 1, expect => 200,
       port => 1, base => 'role-1m',
       what => 'Require role from SQL, no cache (a query each)' },
@@ -104,7 +114,7 @@ if ($opt{only}) {
 # Data
 
 my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
-              shadow enforce report post so);
+              shadow enforce report post so ldap);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -164,6 +174,13 @@ print $sq "CREATE TABLE roles (user TEXT, role TEXT);
 close $sq or die "sqlite3 failed\n";
 my $sha = sha1_base64($PASS) . '=';
 write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
+# roles kept as LDAP groups (the user in cn=editor), and a Redis cache:
+# servers of the bench's own, stopped when it ends
+use lib $FindBin::Bin;
+use BenchSources ();
+BenchSources::start_slapd(dir => "$OUT/slapd", port => $opt{'ldap-port'},
+                          user => $USER, role => 'editor');
+BenchSources::start_redis(dir => "$OUT/redis", port => $opt{'redis-port'});
 
 # Many small user files, each named by its own .htaccess file: what they
 # cost the server's memory once every process has loaded them.
@@ -202,7 +219,8 @@ my $conf = PolicyTest::Setup::standalone_conf(
     root => $OUT, listen => "127.0.0.1:$opt{port}", error_log => "$OUT/error.log",
     so => "$ROOT/mod_authz_policy.so", log_level => 'warn authz_policy:info',
     modules => [qw(authn_core authn_file auth_basic authz_core authz_user
-                   authz_host authz_groupfile mime dbd socache_shmcb)]) . <<"CONF";
+                   authz_host authz_groupfile mime dbd socache_shmcb
+                   socache_redis ldap)]) . <<"CONF";
 TypesConfig /etc/mime.types
 # a fixed set of children, so that their CPU time can be summed
 StartServers 4
@@ -233,7 +251,7 @@ AuthzPolicyGeoIPDatabase "$OUT/geo.mmdb"
     AuthUserFile "$OUT/htpasswd"
     Require valid-user
 </Location>
-<LocationMatch "^/(role|plan|denied|hidden|dbd|shadow|enforce|report)/">
+<LocationMatch "^/(role|plan|denied|hidden|dbd|shadow|enforce|report|ldap)/">
     AuthType Basic
     AuthName bench
     AuthBasicProvider file
@@ -287,6 +305,15 @@ Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
 <VirtualHost 127.0.0.1:@{[ $opt{port} + 1 ]}>
     AuthzPolicyCache 0
 </VirtualHost>
+# the same with the cache in Redis (AuthzPolicyCache is server-wide)
+Listen 127.0.0.1:@{[ $opt{port} + 2 ]}
+<VirtualHost 127.0.0.1:@{[ $opt{port} + 2 ]}>
+    AuthzPolicyCache 300 redis:127.0.0.1:$opt{'redis-port'}
+</VirtualHost>
+<Location /ldap>
+    AuthzPolicyAttribute role ldap "@{[ BenchSources::ldap_url($opt{'ldap-port'}) ]}"
+    Require role editor
+</Location>
 <Location /iplist>
     Require iplist million
 </Location>
@@ -416,7 +443,7 @@ sub wrk {
 }
 
 my (%rps, %cpu);
-wrk($_) for @scenarios[0, 1];            # warm-up, not counted
+wrk($_) for grep { defined } @scenarios[0, 1];   # warm-up, not counted
 for my $round (1 .. $opt{rounds}) {
     # a different order each round, so that no scenario always runs first
     my @order = @scenarios[ map { ($_ + $round - 1) % @scenarios } 0 .. $#scenarios ];
@@ -497,7 +524,7 @@ for my $s (@scenarios) {
     my @v = @{ $rps{ $s->{name} } };
     my $med = median(@v);
     my ($min, $max) = (sort { $a <=> $b } @v)[0, -1];
-    # (with --only, a baseline's own baseline is not run)
+    # (with --only, a baseline's own baseline may not have run)
     my $base = $s->{base} && $rps{ $s->{base} } ? $s->{base} : undef;
     my $ratio = $base ? $med / median(@{ $rps{$base} }) : undef;
     my $us = median(@{ $cpu{ $s->{name} } });
@@ -505,11 +532,11 @@ for my $s (@scenarios) {
     my $cpu_ratio = $base ? median(@{ $cpu{$base} }) / $us : undef;
     printf "%-12s %-40s %8.0f %8.0f %8.0f %7s %-13s %7.1f %s\n", $s->{name},
         $s->{what}, $med, $min, $max,
-        defined $ratio ? sprintf('%.3f', $ratio) : '-', $s->{base} || '',
+        defined $ratio ? sprintf('%.3f', $ratio) : '-', $base || '',
         $us, defined $cpu_ratio ? sprintf('%.3f', $cpu_ratio) : '-';
     push @rows, { name => $s->{name}, what => $s->{what}, rps => \@v,
                   median => $med, min => $min, max => $max,
-                  baseline => $s->{base}, ratio => $ratio,
+                  baseline => $base, ratio => $ratio,
                   cpu_us_per_request => $cpu{ $s->{name} },
                   cpu_us_median => $us, cpu_ratio => $cpu_ratio };
 }

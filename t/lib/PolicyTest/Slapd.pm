@@ -47,10 +47,10 @@ EOF
     return $conf;
 }
 
-sub write_conf {
-    remove_tree($DIR);
-    make_path($DIR);
-    my $conf = <<"EOF";
+# What every slapd.conf here starts with: schemas, modules, pid file,
+# access (the bench's directory uses it too).
+sub preamble {
+    return <<"EOF";
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -61,7 +61,13 @@ pidfile $DIR/slapd.pid
 access to attrs=userPassword by anonymous auth by * none
 access to * by * read
 EOF
-    $conf .= database('dc=example,dc=com', 1) . database('dc=plain,dc=com', 0);
+}
+
+sub write_conf {
+    remove_tree($DIR);
+    make_path($DIR);
+    my $conf = preamble() . database('dc=example,dc=com', 1)
+             . database('dc=plain,dc=com', 0);
     PolicyTest::Setup::write_file("$DIR/slapd.conf", $conf);
 }
 

@@ -13,7 +13,7 @@ my $tool = t_path('../build/authz-policy');
 system('make', '-s', '-C', t_path('..'), 'build/authz-policy') == 0
     or die "cannot build $tool\n";
 
-plan tests => 33;
+plan tests => 35;
 
 # run(ARGS...): the exit status and what it printed (stdout, stderr)
 sub run {
@@ -60,6 +60,16 @@ is_deeply [ split /\n/, $out ], [
     "$f:6: user name missing before 'role=admin'",
     "$f:7: empty value in scope list 'a,,b'",
 ], 'every error, as FILE:LINE: message, in the order of the lines';
+
+# grants that have expired are valid, and told
+write_file("$dir/expiring.txt", "alice role=admin,oncall\@2020-01-01T00:00:00Z\n"
+           . "bob scope=a\@2999-01-01T00:00:00Z plan=pro\@2021-06-01T12:00:00Z\n");
+($rc, $out) = run('check', 'users', "$dir/expiring.txt");
+is $rc, 0, 'a user file with expired grants is valid: exit 0';
+is $out, "$dir/expiring.txt: 2 entries\n"
+       . "$dir/expiring.txt:1: expired: user 'alice': role 'oncall' expired at 2020-01-01T00:00:00Z\n"
+       . "$dir/expiring.txt:2: expired: user 'bob': plan 'pro' expired at 2021-06-01T12:00:00Z\n",
+    'each grant already expired is told with its line; one to come is not';
 
 write_file("$dir/dups.txt", "a role=x\na role=y\nb role=z\na role=w\n");
 ($rc, $out) = run('check', 'users', "$dir/dups.txt");

@@ -376,6 +376,12 @@ $version_locations
         Require role admin
     </AuthzPolicyShadow>
 </Location>
+# the counters, scraped while the data files are reloaded
+<Location /authz-status>
+    AuthType None
+    SetHandler authz-policy-status
+    Require all granted
+</Location>
 <Location /report>
     AuthzPolicyMode report
     Require role nobody
@@ -435,6 +441,7 @@ CONF
         [ '/office/f.html',  0, 200 ],
         [ '/report/f.html',  1, 200 ],
         [ '/report/f.html',  0, 200 ],
+        [ '/authz-status?format=prometheus', 0, 200 ],
     );
     my @wrk;
     for my $n (0 .. $#streams) {

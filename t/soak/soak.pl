@@ -340,8 +340,10 @@ for my $mpm (split /,/, $opt{mpm}) {
     write_version(1);
     unlink "$OUT/error-$mpm.log";
     my $mpm_conf = $mpm eq 'prefork'
-        ? "StartServers 20\nMinSpareServers 20\nMaxSpareServers 20\n"
-          . "ServerLimit 20\nMaxRequestWorkers 20\n"
+        # a child per keep-alive connection: the streams, checkers,
+        # hostile tenant and churn hold about 24 at once
+        ? "StartServers 32\nMinSpareServers 32\nMaxSpareServers 32\n"
+          . "ServerLimit 32\nMaxRequestWorkers 32\n"
         : "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
           . "MinSpareThreads 1\nMaxSpareThreads 75\n";
     my $version_locations = join '', map {

@@ -69,15 +69,17 @@ static const char *const decision_name[] = {
     [DECISION_WOULD_DENY] = "would-deny"
 };
 
-/* AUTHZ_POLICY_AREA and AUTHZ_POLICY_DECISION, once per request. */
-static void set_decision(request_rec *r, policy_request *rq,
-                         policy_decision decision)
+/* AUTHZ_POLICY_AREA and AUTHZ_POLICY_DECISION, once per request;
+ * returns the area, worked out here once for every use of it. */
+static const char *set_decision(request_rec *r, policy_request *rq,
+                                policy_decision decision)
 {
+    const char *area = policy_request_area(r);
     rq->decision = decision;
-    apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_AREA",
-                   policy_request_area(r));
+    apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_AREA", area);
     apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_DECISION",
                    decision_name[decision]);
+    return area;
 }
 
 void policy_decision_record(request_rec *r, policy_request *rq,
@@ -93,9 +95,8 @@ void policy_decision_record(request_rec *r, policy_request *rq,
      * request logs what the client gets. */
     if (r->main)
         return;
-    set_decision(r, rq, decision);
+    rq->denial_area = set_decision(r, rq, decision);
     rq->denial_reason = reason;
-    rq->denial_area = policy_request_area(r);
     apr_table_t *e = r->subprocess_env;
     apr_table_setn(e, "AUTHZ_POLICY_REASON", reason_table[reason].name);
     if (req)
@@ -149,9 +150,9 @@ static int record_grant(request_rec *r)
     rq = policy_request_get(r, 0);
     if ((!rq || rq->decision == DECISION_NONE)
         && policy_request_takes_part(r, rq)) {
-        set_decision(r, policy_request_get(r, 1), DECISION_GRANT);
-        policy_metrics_decision(r, policy_request_area(r), MDEC_GRANT,
-                                REASON_OTHER, 0);
+        const char *area = set_decision(r, policy_request_get(r, 1),
+                                        DECISION_GRANT);
+        policy_metrics_decision(r, area, MDEC_GRANT, REASON_OTHER, 0);
     }
     return DECLINED;
 }

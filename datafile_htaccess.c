@@ -245,11 +245,13 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
         else if (!df->cur)
             why = shown_why(p, buf, &st, hst.st_uid);
         else if (!again) {
+            /* the status page shows what the log shows: a token of the
+             * file only if the .htaccess file's owner could read it */
+            const char *shown = shown_why(p, buf, &st, hst.st_uid);
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
                          "%s (named in %s): %s; the last good version stays "
-                         "in force", named, htaccess,
-                         shown_why(p, buf, &st, hst.st_uid));
-            policy_metrics_datafile_failed(path, type->kind, buf);
+                         "in force", named, htaccess, shown);
+            policy_metrics_datafile_failed(path, type->kind, shown);
         }
         pthread_mutex_lock(&cache.mu);
         if (!fresh && !again)           /* not read again until it changes */

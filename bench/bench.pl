@@ -99,7 +99,7 @@ my @scenarios = (
     { name => 'post',        path => '/post/f.html', method => 'POST',
       origin => 1, expect => 200, base => 'static',
       what => 'POST with Origin, Require all granted' },
-    { name => 'post-same-origin', path => '/so/f.html', method => 'POST',
+    { name => 'post-same-origin', path => '/same/f.html', method => 'POST',
       origin => 1, expect => 200, base => 'post',
       what => 'POST with Origin, Require same-origin' },
 );
@@ -114,7 +114,7 @@ if ($opt{only}) {
 # Data
 
 my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
-              shadow enforce report post so ldap);
+              shadow enforce report post same ldap);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -334,7 +334,7 @@ Listen 127.0.0.1:@{[ $opt{port} + 2 ]}
 <Location /post>
     Require all granted
 </Location>
-<Location /so>
+<Location /same>
     Require same-origin
 </Location>
 CONF

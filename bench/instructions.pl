@@ -44,7 +44,7 @@ my @scenarios = (
     [ 'missing-auth', '/role/nothing.html', 1, undef, 'basic' ],
     [ 'hidden-404',  '/hidden/f.html', 1, undef, 'missing-auth' ],
     [ 'post',        '/post/f.html',   0, undef, undef, undef, 1 ],
-    [ 'post-same-origin', '/so/f.html', 0, undef, 'post', undef, 1 ],
+    [ 'post-same-origin', '/same/f.html', 0, undef, 'post', undef, 1 ],
 );
 if ($opt{only}) {
     my %want = map { $_ => 1 } split /,/, $opt{only};

@@ -47,6 +47,7 @@ const char *policy_same_origin_parse(cmd_parms *cmd, const char *line,
     }
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
     req->reason = REASON_ORIGIN;
+    req->section = cmd->path ? policy_area_make(cmd->pool, cmd->path) : NULL;
     req->negated = policy_require_negated(cmd);
     req->values = (const char **)vals->elts;
     req->nvalues = (unsigned)vals->nelts;
@@ -65,7 +66,7 @@ const char *policy_same_origin_parse(cmd_parms *cmd, const char *line,
 typedef struct {
     int own_set;
     char scheme[16];
-    char host[ORIGIN_HOST_MAX + 3];
+    char name[ORIGIN_HOST_MAX + 1];   /* ap_get_server_name's */
     apr_port_t port;
     int own_valid;
     char own[ORIGIN_MAX];
@@ -92,19 +93,24 @@ static origin_memo *memo_get(conn_rec *c)
 static const char *own_origin(request_rec *r, origin_memo *m)
 {
     const char *scheme = ap_http_scheme(r);
-    const char *host = ap_get_server_name_for_url(r);
+    /* the name as ap_get_server_name_for_url gives it, but bracketed (an
+     * IPv6 address) only when the origin is made again, not looked at on
+     * every request */
+    const char *name = ap_get_server_name(r);
     apr_port_t port = ap_get_server_port(r);
     if (m->own_set && m->port == port && !strcmp(m->scheme, scheme)
-        && !strcmp(m->host, host))
+        && !strcmp(m->name, name))
         return m->own_valid ? m->own : NULL;
-    size_t scheme_len = strlen(scheme), host_len = strlen(host);
-    if (scheme_len >= sizeof m->scheme || host_len >= sizeof m->host) {
+    const char *host = strchr(name, ':')
+                       ? apr_pstrcat(r->pool, "[", name, "]", NULL) : name;
+    size_t scheme_len = strlen(scheme), name_len = strlen(name);
+    if (scheme_len >= sizeof m->scheme || name_len >= sizeof m->name) {
         char *canon = apr_palloc(r->pool, ORIGIN_MAX);
         return origin_make(scheme, host, port, canon) == ORIGIN_VALID
                ? canon : NULL;
     }
     memcpy(m->scheme, scheme, scheme_len + 1);
-    memcpy(m->host, host, host_len + 1);
+    memcpy(m->name, name, name_len + 1);
     m->port = port;
     m->own_valid = origin_make(scheme, host, port, m->own) == ORIGIN_VALID;
     m->own_set = 1;
@@ -142,8 +148,12 @@ authz_status policy_check_same_origin(request_rec *r,
         /* the Origin header decides: origin_decide's last step */
         origin_memo *m = memo_get(r->connection);
         own = own_origin(r, m);
-        v = origin_compare(header_origin(r, m, origin), own, req->values,
-                           req->nvalues);
+        /* browsers send Origin in canonical form, so it is usually the
+         * own origin as it stands (a canonical origin parses to itself) */
+        v = own && !strcmp(origin, own)
+            ? ORIGIN_GRANT_OWN
+            : origin_compare(header_origin(r, m, origin), own, req->values,
+                             req->nvalues);
     }
     else {
         v = origin_decide(r->method, fetch_site, origin, NULL, req->values,

@@ -111,6 +111,21 @@ static void making(void)
           && !strcmp(out, "http://[::1]:8080"), "make: an IPv6 literal");
     CHECK(origin_make("http", "a.example", 0, out) == ORIGIN_VALID
           && !strcmp(out, "http://a.example:0"), "make: port 0 is a port");
+    /* a made origin is canonical: an Origin header of the same bytes is
+     * that origin (origin.c compares the header with it as it stands) */
+    static const struct { const char *scheme, *host; long port; } own[] = {
+        { "HTTP", "Example.COM", 80 }, { "https", "a.example", 443 },
+        { "https", "a.example", 8443 }, { "http", "[0::1]", 8080 },
+        { "http", "[::ffff:127.0.0.1]", 80 }, { "http", "127.0.0.1", 8470 },
+        { "http", "xn--bcher-kva.example", 0 },
+    };
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+        char again[ORIGIN_MAX];
+        CHECK(origin_make(own[i].scheme, own[i].host, own[i].port, out)
+                  == ORIGIN_VALID
+              && origin_parse(out, strlen(out), again) == ORIGIN_VALID
+              && !strcmp(out, again), "make: %s parses to itself", out);
+    }
     CHECK(origin_make("http", "a.example", 65536, out) == ORIGIN_INVALID,
           "make: no port above 65535");
     CHECK(origin_make("http", "a.example", -1, out) == ORIGIN_INVALID,
@@ -154,6 +169,15 @@ static void deciding(void)
     DECIDE("OPTIONS", "cross-site", "https://evil.example", ORIGIN_GRANT_SAFE_METHOD);
     DECIDE("get", "cross-site", NULL, ORIGIN_DENY_FETCH_SITE);
     DECIDE("PROPFIND", "cross-site", NULL, ORIGIN_DENY_FETCH_SITE);
+    /* only the whole names: prefixes, extensions and neighbours are not */
+    static const char *const unsafe[] = {
+        "", "G", "GE", "GETS", "H", "HEA", "HEADS", "O", "OPTION",
+        "OPTIONSX", "POST", "PUT", "PATCH", "DELETE", "TRACE", "Get",
+        "OPTIONs", "GEt"
+    };
+    for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++)
+        CHECK(!origin_safe_method(unsafe[i]), "'%s' is not a safe method",
+              unsafe[i]);
 
     /* Fetch Metadata */
     DECIDE("POST", "same-origin", "https://admin.example.com", ORIGIN_GRANT_FETCH_SITE);

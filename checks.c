@@ -215,7 +215,7 @@ static int trace_checks(request_rec *r)
                   "status=%d shadows=%s uri=%s", checks,
                   policy_log_value(r->pool, r->user), looked_up(r, rq),
                   policy_log_value(r->pool, policy_request_region(rq)),
-                  policy_log_value(r->pool, policy_request_area(r)),
+                  policy_log_value(r->pool, policy_request_area(r)->name),
                   decided[rq->decision], r->status,
                   policy_log_value(r->pool, shadows),
                   policy_log_value(r->pool, r->uri));

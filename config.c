@@ -81,7 +81,7 @@ void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->responds = add->responds || base->responds;
     c->hidden_path = add->hidden_path ? add->hidden_path : base->hidden_path;
     c->section = add->section ? add->section : base->section;
-    c->area_name = add->area_name ? add->area_name : base->area_name;
+    c->area = add->area ? add->area : base->area;
     c->mode = add->mode ? add->mode : base->mode;
     c->shadows = policy_shadows_merge(p, base->shadows, add->shadows);
     return c;
@@ -370,7 +370,7 @@ static const char *set_area_name(cmd_parms *cmd, void *dirv,
                                 "outside printable ASCII", name);
     if (!*name)
         return "AuthzPolicyName: the name is empty";
-    d->area_name = name;
+    d->area = policy_area_make(cmd->pool, name);
     return NULL;
 }
 

@@ -285,7 +285,7 @@ static const char *explain(request_rec *r, request_rec *rr,
     const char *region = policy_request_region(rrq);
     return apr_pstrcat(r->pool,
         "{\"uri\": ", policy_json_string(r->pool, q->uri),
-        ", \"area\": ", policy_json_string(r->pool, policy_request_area(rr)),
+        ", \"area\": ", policy_json_string(r->pool, policy_request_area(rr)->name),
         ", \"user\": ", policy_json_string(r->pool, q->user),
         ", \"ip\": ", policy_json_string(r->pool, q->ip),
         ", \"region\": ", region ? policy_json_string(r->pool, region)

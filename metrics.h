@@ -66,7 +66,7 @@ void policy_metrics_add_shadow(const char *name);
 
 /* A decision of r in area: grant (reason and status unused), deny or
  * would-deny with its reason and the status sent (or that would be). */
-void policy_metrics_decision(request_rec *r, const char *area,
+void policy_metrics_decision(request_rec *r, policy_area *area,
                              mtab_decision decision, policy_reason reason,
                              int status);
 void policy_metrics_shadow(request_rec *r, const char *name, int granted);

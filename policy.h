@@ -19,6 +19,9 @@
 #include "region.h"
 #include "userdb.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
+
 extern module AP_MODULE_DECLARE_DATA authz_policy_module;
 
 /* The module's version: CHANGES.md says what each one brought. */
@@ -31,6 +34,26 @@ typedef enum { DETAIL_UNSET = 0, DETAIL_NONE, DETAIL_REASON,
                DETAIL_FULL } policy_detail;
 
 /* One parsed `Require role|plan|scope ...` line. */
+/* An area: the name its decisions are logged and counted under
+ * (AuthzPolicyName, or the path of a Require line's section), and its
+ * counters' place in the shared table, found on its first counted
+ * decision (metrics.c).  The place is kept beside the name, in the same
+ * pool: it never outlives the name, and a configuration read again
+ * starts without it. */
+typedef struct {
+    const char *name;
+    _Atomic uint64_t *_Atomic counters;
+} policy_area;
+
+/* An area named name, its counters not yet found, in p: the pool of the
+ * configuration (or request) that names it. */
+static inline policy_area *policy_area_make(apr_pool_t *p, const char *name)
+{
+    policy_area *a = apr_pcalloc(p, sizeof *a);
+    a->name = name;
+    return a;
+}
+
 typedef struct {
     policy_reason reason;
     int negated;                 /* under an odd number of `not` /
@@ -42,7 +65,7 @@ typedef struct {
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
     datafile **lists;            /* iplist lines: the lists, resolved once
                                     the configuration is read */
-    const char *section;         /* the path of its configuration section
+    policy_area *section;        /* the path of its configuration section
                                     (the area it is named by by default) */
 } policy_require;
 
@@ -121,7 +144,7 @@ typedef struct {
                                     sibling path that does not exist */
     const char *section;         /* the path of the deepest section that
                                     applies; NULL: the server's own */
-    const char *area_name;       /* AuthzPolicyName */
+    policy_area *area;           /* AuthzPolicyName */
     policy_mode mode;            /* AuthzPolicyMode */
     apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
     apr_interval_time_t cache_ttl;      /* AuthzPolicyCacheTimeout; 0: off */

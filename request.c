@@ -52,12 +52,12 @@ int policy_request_takes_part(request_rec *r, const policy_request *rq)
     return (rq && rq->took_part) || d->responds;
 }
 
-const char *policy_request_area(request_rec *r)
+policy_area *policy_request_area(request_rec *r)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    if (d->area_name)
-        return d->area_name;
+    if (d->area)
+        return d->area;
     /* the section of our Require lines that decided; else the section
      * httpd merged last (core's record of it: a section holding only
      * other modules' lines has no record of this module) */
@@ -65,5 +65,6 @@ const char *policy_request_area(request_rec *r)
     if (rq && rq->last_check && rq->last_check->section)
         return rq->last_check->section;
     const core_dir_config *core = ap_get_core_module_config(r->per_dir_config);
-    return core->d ? core->d : d->section ? d->section : "(server)";
+    return policy_area_make(r->pool, core->d ? core->d
+                                     : d->section ? d->section : "(server)");
 }

@@ -57,7 +57,7 @@ struct policy_request {
                                     through; the rest of the access phases
                                     let the request through too */
     policy_reason denial_reason; /* of the denial (or would-be) recorded, */
-    const char *denial_area;     /* in this area (a hidden denial's request
+    policy_area *denial_area;    /* in this area (a hidden denial's request
                                     is moved onto its decoy, elsewhere) */
     /* what the decision of a denial was, also for look-ups (explain.c) */
     policy_reason decided_reason;
@@ -97,7 +97,7 @@ int policy_request_takes_part(request_rec *r, const policy_request *rq);
 
 /* The area's name: AuthzPolicyName, or the path of the deepest
  * configuration section that applies. */
-const char *policy_request_area(request_rec *r);
+policy_area *policy_request_area(request_rec *r);
 
 /* The client's region as the variables show it (US-CA, DE, XX for
  * unknown), or NULL if it was not looked up. */

@@ -109,7 +109,7 @@ const char *policy_require_parse(cmd_parms *cmd, const char *line,
 
     policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
     req->reason = reason;
-    req->section = cmd->path;
+    req->section = cmd->path ? policy_area_make(cmd->pool, cmd->path) : NULL;
     req->negated = policy_require_negated(cmd);
     req->values = (const char **)vals->elts;
     req->nvalues = (unsigned)vals->nelts;

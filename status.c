@@ -26,8 +26,8 @@ static void add_section(const ap_conf_vector_t *section)
                                                     &authz_policy_module);
     if (!d)
         return;
-    if (d->area_name)
-        policy_metrics_add_area(d->area_name);
+    if (d->area)
+        policy_metrics_add_area(d->area->name);
     for (int i = 0; d->shadows && i < d->shadows->nelts; i++)
         policy_metrics_add_shadow(policy_shadow_name(
             APR_ARRAY_IDX(d->shadows, i, policy_shadow *)));

@@ -29,7 +29,7 @@ my @cases = (
     [ 'sql',    'bob',   500, 'other',     '-',             'bob' ],
 );
 
-plan tests => 9 * @cases + 21;
+plan tests => 9 * @cases + 25;
 
 my $n = 0;
 for my $c (@cases) {
@@ -81,6 +81,19 @@ for my $mode (qw(enforce report)) {
         qr/ 200 decision=grant area=\/r\/$mode\/role reason=- /,
         "$mode: decision=grant";
 }
+
+# Variables of ours set before the decision (SetEnvIf) are replaced by
+# the decision's, for a grant and for a denial.
+is req(GET => "/r/enforce/preset?pg$$", user => 'alice')->code, 200,
+    'preset variables: alice passes';
+like access_log_line("?pg$$", 'rollout_log') || '',
+    qr/ 200 decision=grant area=\/r\/enforce\/preset reason=forged /,
+    'preset variables: a grant replaces the area and the decision';
+is req(GET => "/r/enforce/preset?pd$$", user => 'carol')->code, 403,
+    'preset variables: carol denied';
+like access_log_line("?pd$$", 'rollout_log') || '',
+    qr/ 403 decision=deny area=\/r\/enforce\/preset reason=role required=admin status=403 /,
+    'preset variables: a denial replaces all of them';
 
 # AuthzPolicyName names the area in the variables and the log line.
 my $size = error_log_size();

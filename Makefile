@@ -91,8 +91,14 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
 all: mod_authz_policy.so build/authz-policy
 
-PURE_CC = $(CC) -std=gnu11 -fPIC -O2 -g $(WARN) $(EXTRA_CFLAGS) $(APR_CFLAGS) \
-          -I/usr/include/x86_64-linux-gnu
+# The module exports its module record and nothing else
+# (-fvisibility=hidden; mod_authz_policy.c marks the record): httpd loads
+# modules RTLD_GLOBAL, so every other exported name could stand in for, or
+# be stood in for by, another module's function of the same name.  Calls
+# inside the module are then direct, not through the PLT.
+HIDDEN = -fvisibility=hidden
+PURE_CC = $(CC) -std=gnu11 -fPIC -O2 -g $(HIDDEN) $(WARN) $(EXTRA_CFLAGS) \
+          $(APR_CFLAGS) -I/usr/include/x86_64-linux-gnu
 # the objects are built again when the flags change (a sanitizer build)
 build/pure/flags: FORCE
 	@mkdir -p build/pure
@@ -105,7 +111,7 @@ mod_authz_policy.so: $(MODULE_SRC) $(HEADERS) $(PURE_OBJ)
 	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps-build' (as root) first" >&2; exit 1; }
 	@echo "apxs -c $(MODULE_SRC) $(PURE_OBJ)"
 	@$(APXS) -c -o mod_authz_policy.so \
-	    -Wc,-std=gnu11 $(foreach f,$(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
+	    -Wc,-std=gnu11 $(foreach f,$(HIDDEN) $(WARN) $(EXTRA_CFLAGS),-Wc,$(f)) \
 	    $(foreach f,$(EXTRA_LDFLAGS),-Wl,$(f)) -Ipure \
 	    -I/usr/include/x86_64-linux-gnu -lmaxminddb -lldap \
 	    $(MODULE_SRC) $(PURE_OBJ) >.libs-build.log 2>&1 || { cat .libs-build.log; exit 1; }

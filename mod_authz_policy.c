@@ -287,6 +287,8 @@ static void register_hooks(apr_pool_t *p)
     policy_explain_register(p);
 }
 
+/* the one name the module exports (the Makefile hides the rest) */
+__attribute__((visibility("default")))
 AP_DECLARE_MODULE(authz_policy) = {
     STANDARD20_MODULE_STUFF,
     policy_create_dir_conf,

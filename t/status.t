@@ -1,5 +1,7 @@
 # The shared counters and SetHandler authz-policy-status (SPEC section 7,
-# docs/watching.md): counts after known requests in the three formats,
+# docs/watching.md): what known requests add to the counts, in the three
+# formats (the suite's server may have counted before: earlier tests,
+# an earlier run against a server left running),
 # the Prometheus text checked line by line for the format's rules, areas
 # and shadows of the configuration at 0 from startup, mod_status's ?auto
 # lines.  Then servers of its own (POLICY_TEST_PORT + 40), prefork then
@@ -18,16 +20,29 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 55;
+plan tests => 56;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
 sub area  { my ($doc, $name) = @_; (grep { $_->{name} eq $name } @{ $doc->{areas} })[0] }
 sub shadow { my ($doc, $name) = @_; (grep { $_->{name} eq $name } @{ $doc->{shadows} })[0] }
-sub denials {
-    my ($a) = @_;
-    return join ' ', sort map { "$_->{decision}:$_->{reason}:$_->{status}=$_->{count}" }
-        @{ $a->{denials} };
+# What an area counted from one status document to a later one: its
+# grant, deny and would_deny, and denials, the "decision:reason:status=N"
+# that grew by N.
+sub area_delta {
+    my ($before, $after, $name) = @_;
+    my $was = area($before, $name) || {};
+    my $now = area($after, $name) || {};
+    my %had = map { ("$_->{decision}:$_->{reason}:$_->{status}" => $_->{count}) }
+        @{ $was->{denials} || [] };
+    my @grew = map {
+        my $key = "$_->{decision}:$_->{reason}:$_->{status}";
+        my $n = $_->{count} - ($had{$key} // 0);
+        $n ? "$key=$n" : ()
+    } @{ $now->{denials} || [] };
+    return { (map { $_ => ($now->{$_} // 0) - ($was->{$_} // 0) }
+                  qw(grant deny would_deny)),
+             denials => join ' ', sort @grew };
 }
 sub auto {
     my %v = GET_BODY('/st/server-status?auto') =~ /^(AuthzPolicy\w+): (\d+)$/mg;
@@ -66,6 +81,7 @@ sub parse_prometheus {
 
 my $start = status_json();
 my $auto_before = auto();
+my $series_before = eval { parse_prometheus(GET_BODY('/st/status?format=prometheus')) } || {};
 ok area($start, 'st-never-requested'), 'an AuthzPolicyName area is listed before any request';
 is area($start, 'st-never-requested')->{grant}, 0, '... at 0';
 ok shadow($start, 'st-never-evaluated'), 'a shadow of the configuration is listed before any request';
@@ -87,25 +103,29 @@ is req(GET => '/st/errdoc/', user => 'carol')->code, 403,
     'a denial answered by a local error document (carol may see it)';
 
 my $doc = status_json();
-my $role = area($doc, 'st-role');
-is $role->{grant}, 1, 'st-role: one grant';
-is denials($role), 'deny:anonymous:401=1 deny:role:403=1',
-    'st-role: one denial for the role (403), one anonymous (401)';
-my $report = area($doc, 'st-report');
+my $role = area_delta($start, $doc, 'st-role');
+is $role->{grant}, 1, 'st-role: one more grant';
+is $role->{denials}, 'deny:anonymous:401=1 deny:role:403=1',
+    'st-role: one more denial for the role (403), one more anonymous (401)';
+my $report = area_delta($start, $doc, 'st-report');
 is "$report->{grant} $report->{deny} $report->{would_deny}", '0 0 1',
-    'st-report: one would-deny, no grant, no denial';
-is denials($report), 'would_deny:role:403=1', '... for the role, 403';
-is denials(area($doc, 'st-hidden')), 'deny:role:404=2',
+    'st-report: one more would-deny, no grant, no denial';
+is $report->{denials}, 'would_deny:role:403=1', '... for the role, 403';
+is area_delta($start, $doc, 'st-hidden')->{denials}, 'deny:role:404=2',
     'st-hidden: denials counted in their area with the status sent, 404';
-is area($doc, 'st-shadowed')->{grant}, 3,
-    'st-shadowed: three grants (its page shown as an error document is none)';
-is denials(area($doc, 'st-errdoc')), 'deny:role:403=1',
-    'st-errdoc: one denial';
-my $sh = shadow($doc, 'st-admins');
-is "$sh->{grant} $sh->{deny}", '1 2', 'shadow st-admins: one grant, two denials';
+is area_delta($start, $doc, 'st-shadowed')->{grant}, 3,
+    'st-shadowed: three more grants (its page shown as an error document is none)';
+is area_delta($start, $doc, 'st-errdoc')->{denials}, 'deny:role:403=1',
+    'st-errdoc: one more denial';
+my ($sh, $sh0) = map { shadow($_, 'st-admins') } $doc, $start;
+is join(' ', map { $sh->{$_} - $sh0->{$_} } qw(grant deny)), '1 2',
+    'shadow st-admins: one more grant, two more denials';
+# (a configured file that no test rewrites: loaded at start, never since)
 my ($users) = grep { $_->{file} =~ m{/data/users\.txt$} } @{ $doc->{datafiles} };
 ok $users && $users->{kind} eq 'users' && $users->{entries} >= 5
     && $users->{loaded} > 1e9, 'the user file: kind, entries, when loaded';
+is "$users->{reloads_ok} $users->{reloads_error}", '0 0',
+    '... its load at start counted as no reload';
 is ref $doc->{source_errors}, 'HASH', 'source errors in the document';
 is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
     my ($v) = join('', <$fh>) =~ /AUTHZ_POLICY_VERSION "([^"]+)"/; $v },
@@ -122,16 +142,21 @@ is $r->header('Content-Type'), 'text/plain; version=0.0.4', 'Prometheus: its con
 my $series = eval { parse_prometheus($r->content) };
 ok $series, 'Prometheus: every line follows the format' or diag $@;
 $series ||= {};
-is $series->{'authz_policy_decisions_total{area="st-role",decision="deny",reason="role",status="403"}'},
-    1, 'Prometheus: the role denial';
+my $role_403 = 'authz_policy_decisions_total{area="st-role",decision="deny",reason="role",status="403"}';
+is +($series->{$role_403} // 0) - ($series_before->{$role_403} // 0), 1,
+    'Prometheus: one more role denial';
 is $series->{'authz_policy_decisions_total{area="st-never-requested",decision="grant",reason="",status=""}'},
     0, 'Prometheus: the area never requested, at 0';
-is $series->{'authz_policy_shadow_total{shadow="st-admins",result="deny"}'}, 2,
-    'Prometheus: the shadow';
+my $shadow_deny = 'authz_policy_shadow_total{shadow="st-admins",result="deny"}';
+is +($series->{$shadow_deny} // 0) - ($series_before->{$shadow_deny} // 0), 2,
+    'Prometheus: two more shadow denials';
 is scalar(grep { /^authz_policy_(datafile_entries|datafile_loaded_timestamp_seconds|datafile_reloads_total|source_errors_total|cache_total)\{/ }
           keys %$series) >= 7, 1, 'Prometheus: data file, source and cache families';
 my $html = GET_BODY('/st/status');
-like $html, qr{<td>st-role</td><td>1</td><td>2</td><td>0</td>}, 'HTML: st-role';
+my $role0 = area($start, 'st-role');
+my $row = join '', map { "<td>$_</td>" } 'st-role', $role0->{grant} + 1,
+    $role0->{deny} + 2, $role0->{would_deny};
+like $html, qr{\Q$row\E}, 'HTML: st-role, one more grant, two more denials';
 
 # a failing source, the cache
 my $before = status_json();
@@ -149,22 +174,34 @@ sub status_file {
     my ($f) = grep { $_->{file} =~ m{/status-users\.txt$} } @{ status_json()->{datafiles} };
     return $f;
 }
+# (counts from the version on disk before this test, once in force: an
+# earlier run's, or one written as the server started)
+sub counts_since {
+    my ($f, $from) = @_;
+    return join ' ', $f->{entries}, $f->{reloads_ok} - $from->{reloads_ok},
+        $f->{reloads_error} - $from->{reloads_error};
+}
 my $file = var_path('status-users.txt');
-my $first = status_file();
-is "$first->{entries} $first->{reloads_ok} $first->{reloads_error}", '1 0 0',
-    'a user file at start: 1 entry, no reload';
+my $first = wait_for(10, sub { my $f = status_file();
+    $f && $f->{loaded} >= (stat $file)[9] ? $f : undef });
+ok $first, 'a user file listed, its version on disk in force';
 write_file($file, "ruth role=admin\nsam role=viewer\ntom role=viewer\n");
-my $f = wait_for(10, sub { my $f = status_file(); $f->{reloads_ok} ? $f : undef });
-is "$f->{entries} $f->{reloads_ok} $f->{reloads_error}", '3 1 0',
-    'rewritten: one reload, however many processes loaded it; 3 entries';
+my $f = wait_for(10, sub { my $f = status_file();
+                           $f->{reloads_ok} > $first->{reloads_ok} ? $f : undef });
+is counts_since($f, $first), '3 1 0',
+    'rewritten: one more reload, however many processes loaded it; 3 entries';
+my $rewritten = $f;
 write_file($file, "ruth role=admin\nsam role=viewer\ntom role=viewer\nsam role=admin\n");
-$f = wait_for(10, sub { my $f = status_file(); $f->{reloads_error} ? $f : undef });
-is "$f->{entries} $f->{reloads_ok} $f->{reloads_error}", '3 1 1',
-    'a broken version: one failed reload, the entries of the version in force';
+$f = wait_for(10, sub { my $f = status_file();
+                        $f->{reloads_error} > $rewritten->{reloads_error} ? $f : undef });
+is counts_since($f, $rewritten), '3 0 1',
+    'a broken version: one more failed reload, the entries of the version in force';
 like $f->{last_error}, qr/line 4: duplicate user/, '... and its error';
 write_file($file, "ruth role=admin\n" . join '', map { "u$_ role=viewer\n" } 1 .. 5);
-$f = wait_for(10, sub { my $f = status_file(); $f->{reloads_ok} > 1 ? $f : undef });
-is "$f->{entries} $f->{last_error}", '6 ', 'a good version again: no error shown';
+$f = wait_for(10, sub { my $f = status_file();
+                        $f->{reloads_ok} > $rewritten->{reloads_ok} ? $f : undef });
+is counts_since($f, $rewritten) . " $f->{last_error}", '6 1 1 ',
+    'a good version again: one more reload, no error shown';
 
 # --- servers of their own: prefork and event, several children each, a
 # bound of 3 -------------------------------------------------------------

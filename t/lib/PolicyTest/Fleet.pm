@@ -257,8 +257,9 @@ sub run {
     is get($port_a, 'frank', 'long'), 200, '... and frank';
     like substr(log_of('a'), $size),
         qr/erin from the cache \(this process's memo\)$/m, '... from its memo';
-    is get($port_b, 'erin', 'long'), 403,
-        'B, with AuthzPolicyCacheMemo 0, asks the database';
+    is get($port_b, 'frank', 'long'), 403,
+        'B, with AuthzPolicyCacheMemo 0, keeps no copy of what it stored: '
+        . 'the database';
     is get($port_a, 'frank', 'off'), 403,
         'A, in an area with lifetime 0: the database, not the memo';
     # the 3 s area refuses the memo's copies once they are 3 s old (the

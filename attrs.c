@@ -160,6 +160,7 @@ const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
 void policy_attrs_pre_config(apr_pool_t *pconf)
 {
     ap_mutex_register(pconf, CACHE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+    policy_cache_pre_config();
 }
 
 int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
@@ -169,8 +170,26 @@ int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
         policy_server_conf *sc =
             ap_get_module_config(v->module_config, &authz_policy_module);
         policy_cache *c = sc->cache;
+        if (c && c->ready && sc->cache_memo_set
+            && sc->cache_memo != c->memo_entries
+            && !(c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE))
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
+                         "AuthzPolicyCacheMemo %u is not used: this virtual "
+                         "host shares the main server's AuthzPolicyCache "
+                         "(and its memo of %u entries); give it an "
+                         "AuthzPolicyCache of its own", sc->cache_memo,
+                         c->memo_entries);
         if (!c || !c->provider || c->ready)
             continue;               /* off, or shared with the main server */
+        /* the memo is for caches over the network: the others are on this
+         * host already, behind the global mutex */
+        c->memo_entries = 0;
+        if (!(c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE))
+            c->memo_entries = sc->cache_memo_set ? sc->cache_memo
+                                                 : POLICY_CACHE_MEMO_DEFAULT;
+        c->longest = c->ttl;
+        if (policy_cache_longest_area_lifetime() > c->longest)
+            c->longest = policy_cache_longest_area_lifetime();
         if (c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
             apr_status_t rv = ap_global_mutex_create(&c->mutex, NULL,
                                                      CACHE_MUTEX, NULL, v,
@@ -202,6 +221,8 @@ void policy_attrs_child_init(apr_pool_t *p, server_rec *s)
         policy_server_conf *sc =
             ap_get_module_config(v->module_config, &authz_policy_module);
         policy_cache *c = sc->cache;
+        if (c && c->ready)
+            policy_memo_child_init(c, p);
         if (c && c->mutex && !c->child_ready) {
             apr_global_mutex_child_init(&c->mutex,
                                         apr_global_mutex_lockfile(c->mutex),
@@ -291,13 +312,23 @@ static int from_env(request_rec *r, const attr_source *src, collect *out)
 }
 
 /* Cached answers: the time they were fetched, then the values, one per
- * line (cache.c). */
+ * line (cache.c).  1: from the cache, 2: from this process's memo of it,
+ * 0: a miss. */
 static int cache_get(request_rec *r, policy_cache *c, const char *key,
                      apr_interval_time_t lifetime, collect *out)
 {
     unsigned char buf[8192];
     unsigned int len = sizeof buf - 1;
     apr_status_t rv;
+    if (c->memo) {
+        const char *values = policy_memo_get(c->memo, key, strlen(key),
+                                             r->request_time, lifetime,
+                                             r->pool);
+        if (values) {
+            split(r, out, values, "\n");
+            return 2;
+        }
+    }
     if (c->mutex && (rv = apr_global_mutex_lock(c->mutex)) != APR_SUCCESS)
         return 0;
     rv = c->provider->retrieve(c->inst, r->server, (const unsigned char *)key,
@@ -311,6 +342,8 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
                                             r->request_time, lifetime);
     if (!values)
         return 0;
+    if (c->memo)
+        policy_memo_put(c->memo, key, strlen(key), (const char *)buf, len);
     split(r, out, values, "\n");
     return 1;
 }
@@ -327,8 +360,11 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
             return;                 /* not representable: do not cache */
         text = apr_pstrcat(r->pool, text, v, "\n", NULL);
     }
-    if (strlen(text) >= 8192)
+    apr_size_t text_len = strlen(text);
+    if (text_len >= 8192)
         return;
+    if (c->memo)
+        policy_memo_put(c->memo, key, strlen(key), text, text_len);
     if (c->mutex && apr_global_mutex_lock(c->mutex) != APR_SUCCESS)
         return;
     /* kept a second longer than the lifetime: mod_socache_redis rounds it
@@ -337,7 +373,7 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
     apr_status_t rv = c->provider->store(
         c->inst, r->server, (const unsigned char *)key,
         (unsigned int)strlen(key), now + lifetime + apr_time_from_sec(1),
-        (unsigned char *)text, (unsigned int)strlen(text), r->pool);
+        (unsigned char *)text, (unsigned int)text_len, r->pool);
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
     if (rv != APR_SUCCESS)
@@ -376,12 +412,13 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     const char *key;
     apr_interval_time_t lifetime;
     policy_cache *c = cache_for(r, src, &key, &lifetime);
-    int hit = c && cache_get(r, c, key, lifetime, out);
+    int hit = c ? cache_get(r, c, key, lifetime, out) : 0;
     if (c)
-        policy_metrics_cache(r, hit);
+        policy_metrics_cache(r, hit != 0);
     if (hit) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "AuthzPolicyAttribute dbd: %s from the cache", key);
+                      "AuthzPolicyAttribute dbd: %s from the cache%s", key,
+                      hit == 2 ? " (this process's memo)" : "");
         return 0;
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,

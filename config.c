@@ -43,6 +43,8 @@ void *policy_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->trusted = add->trusted ? add->trusted : base->trusted;
     c->trusted_text = add->trusted ? add->trusted_text : base->trusted_text;
     c->cache = add->cache ? add->cache : base->cache;
+    c->cache_memo = add->cache_memo_set ? add->cache_memo : base->cache_memo;
+    c->cache_memo_set = add->cache_memo_set || base->cache_memo_set;
     c->htaccess_files = add->htaccess_files_set ? add->htaccess_files
                                                 : base->htaccess_files;
     c->htaccess_files_set = add->htaccess_files_set
@@ -358,6 +360,13 @@ static const char *set_cache(cmd_parms *cmd, void *dirv, int argc,
     return policy_cache_directive(cmd, server_conf(cmd), argc, argv);
 }
 
+static const char *set_cache_memo(cmd_parms *cmd, void *dirv,
+                                  const char *arg)
+{
+    (void)dirv;
+    return policy_cache_memo_directive(cmd, server_conf(cmd), arg);
+}
+
 /* AuthzPolicyName: the area's name, never taken from a request. */
 static const char *set_area_name(cmd_parms *cmd, void *dirv,
                                  const char *name)
@@ -411,6 +420,9 @@ const command_rec policy_cmds[] = {
                   NULL, RSRC_CONF | ACCESS_CONF,
                   "SECONDS that this area keeps attributes from SQL (0: "
                   "not cached here)"),
+    AP_INIT_TAKE1("AuthzPolicyCacheMemo", set_cache_memo, NULL, RSRC_CONF,
+                  "ENTRIES: answers of a networked AuthzPolicyCache (redis, "
+                  "memcache) each process also keeps (0: none)"),
     AP_INIT_TAKE2("AuthzPolicyIPList", set_iplist, NULL, RSRC_CONF,
                   "a name and a file of addresses and CIDRs"),
     AP_INIT_TAKE_ARGV("AuthzPolicyHtaccessFiles", set_htaccess_files, NULL,

@@ -86,6 +86,9 @@ typedef struct {
     const policy_ldap_source *ldap;     /* ldap: where and how */
 } attr_source;
 
+/* A process's own copies of answers from a networked cache (cache.c). */
+typedef struct policy_memo policy_memo;
+
 /* AuthzPolicyCache: one mod_socache instance. */
 typedef struct {
     apr_interval_time_t ttl;     /* 0: off */
@@ -94,6 +97,10 @@ typedef struct {
     ap_socache_instance_t *inst;
     apr_global_mutex_t *mutex;   /* for caches that need one */
     int ready, child_ready;
+    unsigned memo_entries;       /* per process; 0: no memo (local caches) */
+    apr_interval_time_t longest; /* the longest lifetime any area reads
+                                    it with: older copies are dropped */
+    policy_memo *memo;           /* this process's, from child_init */
 } policy_cache;
 
 /* Where a client's region comes from (AuthzPolicyRegionFrom). */
@@ -114,6 +121,8 @@ typedef struct {
     const void *trusted;         /* AuthzPolicyTrustedProxy, an iplist */
     const char *trusted_text;
     policy_cache *cache;         /* NULL: no AuthzPolicyCache */
+    unsigned cache_memo;         /* AuthzPolicyCacheMemo */
+    int cache_memo_set;
     htaccess_files_rule htaccess_files;   /* AuthzPolicyHtaccessFiles */
     int htaccess_files_set;
     apr_off_t htaccess_bytes;    /* AuthzPolicyHtaccessLimits; 0: unset */
@@ -190,6 +199,23 @@ const char *policy_cache_stamp(apr_pool_t *p, apr_time_t fetched);
 /* The values of a stored text younger than lifetime at now, else NULL. */
 const char *policy_cache_fresh(const char *text, apr_time_t now,
                                apr_interval_time_t lifetime);
+/* cache.c: AuthzPolicyCacheMemo, and the longest AuthzPolicyCacheTimeout
+ * read so far (pre_config forgets it). */
+const char *policy_cache_memo_directive(cmd_parms *cmd,
+                                        policy_server_conf *sc,
+                                        const char *arg);
+#define POLICY_CACHE_MEMO_DEFAULT 256
+void policy_cache_pre_config(void);
+apr_interval_time_t policy_cache_longest_area_lifetime(void);
+/* cache.c: each process's memo of a networked cache: made once in
+ * child_init; a stored text (stamp and values) is copied in, and copied out
+ * (into p) for a key while younger than lifetime: the values, or NULL. */
+void policy_memo_child_init(policy_cache *c, apr_pool_t *pchild);
+const char *policy_memo_get(policy_memo *m, const char *key,
+                            apr_size_t key_len, apr_time_t now,
+                            apr_interval_time_t lifetime, apr_pool_t *p);
+void policy_memo_put(policy_memo *m, const char *key, apr_size_t key_len,
+                     const char *text, apr_size_t text_len);
 
 /* network.c: AuthzPolicyIPList files, as data files. */
 extern const datafile_type policy_iplist_type;

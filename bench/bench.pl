@@ -68,7 +68,19 @@ my @scenarios = (
       base => 'role-1m', what => 'Require role from SQL, cache warm' },
     { name => 'redis-hit',   path => '/dbd/f.html', auth => 1, expect => 200,
       port => 2, base => 'dbd-warm',
-      what => 'Require role from SQL, Redis cache hit' },
+      what => 'Require role from SQL, Redis hit, memo' },
+    # Redis itself: without the memo every request asks Redis; with a
+    # memo of one entry, the two queries of /dbd2 take it from each other,
+    # so every look-up misses it, asks Redis and fills it again
+    { name => 'redis-remote', path => '/dbd/f.html', auth => 1, expect => 200,
+      port => 3, base => 'dbd-warm',
+      what => 'Require role from SQL, Redis hit, no memo' },
+    { name => 'redis2-rem', path => '/dbd2/f.html', auth => 1,
+      expect => 200, port => 3, base => 'redis-remote',
+      what => 'two SQL queries, Redis hits, no memo' },
+    { name => 'redis2-miss', path => '/dbd2/f.html', auth => 1, expect => 200,
+      port => 4, base => 'redis2-rem',
+      what => 'two SQL queries, Redis hits, memo missed' },
     { name => 'ldap-warm',   path => '/ldap/f.html', auth => 1, expect => 200,
       base => 'role-1m', what => 'Require role from LDAP groups, cache warm' },
     { name => 'dbd-cold',    path => '/dbd/f.html', auth => 1, expect => 200,
@@ -114,7 +126,7 @@ if ($opt{only}) {
 # Data
 
 my @dirs = qw(static basic role plan group ip iplist region denied hidden dbd
-              shadow enforce report post same ldap);
+              dbd2 shadow enforce report post same ldap);
 make_path("$OUT/htdocs/$_") for @dirs;
 for my $d (@dirs) {
     # (role/nothing.html stays missing: the real 404 behind authorization)
@@ -218,7 +230,7 @@ if ($HT && !-e "$OUT/htdocs/ht/$HT.done") {
 # The areas of users from the 1,000,000-user file, each a plain prefix
 # <Location> (a regular expression over all of them would cost the later
 # ones more than the first).
-my @user_areas = qw(role plan denied hidden dbd shadow enforce report ldap);
+my @user_areas = qw(role plan denied hidden dbd dbd2 shadow enforce report ldap);
 my $user_areas = join '', map { <<"AREA" } @user_areas;
 <Location /$_>
     AuthType Basic
@@ -307,6 +319,11 @@ $user_areas<Location /role>
     AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE user = %s"
     Require role editor
 </Location>
+<Location /dbd2>
+    AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE user = %s"
+    AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE user = %s AND 1 = 1"
+    Require role editor
+</Location>
 # the same without the cache
 Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
 <VirtualHost 127.0.0.1:@{[ $opt{port} + 1 ]}>
@@ -316,6 +333,17 @@ Listen 127.0.0.1:@{[ $opt{port} + 1 ]}
 Listen 127.0.0.1:@{[ $opt{port} + 2 ]}
 <VirtualHost 127.0.0.1:@{[ $opt{port} + 2 ]}>
     AuthzPolicyCache 300 redis:127.0.0.1:$opt{'redis-port'}
+</VirtualHost>
+# the same without each process's memo, and with a memo of one entry
+Listen 127.0.0.1:@{[ $opt{port} + 3 ]}
+<VirtualHost 127.0.0.1:@{[ $opt{port} + 3 ]}>
+    AuthzPolicyCache 300 redis:127.0.0.1:$opt{'redis-port'}
+    AuthzPolicyCacheMemo 0
+</VirtualHost>
+Listen 127.0.0.1:@{[ $opt{port} + 4 ]}
+<VirtualHost 127.0.0.1:@{[ $opt{port} + 4 ]}>
+    AuthzPolicyCache 300 redis:127.0.0.1:$opt{'redis-port'}
+    AuthzPolicyCacheMemo 1
 </VirtualHost>
 <Location /ldap>
     AuthzPolicyAttribute role ldap "@{[ BenchSources::ldap_url($opt{'ldap-port'}) ]}"

@@ -300,6 +300,12 @@ my @bad = (
     [ '... a bind DN without its password',
       "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap:///dc=x binddn=cn=a,dc=x\n</Location>\n", {},
       qr{binddn= and bindpw= go together} ],
+    [ 'AuthzPolicyCacheMemo: not a number of entries',
+      "AuthzPolicyCacheMemo lots\n", {},
+      qr{AuthzPolicyCacheMemo: 'lots' is not a number of entries \(0 to 65536\)} ],
+    [ '... more than it may keep',
+      "AuthzPolicyCacheMemo 65537\n", {},
+      qr{AuthzPolicyCacheMemo: '65537' is not a number of entries} ],
 );
 # Configurations that pass, with the warnings they must (or must not) log.
 my @good = (

@@ -3,7 +3,9 @@
 # (t/fleet.t) or Redis (t/fleet_redis.t).  A role removed in the database
 # stops granting on both within the cache lifetime, one server answers from
 # what the other cached, and a database that goes down fails closed (500)
-# and is used again when back.
+# and is used again when back.  Each process of A also keeps a memo of the
+# cache (AuthzPolicyCacheMemo, B has none): every area still judges the
+# memo's answers by its own lifetime (3 s, 60 s, 0).
 #
 # run(cache => NAME) starts its own PostgreSQL cluster (unix socket only),
 # the cache (loopback, as nobody, keeping nothing on disk) and the two
@@ -33,6 +35,7 @@ my %caches = (
             ('/usr/bin/memcached', '-l', '127.0.0.1', '-p', $_[0], '-U', '0',
              '-m', '16');
         },
+        flush => ["flush_all\r\n", qr/^OK/],
     },
     redis => {
         name => 'Redis', provider => 'redis', module => 'socache_redis',
@@ -48,6 +51,7 @@ my %caches = (
              '--save', '', '--appendonly', 'no', '--daemonize', 'no',
              '--dir', '.', '--logfile', 'redis.log');
         },
+        flush => ["FLUSHALL\r\n", qr/^\+OK/],
     },
 );
 
@@ -86,7 +90,7 @@ sub run {
         ok 0, "installed: $_" for @missing;
         return 0;
     }
-    plan tests => 15;
+    plan tests => 26;
 
     my $base = ($ENV{POLICY_TEST_PORT} || 8529) + $o{port_offset};
     my ($port_a, $port_b) = ($base, $base + 1);
@@ -110,8 +114,9 @@ sub run {
     sleep 1;
     remove_tree($dir);
     make_path("$dir/pg", "$dir/sock", "$dir/a", "$dir/b", "$dir/htdocs/fleet",
-              "$dir/cache");
-    write_file("$dir/htdocs/fleet/index.html", "fleet\n");
+              "$dir/htdocs/fleet/long", "$dir/htdocs/fleet/off", "$dir/cache");
+    write_file("$dir/htdocs/fleet/$_", "fleet\n")
+        for qw(index.html long/index.html off/index.html);
     system('chown', '-R', 'postgres', "$dir/pg", "$dir/sock");
     system('chown', 'nobody', "$dir/cache");
     chmod 0777, "$dir/sock";
@@ -157,8 +162,8 @@ sub run {
     my $T = t_path('');
     my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
     my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
-    for my $s (['a', $port_a], ['b', $port_b]) {
-        my ($name, $port) = @$s;
+    for my $s (['a', $port_a, ''], ['b', $port_b, 'AuthzPolicyCacheMemo 0']) {
+        my ($name, $port, $memo) = @$s;
         write_file("$dir/$name/httpd.conf", PolicyTest::Setup::standalone_conf(
             root => "$dir/$name", listen => "127.0.0.1:$port", so => $so,
             log_level => 'warn authz_policy:debug',
@@ -175,6 +180,7 @@ sub run {
     StartServers 1
     ServerLimit 1
     AuthzPolicyCache 3 $cache->{provider}:127.0.0.1:$port_cache
+    $memo
     <Location /fleet>
         AuthType Basic
         AuthName fleet
@@ -182,6 +188,12 @@ sub run {
         AuthUserFile "$T/var/htpasswd"
         AuthzPolicyAttribute role dbd "SELECT role FROM roles WHERE username = %s"
         Require role auditor
+    </Location>
+    <Location /fleet/long>
+        AuthzPolicyCacheTimeout 60
+    </Location>
+    <Location /fleet/off>
+        AuthzPolicyCacheTimeout 0
     </Location>
     CONF
         system($httpd, '-f', "$dir/$name/httpd.conf", '-k', 'start') == 0
@@ -192,10 +204,11 @@ sub run {
     chmod 0755, $dir;
 
     sub get {
-        my ($port, $user) = @_;
+        my ($port, $user, $area) = @_;
+        my $path = '/fleet/' . ($area ? "$area/" : '') . 'index.html';
         my $sock = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
         my $auth = encode_base64("$user:$PolicyTest::Setup::PASSWORD", '');
-        print $sock "GET /fleet/index.html HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
+        print $sock "GET $path HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
         my $line = <$sock>;
         return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
     }
@@ -226,15 +239,54 @@ sub run {
     is get($port_b, 'dave'), 200, '... on both servers';
     is get($port_b, 'carol'), 403, '... and still denies the others';
 
+    # A's memo: filled when A stores an answer (erin) and when it reads one
+    # B stored (frank); B keeps none
+    psql("INSERT INTO roles VALUES ('erin', 'auditor'), ('frank', 'auditor')");
+    is get($port_a, 'erin', 'long'), 200, 'memo: A stores erin\'s role';
+    is get($port_b, 'frank', 'long'), 200, '... B stores frank\'s';
+    my $size = length log_of('a');
+    is get($port_a, 'frank', 'long'), 200, '... A reads frank\'s';
+    like substr(log_of('a'), $size), qr/frank from the cache$/m,
+        '... from the shared cache';
+    psql("DELETE FROM roles WHERE username IN ('erin', 'frank')");
+    flush_cache($cache->{flush}, $port_cache);
+    # within the 60 s area's lifetime: the old answers, from the memo
+    $size = length log_of('a');
+    is get($port_a, 'erin', 'long'), 200,
+        'the cache emptied, the rows gone: A still grants erin within 60 s';
+    is get($port_a, 'frank', 'long'), 200, '... and frank';
+    like substr(log_of('a'), $size),
+        qr/erin from the cache \(this process's memo\)$/m, '... from its memo';
+    is get($port_b, 'frank', 'long'), 403,
+        'B, with AuthzPolicyCacheMemo 0, keeps no copy of what it stored: '
+        . 'the database';
+    is get($port_a, 'frank', 'off'), 403,
+        'A, in an area with lifetime 0: the database, not the memo';
+    # the 3 s area refuses the memo's copies once they are 3 s old (the
+    # poll is bounded; the copies stay younger than the 60 s area's)
+    ok wait_for(20, sub { get($port_a, 'frank') == 403 }),
+        'A, in the 3 s area: the database once its copy of frank is 3 s old';
+    is get($port_a, 'frank', 'long'), 403,
+        '... and the 60 s area then gets the newer answer stored';
+
     # restarted while idle: the pooled connection comes back without its
     # prepared statements (mod_dbd does not prepare them again)
     is get($port_a, 'dave'), 200, 'a connection in use';
     pg('restart', '-m', 'fast', '-l', "$dir/sock/pg.log", '-o',
        "-p $port_pg -k $dir/sock -c listen_addresses=''") == 0 or die;
-    my $size = length log_of('a');
+    $size = length log_of('a');
     is get($port_a, 'dave'), 200,
         'restarted while idle: the next request prepares its query again';
     return 1;
+}
+
+# Empties the cache server.
+sub flush_cache {
+    my ($flush, $port) = @_;
+    my $sock = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
+    print $sock $flush->[0];
+    my $reply = <$sock> // '';
+    $reply =~ $flush->[1] or die "flushing the cache: $reply\n";
 }
 
 1;

@@ -446,16 +446,20 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 1,
                               r->user, NULL);
     if (rv) {
-        /* A connection that was re-established under mod_dbd (PostgreSQL
-         * after a restart) has lost its prepared statements, and mod_dbd
-         * does not prepare them again: do it here, once, and retry. */
+        /* A connection whose server went away (PostgreSQL restarted) is
+         * found broken only by a query: re-established here, as mod_dbd
+         * would on the next request, it has lost its prepared statements,
+         * which mod_dbd does not prepare again.  Both are done here, once,
+         * and the query retried. */
+        const char *why = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver,
+                                                             dbd->handle, rv));
         apr_dbd_prepared_t *again = NULL;
-        if (apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
+        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
+            && apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
                             src->label, &again) == 0) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "AuthzPolicyAttribute dbd: query prepared again "
-                          "after: %s",
-                          apr_dbd_error(dbd->driver, dbd->handle, rv));
+                          "after: %s", why);
             res = NULL;
             rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res,
                                   again, 1, r->user, NULL);

@@ -90,7 +90,7 @@ sub run {
         ok 0, "installed: $_" for @missing;
         return 0;
     }
-    plan tests => 26;
+    plan tests => 28;
 
     my $base = ($ENV{POLICY_TEST_PORT} || 8529) + $o{port_offset};
     my ($port_a, $port_b) = ($base, $base + 1);
@@ -270,13 +270,18 @@ sub run {
         '... and the 60 s area then gets the newer answer stored';
 
     # restarted while idle: the pooled connection comes back without its
-    # prepared statements (mod_dbd does not prepare them again)
-    is get($port_a, 'dave'), 200, 'a connection in use';
+    # prepared statements (mod_dbd does not prepare them again).  In the
+    # area with lifetime 0, so that every request asks the database.
+    is get($port_a, 'dave', 'off'), 200, 'a connection in use';
     pg('restart', '-m', 'fast', '-l', "$dir/sock/pg.log", '-o',
        "-p $port_pg -k $dir/sock -c listen_addresses=''") == 0 or die;
     $size = length log_of('a');
-    is get($port_a, 'dave'), 200,
+    is get($port_a, 'dave', 'off'), 200,
         'restarted while idle: the next request prepares its query again';
+    is join(' ', map { get($port_a, 'dave', 'off') } 1 .. 3), '200 200 200',
+        '... and the requests after it use that statement';
+    my @again = substr(log_of('a'), $size) =~ /query prepared again/g;
+    is scalar(@again), 1, '... prepared again once, not on every request';
     return 1;
 }
 

@@ -87,6 +87,10 @@ const char *policy_cache_stamp(apr_pool_t *p, apr_time_t fetched)
     return apr_psprintf(p, "t%" APR_TIME_T_FMT "\n", fetched);
 }
 
+/* How far ahead of this server's clock a stamp may be: a fleet's clocks
+ * kept by NTP differ by far less. */
+#define STAMP_AHEAD_TOLERATED apr_time_from_sec(1)
+
 const char *policy_cache_fresh(const char *text, apr_time_t now,
                                apr_interval_time_t lifetime)
 {
@@ -100,6 +104,10 @@ const char *policy_cache_fresh(const char *text, apr_time_t now,
     while (apr_isdigit(*end) && end - text <= 18)
         fetched = fetched * 10 + (*end++ - '0');
     if (end == text + 1 || *end != '\n' || now - fetched >= lifetime)
+        return NULL;
+    /* stamped by a server whose clock is ahead: its age cannot be judged,
+     * and a memo would keep it for as long as the clocks differ */
+    if (fetched - now > STAMP_AHEAD_TOLERATED)
         return NULL;
     return end + 1;
 }

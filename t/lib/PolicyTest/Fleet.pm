@@ -36,6 +36,8 @@ my %caches = (
              '-m', '16');
         },
         flush => ["flush_all\r\n", qr/^OK/],
+        store => sub { "set $_[0] 0 60 " . length($_[1]) . "\r\n$_[1]\r\n" },
+        stored => qr/^STORED/,
     },
     redis => {
         name => 'Redis', provider => 'redis', module => 'socache_redis',
@@ -52,6 +54,11 @@ my %caches = (
              '--dir', '.', '--logfile', 'redis.log');
         },
         flush => ["FLUSHALL\r\n", qr/^\+OK/],
+        store => sub {
+            join '', "*3\r\n\$3\r\nSET\r\n",
+                map { '$' . length($_) . "\r\n$_\r\n" } @_;
+        },
+        stored => qr/^\+OK/,
     },
 );
 
@@ -90,7 +97,7 @@ sub run {
         ok 0, "installed: $_" for @missing;
         return 0;
     }
-    plan tests => 28;
+    plan tests => 30;
 
     my $base = ($ENV{POLICY_TEST_PORT} || 8529) + $o{port_offset};
     my ($port_a, $port_b) = ($base, $base + 1);
@@ -282,7 +289,32 @@ sub run {
         '... and the requests after it use that statement';
     my @again = substr(log_of('a'), $size) =~ /query prepared again/g;
     is scalar(@again), 1, '... prepared again once, not on every request';
+
+    # An answer stamped by a server whose clock is ahead: its age cannot be
+    # judged, and a memo would keep it for as long as the clocks differ.
+    # Written into the cache as a server stores it (mod_socache keys are
+    # the namespace and the key in hex); the first, stamped now, shows
+    # that B reads what is written so.
+    my ($prefix) = log_of('b') =~ /(ap:role:\w+:)bob from the cache/;
+    my $key = 'authz_policy:' . unpack('H*', $prefix . 'carol');
+    store_in_cache($cache, $port_cache, $key,
+                   sprintf("t%d\nauditor\n", time * 1e6));
+    is get($port_b, 'carol'), 200,
+        'an answer written into the cache now: B uses it';
+    store_in_cache($cache, $port_cache, $key,
+                   sprintf("t%d\nauditor\n", (time + 300) * 1e6));
+    is get($port_b, 'carol'), 403,
+        'stamped 300 s ahead of B\'s clock: not an answer, the database is asked';
     return 1;
+}
+
+# Writes data under key into the cache server, as mod_socache would.
+sub store_in_cache {
+    my ($cache, $port, $key, $data) = @_;
+    my $sock = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
+    print $sock $cache->{store}->($key, $data);
+    my $reply = <$sock> // '';
+    $reply =~ $cache->{stored} or die "storing in the cache: $reply\n";
 }
 
 # Empties the cache server.

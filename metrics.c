@@ -150,7 +150,12 @@ static _Atomic uint64_t *area_counters(policy_area *area)
                                                memory_order_relaxed);
     if (!c) {
         c = mtab_counters(&metrics.m.areas, area->name);
-        atomic_store_explicit(&area->counters, c, memory_order_relaxed);
+        /* the overflow entry only while the table is full or being
+         * filled by other processes at once: looked up again next time */
+        _Atomic uint64_t *overflow;
+        const mtab *t = &metrics.m.areas;
+        if (!mtab_entry(t, mtab_positions(t) - 1, &overflow) || c != overflow)
+            atomic_store_explicit(&area->counters, c, memory_order_relaxed);
     }
     return c;
 }

@@ -445,14 +445,15 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     apr_dbd_results_t *res = NULL;
     int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 1,
                               r->user, NULL);
+    const char *why = NULL;             /* the first failure's */
     if (rv) {
         /* A connection whose server went away (PostgreSQL restarted) is
          * found broken only by a query: re-established here, as mod_dbd
          * would on the next request, it has lost its prepared statements,
          * which mod_dbd does not prepare again.  Both are done here, once,
          * and the query retried. */
-        const char *why = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver,
-                                                             dbd->handle, rv));
+        why = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver, dbd->handle,
+                                                 rv));
         apr_dbd_prepared_t *again = NULL;
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
             && apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
@@ -467,8 +468,8 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     }
     if (rv) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "AuthzPolicyAttribute dbd: query failed: %s",
-                      apr_dbd_error(dbd->driver, dbd->handle, rv));
+                      "AuthzPolicyAttribute dbd: query failed: %s", why
+                      ? why : apr_dbd_error(dbd->driver, dbd->handle, rv));
         return -1;
     }
     int first = out->values->nelts;

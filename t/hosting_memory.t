@@ -27,14 +27,16 @@ sub leftover_bytes {
 # --- A 2 GB sparse file -----------------------------------------------------
 
 my @kids = server_children();
-my %peak0 = map { $_ => peak_rss_kb($_) } @kids;
+# (a child the MPM ends meanwhile has no figure and is left out)
+my %peak0 = map { my $kb = peak_rss_kb($_); defined $kb ? ($_ => $kb) : () }
+            @kids;
 my $size = error_log_size();
 is status_of('/ha/huge/', user => 'bob', timeout => 120), 500,
     'a 2 GB file named in an .htaccess: 500';
 # (a process started meanwhile has not grown: the MPM may add one)
 my $grew = 0;
 for my $pid (grep { exists $peak0{$_} } server_children()) {
-    $grew += peak_rss_kb($pid) - $peak0{$pid};
+    $grew += (peak_rss_kb($pid) // $peak0{$pid}) - $peak0{$pid};
 }
 cmp_ok $grew / 1024, '<', 8,
     "... the server processes' peak resident memory grew by under 8 MB";

@@ -45,16 +45,7 @@ const char *policy_same_origin_parse(cmd_parms *cmd, const char *line,
         APR_ARRAY_PUSH(vals, const char *) = apr_pstrdup(cmd->pool, canon);
         required = apr_pstrcat(cmd->pool, required, " ", canon, NULL);
     }
-    policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
-    req->reason = REASON_ORIGIN;
-    req->section = cmd->path ? policy_area_make(cmd->pool, cmd->path) : NULL;
-    req->negated = policy_require_negated(cmd);
-    req->values = (const char **)vals->elts;
-    req->nvalues = (unsigned)vals->nelts;
-    req->required = req->negated
-                    ? apr_pstrcat(cmd->pool, "not ", required, NULL)
-                    : required;
-    *parsed = req;
+    *parsed = policy_require_make(cmd, REASON_ORIGIN, vals, required);
     return NULL;
 }
 

@@ -242,9 +242,13 @@ const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
  * what needs the whole configuration is checked at check_config. */
 const char *policy_require_parse(cmd_parms *cmd, const char *line,
                                  policy_reason reason, const void **parsed);
-/* require.c: whether a grant of the Require line being read denies: an
- * odd number of `not` and <RequireNone> between it and the top. */
-int policy_require_negated(const cmd_parms *cmd);
+/* require.c: the parsed form of the Require line being read, of reason,
+ * with its values and what it requires in words (for the variables and
+ * the "full" detail level; "not " is put before it under an odd number
+ * of `not` and <RequireNone>). */
+policy_require *policy_require_make(cmd_parms *cmd, policy_reason reason,
+                                    const apr_array_header_t *values,
+                                    const char *required);
 void policy_require_pre_config(apr_pool_t *pconf);
 int policy_require_check_config(apr_pool_t *pconf, apr_pool_t *ptemp,
                                 server_rec *s);

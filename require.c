@@ -26,7 +26,7 @@ static apr_array_header_t *pending_checks;  /* NULL once configured */
 
 /* Whether a grant of this line denies: an odd number of `not` and
  * <RequireNone> between it and the top. */
-int policy_require_negated(const cmd_parms *cmd)
+static int require_negated(const cmd_parms *cmd)
 {
     const ap_directive_t *d = cmd->directive;
     int neg = 0;
@@ -43,6 +43,22 @@ int policy_require_negated(const cmd_parms *cmd)
         if (d->directive && !strcasecmp(d->directive, "<RequireNone"))
             neg ^= 1;
     return neg;
+}
+
+policy_require *policy_require_make(cmd_parms *cmd, policy_reason reason,
+                                    const apr_array_header_t *values,
+                                    const char *required)
+{
+    policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
+    req->reason = reason;
+    req->section = cmd->path ? policy_area_make(cmd->pool, cmd->path) : NULL;
+    req->negated = require_negated(cmd);
+    req->values = (const char **)values->elts;
+    req->nvalues = (unsigned)values->nelts;
+    req->required = req->negated
+                    ? apr_pstrcat(cmd->pool, "not ", required, NULL)
+                    : required;
+    return req;
 }
 
 /* p: the pool of req itself (the lists are kept in it). */
@@ -107,15 +123,8 @@ const char *policy_require_parse(cmd_parms *cmd, const char *line,
             return err;
     }
 
-    policy_require *req = apr_pcalloc(cmd->pool, sizeof *req);
-    req->reason = reason;
-    req->section = cmd->path ? policy_area_make(cmd->pool, cmd->path) : NULL;
-    req->negated = policy_require_negated(cmd);
-    req->values = (const char **)vals->elts;
-    req->nvalues = (unsigned)vals->nelts;
-    req->required = apr_array_pstrcat(cmd->pool, vals, ' ');
-    if (req->negated)
-        req->required = apr_pstrcat(cmd->pool, "not ", req->required, NULL);
+    policy_require *req = policy_require_make(
+        cmd, reason, vals, apr_array_pstrcat(cmd->pool, vals, ' '));
 
     if (reason == REASON_REGION) {
         for (unsigned i = 0; i < req->nvalues; i++) {

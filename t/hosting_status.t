@@ -28,13 +28,7 @@ my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
 my $B = hosting_path('b');
 
-sub pid_of { open my $fh, '<', "$run/httpd.pid" or return; my $p = <$fh>;
-             chomp $p if defined $p; $p }
-sub stop {
-    my $pid = pid_of() or return;
-    kill 'TERM', $pid;
-    wait_for(20, sub { !kill 0, $pid });
-}
+sub stop { stop_server("$run/httpd.pid") }
 stop();                          # an earlier, interrupted run's
 remove_tree($dir);
 make_path($run, "$dir/htdocs");

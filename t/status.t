@@ -210,10 +210,7 @@ my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 40;
 my $T = t_path('');
 my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
 my $dir;
-sub pid_of { open my $fh, '<', "$dir/httpd.pid" or return; my $p = <$fh>;
-             chomp $p if defined $p; $p }
-sub stop { return unless $dir; my $pid = pid_of() or return; kill 'TERM', $pid;
-           wait_for(20, sub { !kill 0, $pid }) }
+sub stop { stop_server("$dir/httpd.pid") if $dir }
 END { stop() }
 my @areas = map { "/x$_" } 1 .. 5;
 my %processes = (

@@ -14,7 +14,8 @@ use Exporter 'import';
 
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
-                 write_file var_path from settles listen_port);
+                 write_file var_path from settles listen_port
+                 stop_server);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -121,6 +122,18 @@ sub wait_for {
         return $v if $v || time > $end;
         sleep 0.2;
     }
+}
+
+# Stops a server a test started itself (apache2 -k start), by the pid
+# in its pid file, and waits, bounded, until it is gone.
+sub stop_server {
+    my ($pid_file) = @_;
+    open my $fh, '<', $pid_file or return;
+    my $pid = <$fh>;
+    return unless defined $pid && $pid =~ /^(\d+)/;
+    $pid = $1;
+    kill 'TERM', $pid;
+    wait_for(20, sub { !kill 0, $pid });
 }
 
 # Data files are looked at when requests need them, and each server

@@ -55,6 +55,9 @@ use Digest::SHA qw(sha1_base64);
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
+# a write to a connection the server has closed fails, and is counted
+$SIG{PIPE} = 'IGNORE';
+
 my $ROOT = "$FindBin::Bin/../..";
 my $OUT  = "$ROOT/build/soak";
 my %opt = (seconds => 240, mpm => 'event,prefork',
@@ -163,15 +166,29 @@ sub connect_from {
 }
 
 # The status, or undef when the connection failed (then it is closed).
+# $idle_closed says whether it failed because the server had closed a
+# kept-alive connection before this request: the event MPM does so to
+# every idle connection of a process whose workers are all busy, which is
+# no fault; the caller asks again on a new connection.
+our $idle_closed;
 sub get {
     my ($sock, $path, $auth) = @_;
+    $idle_closed = 0;
     return undef unless $sock;
+    my $reused = ${*$sock}{soak_answered}++;
     local $SIG{ALRM} = sub { die "timeout\n" };
     my $status = eval {
         alarm 20;
         print $sock "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            . ($auth ? "$AUTH\r\n" : '') . "\r\n" or die "write\n";
-        my $line = <$sock> // die "closed\n";
+            . ($auth ? "$AUTH\r\n" : '') . "\r\n" or do {
+            $idle_closed = $reused;
+            die "closed\n";
+        };
+        my $line = <$sock>;
+        if (!defined $line) {
+            $idle_closed = $reused;
+            die "closed\n";
+        }
         my ($code) = $line =~ m{^HTTP/1\.\d (\d{3})} or die "bad status line\n";
         my ($len, $chunked, $close) = (0, 0, 0);
         while (defined(my $h = <$sock>)) {
@@ -217,51 +234,59 @@ sub children_rss_kb {
     return $total;
 }
 
+# One request on $$sockref (a new connection from $from when there is
+# none), asked again on a new connection when the server had closed the
+# kept-alive one ($n->{closed} counts those); the status, or undef.
+sub ask {
+    my ($sockref, $from, $path, $auth, $n) = @_;
+    $$sockref ||= connect_from($from);
+    my $s = get($$sockref, $path, $auth);
+    $n->{requests}++;
+    if (!defined $s && $idle_closed) {
+        $n->{closed}++;
+        $$sockref = connect_from($from);
+        $s = get($$sockref, $path, $auth);
+    }
+    $$sockref = undef unless defined $s;
+    return $s;
+}
+
 # --- the checkers ------------------------------------------------------------
 # Ask, again and again, whether the answering version is at least the one
 # before the newest written; count the decisions that flip.
 sub checker {
     my ($id, $end, $out) = @_;
-    my %n = (requests => 0, wrong => 0, errors => 0);
+    my %n = (requests => 0, wrong => 0, errors => 0, closed => 0);
     my @wrong;
-    my $user = connect_from();
-    my ($ipsock, $ipfrom) = (undef, '');
-    my $flip9 = connect_from('127.0.0.9');
+    my ($user, $ipsock, $ipfrom, $flip9) = (undef, undef, '', undef);
     while (time < $end) {
         my $w = written_version();
         my $older = $w - 1;             # the oldest version allowed
         if ($older >= 1) {
-            $user ||= connect_from();
-            my $s = get($user, "/v/$older/f.html", 1);
-            $n{requests}++;
-            if (!defined $s) { $n{errors}++; $user = undef }
+            my $s = ask(\$user, undef, "/v/$older/f.html", 1, \%n);
+            if (!defined $s) { $n{errors}++ }
             elsif ($s != 200) {
                 $n{wrong}++;
                 push @wrong, "/v/$older/ got $s while version $w was the newest";
             }
             my $from = marker_addr($older);
-            if ($from ne $ipfrom || !$ipsock) {
-                $ipsock = connect_from($from);
+            if ($from ne $ipfrom) {
+                $ipsock = undef;
                 $ipfrom = $from;
             }
-            $s = get($ipsock, '/office/f.html');
-            $n{requests}++;
-            if (!defined $s) { $n{errors}++; $ipsock = undef }
+            $s = ask(\$ipsock, $from, '/office/f.html', 0, \%n);
+            if (!defined $s) { $n{errors}++ }
             elsif ($s != 200) {
                 $n{wrong}++;
                 push @wrong, "/office/ from $from got $s while version $w was the newest";
             }
         }
-        $user ||= connect_from();
-        my $s = get($user, '/flip/f.html', 1);
-        $n{requests}++;
-        if (!defined $s) { $n{errors}++; $user = undef }
+        my $s = ask(\$user, undef, '/flip/f.html', 1, \%n);
+        if (!defined $s) { $n{errors}++ }
         elsif ($s == 200 || $s == 403) { $n{"flip$s"}++ }
         else { $n{wrong}++; push @wrong, "/flip/ got $s" }
-        $flip9 ||= connect_from('127.0.0.9');
-        $s = get($flip9, '/open/f.html');
-        $n{requests}++;
-        if (!defined $s) { $n{errors}++; $flip9 = undef }
+        $s = ask(\$flip9, '127.0.0.9', '/open/f.html', 0, \%n);
+        if (!defined $s) { $n{errors}++ }
         elsif ($s == 200 || $s == 403) { $n{"open$s"}++ }
         else { $n{wrong}++; push @wrong, "/open/ from 127.0.0.9 got $s" }
     }
@@ -304,13 +329,15 @@ sub wait_served {
             # nothing newer exists, so /flip/ must answer as $v says
             my $sock = connect_from();
             my $s = get($sock, "/v/$v/f.html", 1);
+            $last = "user file: /v/$v/ answered " . ($s // 'nothing');
             if (defined $s && $s == 200) {
                 my $f = get($sock, '/flip/f.html', 1);
-                return "version $v: /flip/ answered " . ($f // 'nothing')
-                       . " where $v says $flip_want" if !defined $f || $f != $flip_want;
-                $user_ok = 1;
+                # no answer (a connection the server closed): ask both again
+                return "version $v: /flip/ answered $f where $v says $flip_want"
+                    if defined $f && $f != $flip_want;
+                $user_ok = defined $f;
+                $last = "user file: /flip/ after /v/$v/ answered nothing" unless $user_ok;
             }
-            $last = "user file: /v/$v/ answered " . ($s // 'nothing');
         }
         if (!$ip_ok) {
             my $s = get(connect_from(marker_addr($v)), '/office/f.html');
@@ -333,7 +360,8 @@ sub wait_served {
     return "version $v was not served within $limit s ($last)";
 }
 
-my $failed = 0;
+# what failed, repeated at the end: CI shows only the last lines
+my @failures;
 my @summary;
 for my $mpm (split /,/, $opt{mpm}) {
     unlink $state;
@@ -511,11 +539,11 @@ CONF
         $mpm, $took, $v, $served, $reloads, $user_reloads, $ip_reloads;
     if ($why) {
         print "  FAILED: $why\n";
-        $failed = 1;
+        push @failures, "$mpm: $why";
     }
     if ($reloads < $opt{'min-reloads'}) {
         print "  FAILED: fewer than $opt{'min-reloads'} reloads\n";
-        $failed = 1;
+        push @failures, "$mpm: $reloads reloads, fewer than $opt{'min-reloads'}";
     }
     my ($wrong_total, $requests_total) = (0, 0);
     for my $w (@wrk) {
@@ -524,20 +552,32 @@ CONF
         my ($n) = $out =~ /(\d+) requests in/;
         my ($wrong) = $out =~ /wrong decisions: (\d+)/;
         my ($sock) = $out =~ /Socket errors: (.*)/;
+        # read errors alone are kept-alive connections the server closed
+        # (see get); wrk makes a new one.  Connect, write and timeout
+        # errors are failures.
+        my ($closed) = ($sock // '') =~ /read (\d+)/;
+        $sock = undef if $sock && $sock =~ /^connect 0, read \d+, write 0, timeout 0$/;
         my ($seen) = $out =~ /wrong statuses: (.*)/;
         $wrong .= " ($seen)" if $wrong && $seen;
         my $ok = defined $n && $n > 0 && defined $wrong && !$wrong && !$sock;
-        printf "  %-16s expect %d: %7d requests, %s wrong%s  %s\n", $path, $want,
+        printf "  %-16s expect %d: %7d requests, %s wrong%s%s  %s\n", $path, $want,
             $n || 0, $wrong // '?', $sock ? ", socket errors: $sock" : '',
+            !$sock && $closed ? ", $closed connections closed by the server" : '',
             $ok ? 'ok' : 'FAILED';
         $requests_total += $n || 0;
         $wrong_total += ($wrong || 0) =~ /^(\d+)/ ? $1 : 0;
-        $failed ||= !$ok;
+        push @failures, sprintf "%s: %s expect %d: %s requests, %s wrong%s", $mpm,
+            $path, $want, $n // 'no', $wrong // '?', $sock ? ", socket errors: $sock" : ''
+            unless $ok;
     }
     my %c;
     my @wrong;
     for my $ch (@checkers) {
-        open my $fh, '<', $ch->[1] or do { print "  FAILED: checker wrote nothing\n"; $failed = 1; next };
+        open my $fh, '<', $ch->[1] or do {
+            print "  FAILED: checker wrote nothing\n";
+            push @failures, "$mpm: a checker wrote nothing";
+            next;
+        };
         while (<$fh>) {
             if (/^wrong: (.*)/) { push @wrong, $1 }
             elsif (/^(\w+) (\d+)/) { $c{$1} += $2 }
@@ -545,12 +585,15 @@ CONF
     }
     my $cok = ($c{requests} || 0) > 0 && !$c{wrong} && !$c{errors};
     printf "  versions checked: %d requests, %d from an older version than the "
-        . "one before the newest, %d errors; /flip/ 200 x%d, 403 x%d; "
+        . "one before the newest, %d errors (%d asked again: connection closed "
+        . "by the server); /flip/ 200 x%d, 403 x%d; "
         . "/open/ from the flipping address 200 x%d, 403 x%d  %s\n",
-        $c{requests} || 0, $c{wrong} || 0, $c{errors} || 0, $c{flip200} || 0,
+        $c{requests} || 0, $c{wrong} || 0, $c{errors} || 0, $c{closed} || 0, $c{flip200} || 0,
         $c{flip403} || 0, $c{open200} || 0, $c{open403} || 0, $cok ? 'ok' : 'FAILED';
     print map { "    $_\n" } @wrong;
-    $failed ||= !$cok;
+    push @failures, "$mpm: versions checked: " . ($c{wrong} || 0) . " from an older version, "
+        . ($c{errors} || 0) . " errors, " . ($c{requests} || 0) . " requests"
+        unless $cok;
     $wrong_total += $c{wrong} || 0;
     $requests_total += $c{requests} || 0;
     my %h = map { split ' ' } do { local @ARGV = $hostile_out; -e $hostile_out ? <> : () };
@@ -561,13 +604,15 @@ CONF
         . "%s, unanswered %d  %s\n",
         join(', ', map { "$_ x$h{$_}" } grep { $_ ne 'none' } sort keys %h) || 'nothing',
         $h{none} || 0, $hok ? 'ok' : 'FAILED';
-    $failed ||= !$hok;
+    push @failures, "$mpm: hostile tenant: " . (join(', ', map { "$_ x$h{$_}" } sort keys %h)
+        || 'nothing') unless $hok;
     my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
     my $mem_ok = $rss0 && $growth < 0.10;
     printf "  children's memory: %.1f MB after version %d, %.1f MB after version %d "
         . "(%+.1f%%) %s\n", $rss0 / 1024, $opt{warmup}, $rss1 / 1024, $served,
         100 * $growth, !$opt{'memory-check'} ? 'not judged' : $mem_ok ? 'ok' : 'FAILED';
-    $failed ||= $opt{'memory-check'} && !$mem_ok;
+    push @failures, sprintf "%s: children's memory %+.1f%%", $mpm, 100 * $growth
+        if $opt{'memory-check'} && !$mem_ok;
     my $step = @rss > 12 ? int(@rss / 12) : 1;
     printf "  children's memory after versions 1, %d, %d, ...: %s MB\n", 1 + $step,
         1 + 2 * $step, join ' ', map { sprintf '%.1f', $rss[$_] / 1024 }
@@ -575,7 +620,7 @@ CONF
     my @crash = $log =~ /(.*(?:Segmentation fault|exit signal|AH00052).*)/g;
     if (@crash) {
         print "  crashes:\n", map { "    $_\n" } @crash;
-        $failed = 1;
+        push @failures, "$mpm: " . @crash . " crashes, the first: $crash[0]";
     }
     push @summary, sprintf "%s: %d reloads, %d requests, %d wrong answers, memory %+.1f%%",
         $mpm, $reloads, $requests_total, $wrong_total, 100 * $growth;
@@ -584,5 +629,6 @@ CONF
     for (1 .. 300) { last unless -e "$OUT/httpd.pid"; sleep 0.1 }
 }
 print map { "$_\n" } @summary;
-print $failed ? "soak: FAILED\n" : "soak: passed\n";
-exit($failed ? 1 : 0);
+print map { "FAILED: $_\n" } @failures;
+print @failures ? "soak: FAILED\n" : "soak: passed\n";
+exit(@failures ? 1 : 0);

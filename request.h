@@ -73,19 +73,40 @@ struct policy_request {
                                     when explaining or tracing (checks.c) */
 };
 
-/* The request's record; NULL if it has none and create is 0. */
-policy_request *policy_request_get(request_rec *r, int create);
+policy_request *policy_request_make(request_rec *r);
+
+/* The request's record; NULL if it has none and create is 0.  Inline:
+ * a request the module takes part in asks for it a dozen times, and the
+ * call cost more than the look-up (make bench-instructions). */
+static inline policy_request *policy_request_get(request_rec *r, int create)
+{
+    policy_request *rq = ap_get_module_config(r->request_config,
+                                              &authz_policy_module);
+    return rq || !create ? rq : policy_request_make(r);
+}
 
 /* The record of a request that one of our checks (req) is evaluated for:
  * from now on a denial of it is answered by this module. */
-policy_request *policy_request_for_check(request_rec *r,
-                                         const policy_require *req);
+static inline policy_request *policy_request_for_check(
+    request_rec *r, const policy_require *req)
+{
+    policy_request *rq = policy_request_get(r, 1);
+    rq->took_part = 1;
+    if (req)
+        rq->last_check = req;
+    return rq;
+}
 
 /* A check of ours answered: if its answer points to a denial (a grant
  * under `not`, or a denial), it is the one blamed should the request end
  * up denied.  The last such check of a pass is blamed. */
-void policy_request_answered(policy_request *rq, const policy_require *req,
-                             int granted);
+static inline void policy_request_answered(policy_request *rq,
+                                           const policy_require *req,
+                                           int granted)
+{
+    if (granted == req->negated)
+        rq->blamed = req;
+}
 
 /* The reason blamed for a denial of this request: the blamed check's, or
  * "other" when none of ours pointed to it. */
@@ -93,11 +114,32 @@ policy_reason policy_request_reason(const policy_request *rq);
 
 /* Whether a denial of r is this module's to answer: one of its checks
  * was evaluated, or a directive of its own applies to the area. */
-int policy_request_takes_part(request_rec *r, const policy_request *rq);
+static inline int policy_request_takes_part(request_rec *r,
+                                            const policy_request *rq)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    return (rq && rq->took_part) || d->responds;
+}
+
+policy_area *policy_request_merged_area(request_rec *r,
+                                       const policy_dir_conf *d);
 
 /* The area's name: AuthzPolicyName, or the path of the deepest
- * configuration section that applies. */
-policy_area *policy_request_area(request_rec *r);
+ * configuration section that applies: the section of our Require lines
+ * that decided, else the one httpd merged last.  Inline, but for the
+ * last: asked once on every decision. */
+static inline policy_area *policy_request_area(request_rec *r)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    if (d->area)
+        return d->area;
+    const policy_request *rq = policy_request_get(r, 0);
+    if (rq && rq->last_check && rq->last_check->section)
+        return rq->last_check->section;
+    return policy_request_merged_area(r, d);
+}
 
 /* The client's region as the variables show it (US-CA, DE, XX for
  * unknown), or NULL if it was not looked up. */

@@ -90,17 +90,19 @@ static variable_setter setter_for(const apr_table_t *t)
 
 /* AUTHZ_POLICY_AREA and AUTHZ_POLICY_DECISION, once per request;
  * returns the area, worked out here once for every use of it, and in
- * *set how the decision's other variables are set. */
+ * *set (unless NULL) how the decision's other variables are set. */
 static policy_area *set_decision(request_rec *r, policy_request *rq,
                                  policy_decision decision,
                                  variable_setter *set)
 {
     policy_area *area = policy_request_area(r);
+    variable_setter setter = setter_for(r->subprocess_env);
     rq->decision = decision;
-    *set = setter_for(r->subprocess_env);
-    (*set)(r->subprocess_env, "AUTHZ_POLICY_AREA", area->name);
-    (*set)(r->subprocess_env, "AUTHZ_POLICY_DECISION",
+    setter(r->subprocess_env, "AUTHZ_POLICY_AREA", area->name);
+    setter(r->subprocess_env, "AUTHZ_POLICY_DECISION",
            decision_name[decision]);
+    if (set)
+        *set = setter;
     return area;
 }
 
@@ -149,11 +151,13 @@ void policy_decision_record(request_rec *r, policy_request *rq,
 static int log_denial_status(request_rec *r)
 {
     policy_request *rq = policy_request_get(r, 0);
-    if (rq && rq->hidden) {
+    if (!rq)
+        return DECLINED;
+    if (rq->hidden) {
         apr_table_setn(r->subprocess_env, "AUTHZ_POLICY_STATUS",
                        apr_itoa(r->pool, r->status));
     }
-    if (rq)             /* a hidden denial's line, or one not yet written */
+    if (rq->denial_log)   /* a hidden denial's line, or one not yet written */
         write_denial_log(r, rq, r->status);
     return DECLINED;
 }
@@ -168,14 +172,15 @@ static int record_grant(request_rec *r)
     policy_request *rq = policy_request_get(r, 0);
     if (rq && rq->hidden)
         return DECLINED;             /* a denial, answered by its decoy */
-    policy_shadows_evaluate(r);
-    rq = policy_request_get(r, 0);
+    if (policy_shadows_in_effect(ap_get_module_config(r->per_dir_config,
+                                                      &authz_policy_module))) {
+        policy_shadows_evaluate(r);
+        rq = policy_request_get(r, 0);
+    }
     if ((!rq || rq->decision == DECISION_NONE)
         && policy_request_takes_part(r, rq)) {
-        variable_setter set;
-        policy_area *area = set_decision(r, policy_request_get(r, 1),
-                                         DECISION_GRANT, &set);
-        policy_metrics_decision(r, area, MDEC_GRANT, REASON_OTHER, 0);
+        policy_metrics_grant(r, set_decision(r, policy_request_get(r, 1),
+                                             DECISION_GRANT, NULL));
     }
     return DECLINED;
 }

@@ -160,18 +160,30 @@ static _Atomic uint64_t *area_counters(policy_area *area)
     return c;
 }
 
+void policy_metrics_grant(request_rec *r, policy_area *area)
+{
+    /* the client's own request (explained look-ups are subrequests), its
+     * area's counters found before: nearly every grant, counted without a
+     * call */
+    _Atomic uint64_t *c = atomic_load_explicit(&area->counters,
+                                               memory_order_relaxed);
+    if (metrics.ready && !r->main && !r->prev && c) {
+        add(&c[MTAB_GRANT_SLOT]);
+        return;
+    }
+    if (counted(r) && !answers_a_denial(r))
+        add(&area_counters(area)[MTAB_GRANT_SLOT]);
+}
+
 void policy_metrics_decision(request_rec *r, policy_area *area,
                              mtab_decision decision, policy_reason reason,
                              int status)
 {
-    if (!counted(r) || (decision == MDEC_GRANT && answers_a_denial(r)))
-        return;
-    /* a grant has one counter, whatever the status */
-    unsigned slot = decision == MDEC_GRANT
-                    ? mtab_area_slot(MDEC_GRANT, REASON_OTHER, 0)
-                    : mtab_area_slot(decision, reason,
-                                     mtab_status_index(status));
-    add(&area_counters(area)[slot]);
+    if (decision == MDEC_GRANT)
+        policy_metrics_grant(r, area);
+    else if (counted(r))
+        add(&area_counters(area)[mtab_area_slot(decision, reason,
+                                                mtab_status_index(status))]);
 }
 
 void policy_metrics_shadow(request_rec *r, const char *name, int granted)

@@ -273,6 +273,12 @@ apr_array_header_t *policy_shadows_merge(apr_pool_t *p,
                                          apr_array_header_t *base,
                                          apr_array_header_t *add);
 void policy_shadows_evaluate(request_rec *r);
+/* Whether d has shadows in effect, i.e. policy_shadows_evaluate has work:
+ * asked first on every grant, which mostly has none. */
+static inline int policy_shadows_in_effect(const policy_dir_conf *d)
+{
+    return d->shadows && d->shadows->nelts;
+}
 void policy_shadow_init(void);
 const char *policy_shadow_name(const policy_shadow *shadow);
 

@@ -261,10 +261,11 @@ void policy_shadows_evaluate(request_rec *r)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
+    if (!policy_shadows_in_effect(d))
+        return;
     policy_request *rq = policy_request_get(r, 0);
     /* look-ups have no shadows, but for the explain handler's */
-    if ((r->main && !(rq && rq->explaining)) || !d->shadows
-        || !d->shadows->nelts)
+    if (r->main && !(rq && rq->explaining))
         return;
     rq = policy_request_get(r, 1);
     if (rq->shadows_done)

@@ -204,7 +204,7 @@ unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                         unsigned status_index)
 {
     if (decision == MDEC_GRANT)
-        return 0;
+        return MTAB_GRANT_SLOT;
     return 1 + ((decision == MDEC_WOULD_DENY) * REASON_COUNT + reason)
                * MTAB_STATUSES + status_index;
 }

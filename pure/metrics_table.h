@@ -81,6 +81,7 @@ const char *mtab_status_label(unsigned i, char buf[8]);
 /* Counters of an area: grants, then deny and would-deny by reason and
  * status. */
 #define MTAB_AREA_COUNTERS (1 + 2 * REASON_COUNT * MTAB_STATUSES)
+#define MTAB_GRANT_SLOT 0            /* a grant has one, whatever the status */
 unsigned mtab_area_slot(mtab_decision decision, policy_reason reason,
                         unsigned status_index);
 /* The next of an area's denial counters above 0 after *slot (0 to

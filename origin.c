@@ -127,12 +127,47 @@ static const char *header_origin(request_rec *r, origin_memo *m,
     return m->header_valid ? m->header_canon : NULL;
 }
 
+/* Whether a header's name is name, in any case.  Browsers spell these
+ * names as written here over HTTP/1.1 (HTTP/2 in lower case): strcmp
+ * answers that at half strcasecmp's cost, which goes through the locale. */
+static inline int header_named(const char *key, const char *name)
+{
+    return !strcmp(key, name) || !strcasecmp(key, name);
+}
+
+/* Sec-Fetch-Site and Origin, the first of each as apr_table_get would
+ * find it, in one pass over the request's headers rather than two. */
+static void fetch_headers(const apr_table_t *headers, const char **fetch_site,
+                          const char **origin)
+{
+    const apr_array_header_t *a = apr_table_elts(headers);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    *fetch_site = *origin = NULL;
+    for (int i = 0; i < a->nelts; i++) {
+        const char *key = e[i].key;
+        switch (key[0] | 0x20) {
+        case 'o':
+            if (!*origin && header_named(key, "Origin"))
+                *origin = e[i].val;
+            break;
+        case 's':
+            if (!*fetch_site && header_named(key, "Sec-Fetch-Site"))
+                *fetch_site = e[i].val;
+            break;
+        default:
+            continue;
+        }
+        if (*origin && *fetch_site)
+            return;
+    }
+}
+
 authz_status policy_check_same_origin(request_rec *r,
                                       const policy_require *req)
 {
     policy_request *rq = policy_request_for_check(r, req);
-    const char *fetch_site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
-    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *fetch_site, *origin;
+    fetch_headers(r->headers_in, &fetch_site, &origin);
     const char *own = NULL;
     origin_verdict v;
     if (origin && !fetch_site && !origin_safe_method(r->method)) {

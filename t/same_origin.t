@@ -12,7 +12,7 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 
-plan tests => 76;
+plan tests => 77;
 
 my $hostport = Apache::TestRequest::hostport();
 my $own = "http://$hostport";
@@ -156,6 +156,31 @@ is $r->code, 403, 'Sec-Fetch-Site in another case: not a value browsers send, 40
     }
     is "@got", join(' ', map { $_->[2] } @asked),
         'one keep-alive connection: each request judged by its own Host and Origin';
+}
+
+# header names in any case (HTTP/2 sends them in lower case, some clients
+# in upper): were either name missed, the request would be decided by the
+# other header alone (or, with neither, pass as no browser's)
+{
+    require IO::Socket::INET;
+    my @asked = (
+        [ "origin: https://evil.example", 403 ],
+        [ "ORIGIN: $own", 200 ],
+        [ "sec-fetch-site: cross-site\r\norigin: $own", 403 ],
+        [ "SEC-FETCH-SITE: same-origin\r\nOrigin: https://evil.example", 200 ],
+    );
+    my @got;
+    for my $a (@asked) {
+        my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 10)
+            or die "connect $hostport: $!";
+        print $sock "POST /so/plain/ HTTP/1.1\r\nHost: $hostport\r\n$a->[0]\r\n"
+            . "Content-Type: application/x-www-form-urlencoded\r\n"
+            . "Content-Length: 3\r\nConnection: close\r\n\r\na=1";
+        my $status = <$sock>;
+        push @got, $status && $status =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+    }
+    is "@got", join(' ', map { $_->[1] } @asked),
+        'Origin and Sec-Fetch-Site found whatever the case of their names';
 }
 
 # --- listed origins ------------------------------------------------------

@@ -91,9 +91,10 @@ static variable_setter setter_for(const apr_table_t *t)
 /* AUTHZ_POLICY_AREA and AUTHZ_POLICY_DECISION, once per request;
  * returns the area, worked out here once for every use of it, and in
  * *set (unless NULL) how the decision's other variables are set. */
-static policy_area *set_decision(request_rec *r, policy_request *rq,
-                                 policy_decision decision,
-                                 variable_setter *set)
+static inline policy_area *set_decision(request_rec *r,
+                                        policy_request *rq,
+                                        policy_decision decision,
+                                        variable_setter *set)
 {
     policy_area *area = policy_request_area(r);
     variable_setter setter = setter_for(r->subprocess_env);

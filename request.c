@@ -4,14 +4,6 @@
 #include "http_config.h"
 #include "http_core.h"
 
-/* (policy_request_get's slow path: the record made) */
-policy_request *policy_request_make(request_rec *r)
-{
-    policy_request *rq = apr_pcalloc(r->pool, sizeof *rq);
-    ap_set_module_config(r->request_config, &authz_policy_module, rq);
-    return rq;
-}
-
 policy_reason policy_request_reason(const policy_request *rq)
 {
     return rq && rq->blamed ? rq->blamed->reason : REASON_OTHER;

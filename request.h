@@ -73,7 +73,13 @@ struct policy_request {
                                     when explaining or tracing (checks.c) */
 };
 
-policy_request *policy_request_make(request_rec *r);
+/* (policy_request_get's slow path: the record made) */
+static inline policy_request *policy_request_make(request_rec *r)
+{
+    policy_request *rq = apr_pcalloc(r->pool, sizeof *rq);
+    ap_set_module_config(r->request_config, &authz_policy_module, rq);
+    return rq;
+}
 
 /* The request's record; NULL if it has none and create is 0.  Inline:
  * a request the module takes part in asks for it a dozen times, and the

@@ -225,23 +225,6 @@ origin_kind origin_make(const char *scheme, const char *host, long port,
     return ORIGIN_VALID;
 }
 
-/* Byte by byte after a switch on the first: three strcmp calls were a
- * sixth of a POST's check (make bench-instructions). */
-int origin_safe_method(const char *method)
-{
-    const char *m = method;
-    switch (*m++) {
-    case 'G':
-        return *m++ == 'E' && *m++ == 'T' && !*m;
-    case 'H':
-        return *m++ == 'E' && *m++ == 'A' && *m++ == 'D' && !*m;
-    case 'O':
-        return *m++ == 'P' && *m++ == 'T' && *m++ == 'I' && *m++ == 'O'
-               && *m++ == 'N' && *m++ == 'S' && !*m;
-    default:
-        return 0;
-    }
-}
 
 const char *origin_verdict_text(origin_verdict v)
 {

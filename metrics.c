@@ -162,9 +162,11 @@ static _Atomic uint64_t *area_counters(policy_area *area)
 
 void policy_metrics_grant(request_rec *r, policy_area *area)
 {
-    /* the client's own request (explained look-ups are subrequests), its
-     * area's counters found before: nearly every grant, counted without a
-     * call */
+    /* the client's own request (explained look-ups are subrequests; an
+     * error document has r->prev) in an area of the configuration whose
+     * counters this process found before: one atomic add.  Areas of
+     * .htaccess sections are made anew for each request, and take the
+     * long way, as the rest do. */
     _Atomic uint64_t *c = atomic_load_explicit(&area->counters,
                                                memory_order_relaxed);
     if (metrics.ready && !r->main && !r->prev && c) {
@@ -175,13 +177,11 @@ void policy_metrics_grant(request_rec *r, policy_area *area)
         add(&area_counters(area)[MTAB_GRANT_SLOT]);
 }
 
-void policy_metrics_decision(request_rec *r, policy_area *area,
-                             mtab_decision decision, policy_reason reason,
-                             int status)
+void policy_metrics_denial(request_rec *r, policy_area *area,
+                           mtab_decision decision, policy_reason reason,
+                           int status)
 {
-    if (decision == MDEC_GRANT)
-        policy_metrics_grant(r, area);
-    else if (counted(r))
+    if (counted(r))
         add(&area_counters(area)[mtab_area_slot(decision, reason,
                                                 mtab_status_index(status))]);
 }

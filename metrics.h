@@ -64,12 +64,12 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s);
 void policy_metrics_add_area(const char *name);
 void policy_metrics_add_shadow(const char *name);
 
-/* A decision of r in area: grant (reason and status unused), deny or
- * would-deny with its reason and the status sent (or that would be). */
-void policy_metrics_decision(request_rec *r, policy_area *area,
-                             mtab_decision decision, policy_reason reason,
-                             int status);
-/* A grant: policy_metrics_decision's MDEC_GRANT, by the shortest way. */
+/* A denial of r in area (decision: deny or would-deny) with its reason
+ * and the status sent (or that would be). */
+void policy_metrics_denial(request_rec *r, policy_area *area,
+                           mtab_decision decision, policy_reason reason,
+                           int status);
+/* A grant of r in area (one counter, whatever the status). */
 void policy_metrics_grant(request_rec *r, policy_area *area);
 void policy_metrics_shadow(request_rec *r, const char *name, int granted);
 void policy_metrics_source_error(request_rec *r, attr_source_kind kind);

@@ -137,7 +137,7 @@ static inline int header_named(const char *key, const char *name)
     for (size_t i = 1; name[i]; i++)
         if (key[i] != name[i])
             return !strcasecmp(key, name);
-    return !key[strlen(name)] || !strcasecmp(key, name);
+    return !key[strlen(name)];
 }
 
 /* Sec-Fetch-Site and Origin, the first of each as apr_table_get would

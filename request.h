@@ -128,6 +128,8 @@ static inline int policy_request_takes_part(request_rec *r,
     return (rq && rq->took_part) || d->responds;
 }
 
+/* (policy_request_area's last source: an area made in r's pool for the
+ * section httpd merged last) */
 policy_area *policy_request_merged_area(request_rec *r,
                                        const policy_dir_conf *d);
 

@@ -229,7 +229,7 @@ int mtab_next_denial(_Atomic uint64_t *counters, unsigned *slot,
 void mtab_area_totals(_Atomic uint64_t *counters,
                       uint64_t totals[MDEC_COUNT])
 {
-    totals[MDEC_GRANT] = atomic_load(&counters[0]);
+    totals[MDEC_GRANT] = atomic_load(&counters[MTAB_GRANT_SLOT]);
     for (int d = MDEC_DENY; d < MDEC_COUNT; d++) {
         totals[d] = 0;
         for (int r = 0; r < REASON_COUNT; r++)

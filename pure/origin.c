@@ -225,7 +225,6 @@ origin_kind origin_make(const char *scheme, const char *host, long port,
     return ORIGIN_VALID;
 }
 
-
 const char *origin_verdict_text(origin_verdict v)
 {
     static const char *const text[] = {

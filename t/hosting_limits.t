@@ -20,9 +20,6 @@ plan tests => 11;
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
 my $dir = var_path('hosting-limits');
 my $run = "$dir/run";
-my $T = t_path('');
-my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
-my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
 my ($TA) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
 
@@ -47,45 +44,16 @@ for my $name (sort keys %file) {
 }
 PolicyTest::Setup::customer_dir("$A/public_html/lim", $TA);
 
-write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
-    root => $run, listen => "127.0.0.1:$port", so => $so,
-    log_level => 'warn authz_policy:info',
-    modules => [qw(authn_core authn_file auth_basic authz_core authz_user
-                   alias dir mime)]) . <<"CONF");
-DocumentRoot "$dir/htdocs"
-TypesConfig /etc/mime.types
-StartServers 1
-ServerLimit 1
-MaxRequestWorkers 25
+write_file("$dir/htdocs/index.html", "static\n");
+start_hosting_server(dir => $dir, port => $port,
+                     log_level => 'warn authz_policy:info', conf => <<"CONF");
 <IfDirective AuthzPolicyHtaccessLimits>
     AuthzPolicyHtaccessLimits 4096 3
 </IfDirective>
 Alias /ha "$A/public_html"
-<Directory "$PolicyTest::Setup::HOSTING">
-    AllowOverride AuthConfig
-    AuthType Basic
-    AuthName "hosting"
-    AuthBasicProvider file
-    AuthUserFile "$T/var/htpasswd"
-    Require all granted
-</Directory>
 CONF
-write_file("$dir/htdocs/index.html", "static\n");
-system('chmod', '-R', 'a+rX', "$dir/htdocs");
-chmod 0755, $dir;
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
-    or die "apache2 did not start\n";
-wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
 
-sub get {
-    my ($path) = @_;
-    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
-                                      Timeout => 30) or return 'no answer';
-    my $auth = encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
-    print $sock "GET $path HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
-    my $line = <$sock> // '';
-    return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 'no answer';
-}
+sub get { (get_as_bob($port, $_[0]))[0] }
 sub log_text { local (@ARGV, $/) = "$run/error_log"; <> // '' }
 
 is get('/ha/lim/small/'), 200, 'a file under the size limit: 200';

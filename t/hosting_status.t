@@ -12,18 +12,13 @@ use PolicyTest;
 use PolicyTest::Hosting;
 use PolicyTest::Setup ();
 use File::Path qw(make_path remove_tree);
-use IO::Socket::INET;
 use JSON::PP ();
-use MIME::Base64 qw(encode_base64);
 
 plan tests => 5 + 3 * 10;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 45;     # away from the suite
 my $dir = var_path('hosting-status');
 my $run = "$dir/run";
-my $T = t_path('');
-my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
-my $httpd = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
 my $B = hosting_path('b');
@@ -56,53 +51,19 @@ for my $c (@cases) {
                                 'Require role admin');
 }
 
-write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
-    root => $run, listen => "127.0.0.1:$port", so => $so,
-    modules => [qw(authn_core authn_file auth_basic authz_core authz_user
-                   alias dir mime)]) . <<"CONF");
-DocumentRoot "$dir/htdocs"
-TypesConfig /etc/mime.types
-StartServers 1
-ServerLimit 1
-MaxRequestWorkers 25
+start_hosting_server(dir => $dir, port => $port, conf => <<"CONF");
 AuthzPolicyHtaccessFiles any
 Alias /ha "$A/public_html"
 Alias /hb "$B/public_html"
-<Directory "$PolicyTest::Setup::HOSTING">
-    AllowOverride AuthConfig
-    AuthType Basic
-    AuthName "hosting"
-    AuthBasicProvider file
-    AuthUserFile "$T/var/htpasswd"
-    Require all granted
-</Directory>
 <Location /status>
     SetHandler authz-policy-status
 </Location>
 CONF
-system('chmod', '-R', 'a+rX', "$dir/htdocs");
-chmod 0755, $dir;
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
-    or die "apache2 did not start\n";
-wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
 
 sub log_text { local (@ARGV, $/) = "$run/error_log"; <> // '' }
 
-# (status, body) of a GET as bob
-sub get {
-    my ($path) = @_;
-    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
-                                      Timeout => 30) or return ('no answer', '');
-    my $auth = encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
-    print $sock "GET $path HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
-    local $/;
-    my $answer = <$sock> // '';
-    my ($code) = $answer =~ m{^HTTP/\S+ (\d+)};
-    my ($body) = $answer =~ /\r\n\r\n(.*)/s;
-    return ($code // 'no answer', $body // '');
-}
-sub code { (get($_[0]))[0] }
-sub page { (get($_[0]))[1] }
+sub code { (get_as_bob($port, $_[0]))[0] }
+sub page { (get_as_bob($port, $_[0]))[1] }
 my $json = JSON::PP->new;
 sub file_entry {
     my ($path) = @_;

@@ -20,11 +20,63 @@ our @EXPORT = qw(as_user get_timed status_of server_pid server_children
                  rss_kb peak_rss_kb runtime_dir runtime_leftovers
                  old_image_base readable_files_containing signal_restart
                  hosting_path background_get flood_get collect_background
-                 error_lines_by_pid);
+                 error_lines_by_pid start_hosting_server get_as_bob);
 
 our ($TENANT_A, $TENANT_B) = @PolicyTest::Setup::TENANTS;
 
 sub hosting_path { "$PolicyTest::Setup::HOSTING/$_[0]" }
+
+# start_hosting_server(dir => DIR, port => PORT, conf => TEXT,
+# log_level => ...): a server of a test's own, one process, serving the
+# customers' homes as the suite does (Basic users of t/var/htpasswd,
+# AllowOverride AuthConfig), with TEXT added to its configuration; its
+# files in DIR (DIR/run: pid file and error_log).  Returns when it answers.
+sub start_hosting_server {
+    my (%o) = @_;
+    my ($dir, $port) = @o{qw(dir port)};
+    my $T = PolicyTest::t_path('');
+    PolicyTest::write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
+        root => "$dir/run", listen => "127.0.0.1:$port",
+        so => $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so",
+        ($o{log_level} ? (log_level => $o{log_level}) : ()),
+        modules => [qw(authn_core authn_file auth_basic authz_core authz_user
+                       alias dir mime)]) . <<"CONF" . ($o{conf} // ''));
+DocumentRoot "$dir/htdocs"
+TypesConfig /etc/mime.types
+StartServers 1
+ServerLimit 1
+MaxRequestWorkers 25
+<Directory "$PolicyTest::Setup::HOSTING">
+    AllowOverride AuthConfig
+    AuthType Basic
+    AuthName "hosting"
+    AuthBasicProvider file
+    AuthUserFile "$T/var/htpasswd"
+    Require all granted
+</Directory>
+CONF
+    system('chmod', '-R', 'a+rX', "$dir/htdocs");
+    chmod 0755, $dir;
+    system($ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2',
+           '-f', "$dir/httpd.conf", '-k', 'start') == 0
+        or die "apache2 did not start\n";
+    PolicyTest::wait_for(20, sub { IO::Socket::INET->new("127.0.0.1:$port") });
+}
+
+# get_as_bob(PORT, PATH): (status, body) of an HTTP/1.0 GET with bob's
+# Basic credentials; status 'no answer' when there is none.
+sub get_as_bob {
+    my ($port, $path) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                     Timeout => 30) or return ('no answer', '');
+    my $auth = MIME::Base64::encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
+    print $sock "GET $path HTTP/1.0\r\nAuthorization: Basic $auth\r\n\r\n";
+    local $/;
+    my $answer = <$sock> // '';
+    my ($code) = $answer =~ m{^HTTP/\S+ (\d+)};
+    my ($body) = $answer =~ /\r\n\r\n(.*)/s;
+    return ($code // 'no answer', $body // '');
+}
 
 # as_user(NAME, CODE): runs CODE in a child process with NAME's uid, gid
 # and groups (NAME 'nobody' is the server's User); returns what CODE

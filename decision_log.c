@@ -58,9 +58,9 @@ static void write_denial_log(request_rec *r, policy_request *rq, int status)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
                   rq->denial_log, status, rq->denial_uri);
     policy_metrics_denial(r, rq->denial_area,
-                            rq->decision == DECISION_WOULD_DENY
-                            ? MDEC_WOULD_DENY : MDEC_DENY,
-                            rq->denial_reason, status);
+                          rq->decision == DECISION_WOULD_DENY
+                          ? MDEC_WOULD_DENY : MDEC_DENY,
+                          rq->denial_reason, status);
     rq->denial_log = NULL;              /* once */
 }
 

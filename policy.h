@@ -33,7 +33,6 @@ typedef enum { FORMAT_UNSET = 0, FORMAT_AUTO, FORMAT_HTML, FORMAT_JSON,
 typedef enum { DETAIL_UNSET = 0, DETAIL_NONE, DETAIL_REASON,
                DETAIL_FULL } policy_detail;
 
-/* One parsed `Require role|plan|scope ...` line. */
 /* An area: the name its decisions are logged and counted under
  * (AuthzPolicyName, or the path of a Require line's section), and its
  * counters' place in the shared table, found on its first counted
@@ -54,6 +53,7 @@ static inline policy_area *policy_area_make(apr_pool_t *p, const char *name)
     return a;
 }
 
+/* One parsed `Require role|plan|scope ...` line. */
 typedef struct {
     policy_reason reason;
     int negated;                 /* under an odd number of `not` /
@@ -65,8 +65,9 @@ typedef struct {
     const char *lowest_plan;     /* plan lines: the lowest listed plan */
     datafile **lists;            /* iplist lines: the lists, resolved once
                                     the configuration is read */
-    policy_area *section;        /* the path of its configuration section
-                                    (the area it is named by by default) */
+    policy_area *section;        /* its configuration section's area (named
+                                    by the section's path): the area of its
+                                    decisions without AuthzPolicyName */
 } policy_require;
 
 /* The attributes a user holds, and where each comes from

@@ -124,6 +124,20 @@ static int report_mode(request_rec *r)
     return d->mode == MODE_REPORT;
 }
 
+/* Report mode lets through a request whose authentication failed: it goes
+ * on as an anonymous one would, with no user, no auth type and without
+ * the credentials that were refused (Basic's name is set before its
+ * password is checked, and an application that trusts REMOTE_USER, %u or
+ * the header must not take a refused name for a user).  The decision was
+ * recorded before, as enforce mode records it. */
+static void forget_refused_credentials(request_rec *r)
+{
+    r->user = NULL;
+    r->ap_auth_type = NULL;
+    apr_table_unset(r->headers_in, r->proxyreq == PROXYREQ_PROXY
+                                   ? "Proxy-Authorization" : "Authorization");
+}
+
 /* A chain's denial of a request this module takes part in: the shadows
  * are evaluated, then the denial is answered, or in report mode recorded
  * and the request let through.  In report mode a 500 of the
@@ -148,8 +162,12 @@ static int answer_denial(request_rec *r, phase ph, int rv)
         r->user = NULL;
     policy_shadows_evaluate(r);
     r->user = user;
-    if (report)
-        return policy_report(r, rq, reason, blamed, failed);
+    if (report) {
+        int rv_report = policy_report(r, rq, reason, blamed, failed);
+        if (ph == PHASE_AUTHN)
+            forget_refused_credentials(r);
+        return rv_report;
+    }
     return policy_deny(r, rq, reason, blamed);
 }
 

@@ -366,7 +366,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 5;
+plan tests => 2 * @bad + 3 * @good + 6;
 
 
 for my $case (@bad) {
@@ -414,9 +414,21 @@ like $out, qr/Syntax OK/, '... Syntax OK';
         [ socache_redis_module => 'socache_redis' ],
         [ proxy_module => 'proxy' ], [ proxy_http_module => 'proxy_http' ],
         [ auth_openidc_module => 'auth_openidc' ];
-    my ($rc2, $out2) = configtest($mods . $examples);
+    # included whole, as an administrator would: a section left open at
+    # the end of an included file is an error there
+    write_file("$d/examples.conf", $examples);
+    my ($rc2, $out2) = configtest($mods . "Include $d/examples.conf\n");
     is $rc2, 0, 'conf/examples.conf passes configtest' or diag $out2;
     like $out2, qr/Syntax OK/, '... Syntax OK';
+    # and with only what a2enmod authz_policy needs: every optional
+    # module's section skipped (httpd reads a skipped section to its
+    # closing line, and says so when there is none)
+    my $basic = join '', map { "LoadModule $_->[0] /usr/lib/apache2/modules/mod_$_->[1].so\n" }
+        [ authn_core_module => 'authn_core' ], [ authn_file_module => 'authn_file' ],
+        [ auth_basic_module => 'auth_basic' ], [ authz_user_module => 'authz_user' ];
+    my ($rc3, $out3) = configtest($basic . "Include $d/examples.conf\n");
+    is $rc3, 0, 'conf/examples.conf passes configtest without the optional modules'
+        or diag $out3;
 }
 
 for my $case (@good) {

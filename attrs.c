@@ -13,13 +13,13 @@
 #include "metrics.h"
 #include "userdb.h"
 #include "instant.h"
-#include "hash.h"
 
 #include "http_log.h"
 #include "util_mutex.h"
 #include <apr_dbd.h>                /* before mod_dbd.h, which needs it */
 #include "mod_dbd.h"
 #include <apr_lib.h>
+#include <apr_sha1.h>
 #include <apr_strings.h>
 
 APLOG_USE_MODULE(authz_policy);
@@ -98,18 +98,18 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
         src->label = apr_psprintf(cmd->pool, "authz_policy_%s_%u",
                                   policy_attr_name[a], ++counter);
         prepare(cmd->server, src->sql, src->label);
-        /* cache key prefix: the same on every server of a fleet */
-        apr_uint64_t h = hash_fnv1a64(src->sql, strlen(src->sql));
-        src->key = apr_psprintf(cmd->pool, "ap:%s:%016" APR_UINT64_T_HEX_FMT
-                                ":", policy_attr_name[a], h);
+        /* the database is the server's (its DBDriver and DBDParams), in
+         * the key through the server's identity */
+        src->identity = apr_psprintf(cmd->pool, "dbd\n%" APR_SIZE_T_FMT
+                                     ":%s", strlen(src->sql), src->sql);
     }
     else if (!strcasecmp(kind, "ldap") && argc >= 3) {
         if (in_htaccess)
             return "AuthzPolicyAttribute ldap is not allowed in .htaccess "
                    "files (file and env are)";
         src->kind = ASRC_LDAP;
-        const char *err = policy_ldap_directive(cmd, src, policy_attr_name[a],
-                                                argc - 2, argv + 2);
+        const char *err = policy_ldap_directive(cmd, src, argc - 2,
+                                                argv + 2);
         if (err)
             return err;
     }
@@ -117,6 +117,15 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
         return apr_psprintf(cmd->pool, "AuthzPolicyAttribute %s: '%s' is not "
                             "file, env NAME [DELIMITER], dbd \"SQL\" or "
                             "ldap URL [OPTION...]", argv[0], kind);
+    }
+    if (src->identity) {
+        src->key = apr_pstrcat(cmd->pool, "ap:", policy_attr_name[a], ":",
+                               NULL);
+        apr_sha1_ctx_t sha;
+        apr_sha1_init(&sha);
+        apr_sha1_update_binary(&sha, (const unsigned char *)src->identity,
+                               (unsigned int)strlen(src->identity));
+        apr_sha1_final(src->digest, &sha);
     }
     if (!d->sources[a])
         d->sources[a] = apr_array_make(cmd->pool, 2, sizeof(attr_source *));
@@ -157,6 +166,104 @@ const char *policy_cache_directive(cmd_parms *cmd, policy_server_conf *sc,
     return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Whose answers: each server's identity in the cache's keys            */
+
+/* mod_dbd's settings of one server.  mod_dbd keeps them in a record of
+ * its own that no header declares; they are read here from the
+ * configuration tree, which is public, and merged as mod_dbd merges
+ * them (a virtual host's driver and non-empty parameters replace the
+ * main server's; its DBDInitSQL statements run before the main
+ * server's). */
+typedef struct {
+    const char *driver, *params;
+    apr_array_header_t *init;       /* const char *: DBDInitSQL */
+} dbd_settings;
+
+static void dbd_settings_read(apr_pool_t *p, const ap_directive_t *d,
+                              dbd_settings *out)
+{
+    out->driver = out->params = NULL;
+    out->init = apr_array_make(p, 1, sizeof(const char *));
+    for (; d; d = d->next) {
+        const char *args = d->args;
+        if (!strcasecmp(d->directive, "DBDriver"))
+            out->driver = ap_getword_conf(p, &args);
+        else if (!strcasecmp(d->directive, "DBDParams"))
+            out->params = ap_getword_conf(p, &args);
+        else if (!strcasecmp(d->directive, "DBDInitSQL"))
+            APR_ARRAY_PUSH(out->init, const char *) =
+                ap_getword_conf(p, &args);
+    }
+}
+
+static void digest_field(apr_sha1_ctx_t *sha, const char *v)
+{
+    char len[24];
+    int n = apr_snprintf(len, sizeof len, "%" APR_SIZE_T_FMT ":",
+                         v ? strlen(v) : 0);
+    apr_sha1_update_binary(sha, (const unsigned char *)len, (unsigned int)n);
+    if (v)
+        apr_sha1_update_binary(sha, (const unsigned char *)v,
+                               (unsigned int)strlen(v));
+}
+
+/* Each server's identity, by server_rec (the record of a virtual host
+ * without a directive of this module is the main server's, so it cannot
+ * hold it): a SHA-1 digest of its name and port, the file and line of
+ * its <VirtualHost>, and its database (DBDriver, DBDParams, DBDInitSQL).
+ * A section starts at one line of one file, so no two servers of a
+ * configuration have the same; servers of a fleet with the same
+ * configuration do, and share answers. */
+static apr_hash_t *server_digests;
+
+static void digest_servers(apr_pool_t *pconf, server_rec *s)
+{
+    server_digests = apr_hash_make(pconf);
+    apr_hash_t *sections = apr_hash_make(pconf);    /* "line:file" -> tree */
+    dbd_settings main_dbd;
+    dbd_settings_read(pconf, ap_conftree, &main_dbd);
+    for (const ap_directive_t *d = ap_conftree; d; d = d->next)
+        if (!strcasecmp(d->directive, "<VirtualHost") && d->filename)
+            apr_hash_set(sections, apr_psprintf(pconf, "%d:%s", d->line_num,
+                                                d->filename),
+                         APR_HASH_KEY_STRING, d);
+    for (server_rec *v = s; v; v = v->next) {
+        dbd_settings dbd = main_dbd;
+        const ap_directive_t *section = v->defn_name
+            ? apr_hash_get(sections, apr_psprintf(pconf, "%d:%s",
+                                                  v->defn_line_number,
+                                                  v->defn_name),
+                           APR_HASH_KEY_STRING)
+            : NULL;
+        if (section) {
+            dbd_settings own;
+            dbd_settings_read(pconf, section->first_child, &own);
+            if (own.driver)
+                dbd.driver = own.driver;
+            if (own.params && *own.params)
+                dbd.params = own.params;
+            dbd.init = apr_array_append(pconf, own.init, main_dbd.init);
+        }
+        apr_sha1_ctx_t sha;
+        apr_sha1_init(&sha);
+        digest_field(&sha, "server");
+        digest_field(&sha, v->server_hostname);
+        digest_field(&sha, apr_itoa(pconf, v->port));
+        digest_field(&sha, v->defn_name);
+        digest_field(&sha, apr_itoa(pconf, v->defn_line_number));
+        digest_field(&sha, dbd.driver);
+        digest_field(&sha, dbd.params);
+        for (int i = 0; i < dbd.init->nelts; i++)
+            digest_field(&sha, APR_ARRAY_IDX(dbd.init, i, const char *));
+        unsigned char *digest = apr_palloc(pconf, APR_SHA1_DIGESTSIZE);
+        apr_sha1_final(digest, &sha);
+        server_rec **key = apr_palloc(pconf, sizeof *key);
+        *key = v;
+        apr_hash_set(server_digests, key, sizeof *key, digest);
+    }
+}
+
 void policy_attrs_pre_config(apr_pool_t *pconf)
 {
     ap_mutex_register(pconf, CACHE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
@@ -166,6 +273,7 @@ void policy_attrs_pre_config(apr_pool_t *pconf)
 int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
 {
     dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    digest_servers(pconf, s);
     for (server_rec *v = s; v; v = v->next) {
         policy_server_conf *sc =
             ap_get_module_config(v->module_config, &authz_policy_module);
@@ -313,9 +421,10 @@ static int from_env(request_rec *r, const attr_source *src, collect *out)
 
 /* Cached answers: the time they were fetched, then the values, one per
  * line (cache.c).  1: from the cache, 2: from this process's memo of it,
- * 0: a miss. */
+ * 0: a miss.  keep 0: an answer from the cache is not copied into the
+ * memo either. */
 static int cache_get(request_rec *r, policy_cache *c, const char *key,
-                     apr_interval_time_t lifetime, collect *out)
+                     apr_interval_time_t lifetime, int keep, collect *out)
 {
     unsigned char buf[8192];
     unsigned int len = sizeof buf - 1;
@@ -342,7 +451,7 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
                                             r->request_time, lifetime);
     if (!values)
         return 0;
-    if (c->memo)
+    if (c->memo && keep)
         policy_memo_put(c->memo, key, strlen(key), (const char *)buf, len);
     split(r, out, values, "\n");
     return 1;
@@ -381,18 +490,42 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
                       "AuthzPolicyCache: could not store %s", key);
 }
 
-/* The cache and the user's key in it, when AuthzPolicyCache is on. */
+/* The bytes of a key's digest, in hex: 128 bits, so that no name a site
+ * can choose (its ServerName, its database's) finds another's key. */
+#define KEY_DIGEST_BYTES 16
+
+/* The cache and the user's key in it, when AuthzPolicyCache is on.  The
+ * key names everything that can change the answer: the attribute, a
+ * digest of the server's identity and of the source's (the query; the
+ * LDAP line), and the user, whole.  keep: whether an answer fetched now
+ * may be stored: not for a user whose password was never checked (the
+ * look-ahead of a hidden area, an explained look-up), whose answers are
+ * read from the cache but never put there. */
 static policy_cache *cache_for(request_rec *r, const attr_source *src,
                                const char **key,
-                               apr_interval_time_t *lifetime)
+                               apr_interval_time_t *lifetime, int *keep)
 {
     policy_server_conf *sc = ap_get_module_config(r->server->module_config,
                                                   &authz_policy_module);
     policy_cache *c = sc->cache && sc->cache->ready ? sc->cache : NULL;
     *lifetime = c ? policy_cache_lifetime(r, c) : 0;
     if (*lifetime <= 0)
-        c = NULL;                   /* AuthzPolicyCacheTimeout 0 here */
-    *key = c ? apr_pstrcat(r->pool, src->key, r->user, NULL) : NULL;
+        return NULL;                /* AuthzPolicyCacheTimeout 0 here */
+    const unsigned char *server = server_digests
+        ? apr_hash_get(server_digests, &r->server, sizeof r->server) : NULL;
+    if (!server)
+        return NULL;                /* whose answer it is is not known */
+    const policy_request *rq = policy_request_get(r, 0);
+    *keep = !(rq && (rq->unchecked_user || rq->explaining));
+    apr_sha1_ctx_t sha;
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    char hex[2 * KEY_DIGEST_BYTES + 1];
+    apr_sha1_init(&sha);
+    apr_sha1_update_binary(&sha, server, APR_SHA1_DIGESTSIZE);
+    apr_sha1_update_binary(&sha, src->digest, APR_SHA1_DIGESTSIZE);
+    apr_sha1_final(digest, &sha);
+    ap_bin2hex(digest, KEY_DIGEST_BYTES, hex);
+    *key = apr_pstrcat(r->pool, src->key, hex, ":", r->user, NULL);
     return c;
 }
 
@@ -411,8 +544,9 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
 {
     const char *key;
     apr_interval_time_t lifetime;
-    policy_cache *c = cache_for(r, src, &key, &lifetime);
-    int hit = c ? cache_get(r, c, key, lifetime, out) : 0;
+    int keep;
+    policy_cache *c = cache_for(r, src, &key, &lifetime, &keep);
+    int hit = c ? cache_get(r, c, key, lifetime, keep, out) : 0;
     if (c)
         policy_metrics_cache(r, hit != 0);
     if (hit) {
@@ -485,7 +619,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         if (v)
             collect_value(r, out, v, strlen(v));
     }
-    if (c)
+    if (c && keep)
         cache_put_since(r, c, key, lifetime, out, first);
     return 0;
 }
@@ -495,13 +629,14 @@ static int from_ldap(request_rec *r, const attr_source *src, collect *out)
 {
     const char *key;
     apr_interval_time_t lifetime;
-    policy_cache *c = cache_for(r, src, &key, &lifetime);
-    if (c && cache_get(r, c, key, lifetime, out))
+    int keep;
+    policy_cache *c = cache_for(r, src, &key, &lifetime, &keep);
+    if (c && cache_get(r, c, key, lifetime, keep, out))
         return 0;
     int first = out->values->nelts;
     if (policy_ldap_values(r, src->ldap, out->values) < 0)
         return -1;
-    if (c)
+    if (c && keep)
         cache_put_since(r, c, key, lifetime, out, first);
     return 0;
 }
@@ -540,8 +675,7 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
         return rq->values[a];
     }
     rq->attr_state[a] = -1;
-    static const attr_source file_source = { ASRC_FILE, NULL, NULL, NULL,
-                                             NULL, NULL, NULL };
+    static const attr_source file_source = { .kind = ASRC_FILE };
     const attr_source *const file_only = &file_source;
     const attr_source *const *src = d->sources[a]
         ? (const attr_source *const *)d->sources[a]->elts : &file_only;

@@ -173,8 +173,7 @@ static const char *check_options(policy_ldap_source *ls)
 }
 
 const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
-                                  const char *attr, int argc,
-                                  char *const argv[])
+                                  int argc, char *const argv[])
 {
     conn_find = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_find);
     conn_open = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_open);
@@ -194,15 +193,23 @@ const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
         err = check_options(ls);
     if (err)
         return err;
-    /* the cache keys: the same on every server of a fleet; the password
-     * stays out of them (a cache such as memcached shows its keys) */
+    /* what the source is, for the cache keys (attrs.c): the URL (the
+     * directory, where and how the user is found) and every option, the
+     * bind DN among them; of the password only whether there is one (a
+     * cache such as memcached shows its keys, and a digest of a password
+     * can be tried against guesses) */
     const char *all = "";
-    for (int i = 0; i < argc; i++)
-        if (strncasecmp(argv[i], "bindpw=", 7))
+    const char *identity = "ldap\n";
+    for (int i = 0; i < argc; i++) {
+        int password = !strncasecmp(argv[i], "bindpw=", 7);
+        if (!password)
             all = apr_pstrcat(cmd->temp_pool, all, "\n", argv[i], NULL);
+        identity = apr_psprintf(cmd->pool, "%s%" APR_SIZE_T_FMT ":%s",
+                                identity, password ? 6 : strlen(argv[i]),
+                                password ? "bindpw" : argv[i]);
+    }
+    src->identity = identity;
     apr_uint64_t h = hash_fnv1a64(all, strlen(all));
-    src->key = apr_psprintf(cmd->pool, "ap:%s:l%016" APR_UINT64_T_HEX_FMT ":",
-                            attr, h);
     ls->cache_url = apr_psprintf(cmd->pool, "%s#authz_policy:%016"
                                  APR_UINT64_T_HEX_FMT, ls->url, h);
     src->ldap = ls;

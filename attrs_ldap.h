@@ -9,10 +9,9 @@
 #include "policy.h"
 
 /* The arguments after "ldap" (argv[0] is the URL); fills src->ldap and
- * src->key.  NULL, or what is wrong. */
+ * src->identity.  NULL, or what is wrong. */
 const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
-                                  const char *attr, int argc,
-                                  char *const argv[]);
+                                  int argc, char *const argv[]);
 
 /* Appends the values the user's groups give to values (const char *).
  * 0, or -1 when the directory could not answer (logged): the caller

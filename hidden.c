@@ -207,6 +207,7 @@ int policy_hidden_claimed_user_fails(request_rec *r,
     struct ap_logconf quiet = { NULL, APLOG_CRIT };
 
     rq->blamed = NULL;
+    rq->unchecked_user = 1;          /* until *rq = saved below */
     r->user = claimed;
     r->log = &quiet;
     int rv = run_authz(r);

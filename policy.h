@@ -12,6 +12,7 @@
 #include "mod_auth.h"
 
 #include "ap_socache.h"
+#include <apr_sha1.h>
 #include <apr_global_mutex.h>
 #include "datafile.h"
 #include "policy_model.h"
@@ -82,8 +83,13 @@ typedef struct {
     const char *delim;           /* env: between values */
     const char *sql;             /* dbd: the query */
     const char *label;           /* dbd: its mod_dbd label */
-    const char *key;             /* dbd, ldap: the cache key, less the
-                                    user */
+    const char *key;             /* dbd, ldap: the cache key's start,
+                                    "ap:ATTRIBUTE:" (attrs.c) */
+    const char *identity;        /* dbd, ldap: what the source is: the
+                                    query; the LDAP line, less its
+                                    password */
+    unsigned char digest[APR_SHA1_DIGESTSIZE];  /* of identity, in the
+                                    cache key with the server's */
     const policy_ldap_source *ldap;     /* ldap: where and how */
 } attr_source;
 

@@ -50,6 +50,10 @@ struct policy_request {
                                     access phases let it through */
     int user_placeholder;        /* r->user was set only to get past the
                                     authentication phase; cleared next */
+    int unchecked_user;          /* r->user is a name a client claimed,
+                                    its password not checked (hidden.c's
+                                    look-ahead): answers fetched for it
+                                    are not kept in the cache (attrs.c) */
     const char *decoy;           /* the decoy's URL, once moved onto it */
     policy_decision decision;    /* recorded in the variables */
     int shadows_done;            /* the shadows were evaluated */

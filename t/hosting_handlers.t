@@ -4,7 +4,8 @@
 # and mod_status's page.  They must not answer there: nothing of
 # customer B's hidden area, users or files reaches A, and mod_status's
 # page keeps its own figures but not the module's.  The server's own
-# pages (/explain, /st/status, /st/server-status) still answer, and so do
+# pages (/explain, /st/status, /st/server-status, and one in A's tools
+# where no .htaccess file lies on the way) still answer, and so do
 # A's in the virtual host policy_handlers, which allows them
 # (AuthzPolicyHtaccessHandlers on).
 use strict;
@@ -16,7 +17,7 @@ use PolicyTest::Hosting;
 use PolicyTest::Setup ();
 use LWP::UserAgent ();
 
-plan tests => 38;
+plan tests => 41;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
@@ -135,6 +136,13 @@ like get('/st/server-status')->content, qr/mod_authz_policy/,
     "the server's /st/server-status has the module's section";
 like get('/st/server-status?auto')->content, qr/^AuthzPolicyGrants: \d+$/m,
     '... and ?auto its lines';
+# where .htaccess files may be read but none lies on the way
+$size = error_log_size();
+$res = get('/ha/tools/admin-status');
+is $res->code, 200, "the server's status page in A's tools, with no "
+    . '.htaccess file on its way, answers';
+like $res->content, qr/\Q$area\E/, '... naming B\'s area';
+is scalar(refusal_lines($size, $tools)), 0, '... and nothing is logged';
 
 # --- where AuthzPolicyHtaccessHandlers on allows them -------------------
 

@@ -18,6 +18,8 @@
 #include <limits.h>
 #include <stdlib.h>
 
+APLOG_USE_MODULE(authz_policy);
+
 /* ------------------------------------------------------------------ */
 /* Configuration records                                               */
 
@@ -49,6 +51,10 @@ void *policy_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
                                                 : base->htaccess_files;
     c->htaccess_files_set = add->htaccess_files_set
                             || base->htaccess_files_set;
+    c->htaccess_handlers = add->htaccess_handlers_set
+                           ? add->htaccess_handlers : base->htaccess_handlers;
+    c->htaccess_handlers_set = add->htaccess_handlers_set
+                               || base->htaccess_handlers_set;
     return c;
 }
 
@@ -257,6 +263,44 @@ static const char *set_htaccess_files(cmd_parms *cmd, void *dirv, int argc,
     return NULL;
 }
 
+/* AuthzPolicyHtaccessHandlers on|off */
+static const char *set_htaccess_handlers(cmd_parms *cmd, void *dirv, int on)
+{
+    (void)dirv;
+    server_conf(cmd)->htaccess_handlers = on;
+    server_conf(cmd)->htaccess_handlers_set = 1;
+    return NULL;
+}
+
+/* Any .htaccess file httpd read for r (its walk keeps each directory's
+ * result in r->htaccess, the file's configuration or NULL where there was
+ * none) may have set r's handler: SetHandler, AddHandler, RewriteRule's
+ * H= with FileInfo, or any directive AllowOverrideList names.  Which of
+ * them did cannot be told from the merged result, so any file counts.
+ * Subrequests and internal redirects inherit the list: a page reached
+ * from a customer's request is refused too. */
+int policy_handler_refused(request_rec *r, const char *what)
+{
+    const struct htaccess_result *h = r->htaccess;
+    while (h && !h->htaccess)
+        h = h->next;
+    if (!h)
+        return 0;
+    const policy_server_conf *sc = ap_get_module_config(
+        r->server->module_config, &authz_policy_module);
+    if (sc->htaccess_handlers)
+        return 0;
+    /* (the list begins with the directory walked last: the deepest) */
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "%s at %s: the .htaccess file in %s took part in this "
+                  "request's configuration and may have set the handler "
+                  "(AuthzPolicyHtaccessHandlers on in this virtual host "
+                  "allows it)", what,
+                  ap_escape_logitem(r->pool, r->uri),
+                  ap_escape_logitem(r->pool, h->dir));
+    return 1;
+}
+
 /* AuthzPolicyHtaccessLimits BYTES FILES; BYTES may end in K, M or G. */
 static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
                                        const char *bytes, const char *files)
@@ -431,6 +475,10 @@ const command_rec policy_cmds[] = {
     AP_INIT_TAKE2("AuthzPolicyHtaccessLimits", set_htaccess_limits, NULL,
                   RSRC_CONF, "the largest data file an .htaccess file may "
                   "name, and how many such files a process keeps"),
+    AP_INIT_FLAG("AuthzPolicyHtaccessHandlers", set_htaccess_handlers, NULL,
+                 RSRC_CONF, "on: the status and explain handlers (and the "
+                 "module's part of mod_status's page) answer where an "
+                 ".htaccess file took part; off (default): they do not"),
     AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
                   "a MaxMind DB file (GeoLite2/GeoIP2 Country or City)"),
     AP_INIT_TAKE_ARGV("AuthzPolicyTrustedProxy", set_trusted_proxy, NULL,

@@ -321,6 +321,11 @@ static int explain_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, EXPLAIN_HANDLER))
         return DECLINED;
+    /* set by a customer, perhaps: the answer of a path with nothing there,
+     * before anything (405 included) says that the handler exists */
+    if (policy_handler_refused(r, "the " EXPLAIN_HANDLER " handler answers "
+                               "404"))
+        return HTTP_NOT_FOUND;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;

@@ -134,6 +134,8 @@ typedef struct {
     int htaccess_files_set;
     apr_off_t htaccess_bytes;    /* AuthzPolicyHtaccessLimits; 0: unset */
     unsigned htaccess_max_files;
+    int htaccess_handlers;       /* AuthzPolicyHtaccessHandlers */
+    int htaccess_handlers_set;
 } policy_server_conf;
 
 typedef enum { MODE_UNSET = 0, MODE_ENFORCE, MODE_REPORT } policy_mode;
@@ -244,6 +246,12 @@ authz_status policy_check_same_origin(request_rec *r,
 /* config.c: "#..." as an argument: a comment Apache does not read. */
 const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
                                   const char *arg);
+/* config.c: 1 when r's handler (the module's, or mod_status's page with
+ * its section) must not answer: an .htaccess file took part in r's
+ * configuration, and so could have set it, and its virtual host has no
+ * AuthzPolicyHtaccessHandlers on.  Logs one line saying so, which begins
+ * with what (what is refused: "the ... handler answers 404"). */
+int policy_handler_refused(request_rec *r, const char *what);
 
 /* require.c: a Require role|plan|scope|iplist|region line, parsed once;
  * what needs the whole configuration is checked at check_config. */

@@ -162,6 +162,9 @@ static int status_handler(request_rec *r)
 {
     if (!r->handler || strcmp(r->handler, HANDLER))
         return DECLINED;
+    /* set by a customer, perhaps: as explain.c answers */
+    if (policy_handler_refused(r, "the " HANDLER " handler answers 404"))
+        return HTTP_NOT_FOUND;
     r->allowed |= AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET)
         return HTTP_METHOD_NOT_ALLOWED;
@@ -198,10 +201,13 @@ static void totals(const policy_metrics *m, uint64_t sum[MDEC_COUNT])
     }
 }
 
+/* mod_status's page is mod_status's to answer; where a customer may
+ * have mounted it, the module's part is left out. */
 static int status_section(request_rec *r, int flags)
 {
     const policy_metrics *m = policy_metrics_get();
-    if (!m)
+    if (!m || policy_handler_refused(r, "server-status leaves out "
+                                        "mod_authz_policy's section"))
         return OK;
     uint64_t sum[MDEC_COUNT];
     totals(m, sum);

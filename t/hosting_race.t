@@ -26,7 +26,7 @@ use JSON::PP ();
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 12;
+plan tests => 13;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 50;     # away from the suite
 my $dir = var_path('hosting-race');
@@ -74,9 +74,18 @@ PolicyTest::Setup::htaccess("$A/public_html/race-fifo", $TA,
                             "AuthzPolicyUserFile $a_users",
                             'Require role admin');
 
+# A's .htaccess whose directive comes from a macro of the server's
+# configuration: httpd reads the macro's lines, then the file again.
+PolicyTest::Setup::htaccess("$A/public_html/race-macro", $TA,
+                            "Use RaceUsers $a_users", 'Require role admin');
+
 write_file("$dir/htdocs/index.html", "static\n");
 start_hosting_server(dir => $dir, port => $port, conf => <<"CONF");
 AuthzPolicyHtaccessFiles owner
+LoadModule macro_module /usr/lib/apache2/modules/mod_macro.so
+<Macro RaceUsers \$file>
+    AuthzPolicyUserFile \$file
+</Macro>
 Alias /ha "$A/public_html"
 <Location /status>
     SetHandler authz-policy-status
@@ -159,6 +168,12 @@ sub count {
     $n += $seen->{$_} for grep { /$re/ } keys %$seen;
     return $n;
 }
+
+# The owner is that of the file httpd read the .htaccess from, also for a
+# directive a macro wrote.
+is((get_as_bob($port, '/ha/race-macro/'))[0], 200,
+   "a macro in A's .htaccess names A's own file: 200")
+    or diag substr log_text(), -600;
 
 # --- The .htaccess file and a symlink to B's home, exchanged ------------
 

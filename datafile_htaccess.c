@@ -41,9 +41,10 @@ static apr_status_t (*file_getch)(char *ch, void *param);
 /* The .htaccess file being read by cmd, fstat()ed into *hst: the file
  * httpd opened and read the directive from, still open while its
  * directives run, not whatever its path leads to now (a name swapped for
- * a symlink to another customer's home after httpd read it).  A directive
- * read from anything else (a module's own open_htaccess hook, a macro) has
- * no owner the module can trust. */
+ * a symlink to another customer's home after httpd read it).  A macro's
+ * lines are read before the directives run, and httpd is back on the file
+ * by then.  A directive read from anything else (a module's own
+ * open_htaccess hook) has no owner the module can trust: refused. */
 static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
                                  struct stat *hst)
 {

@@ -20,9 +20,12 @@
  *   AuthzPolicyHtaccessLimits; a file that failed to load is not read
  *   again until it changes.
  *
- * Only regular files are read (checked before opening, and again on the
- * opened descriptor, which is opened non-blocking).  No lock shared by
- * unrelated requests is held while a file is opened or read.
+ * Only regular files are read: a path is looked up once, and every check
+ * (type, owner, size, where it resolves) is made on the descriptor then
+ * read, never on the path looked up again; the type before the file is
+ * opened for reading (datafile_read.c).  An .htaccess file's owner is
+ * that of the file httpd read.  No lock shared by unrelated requests is
+ * held while a file is opened or read.
  *
  * A snapshot (one version) is reference-counted: a request holds it for
  * its lifetime, so a reload never changes data under a running request.

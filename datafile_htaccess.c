@@ -10,6 +10,7 @@
 #include "metrics.h"
 
 #include "http_log.h"
+#include <apr_portable.h>
 #include <apr_strings.h>
 
 #include <errno.h>
@@ -30,6 +31,34 @@ static struct {
     apr_off_t max_bytes;
     unsigned max_files;
 } cache;
+
+/* How httpd reads a file it opened with ap_pcfg_openfile(), as it opens
+ * .htaccess files: a configuration being read with this function reads an
+ * apr_file_t.  Learnt once, from /dev/null (the one non-regular file it
+ * opens). */
+static apr_status_t (*file_getch)(char *ch, void *param);
+
+/* The .htaccess file being read by cmd, fstat()ed into *hst: the file
+ * httpd opened and read the directive from, still open while its
+ * directives run, not whatever its path leads to now (a name swapped for
+ * a symlink to another customer's home after httpd read it).  A macro's
+ * lines are read before the directives run, and httpd is back on the file
+ * by then.  A directive read from anything else (a module's own
+ * open_htaccess hook) has no owner the module can trust: refused. */
+static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
+                                 struct stat *hst)
+{
+    apr_os_file_t fd;
+    if (!cmd->config_file || !file_getch
+        || cmd->config_file->getch != file_getch)
+        return "refused: the .htaccess file's owner cannot be told (its "
+               "directives were not read from a file httpd opened itself)";
+    if (apr_os_file_get(&fd, cmd->config_file->param) != APR_SUCCESS
+        || fstat(fd, hst) < 0)
+        return apr_psprintf(p, "cannot check the .htaccess file: %s",
+                            strerror(errno));
+    return NULL;
+}
 
 /* A parse error as the .htaccess owner may see it: the offending token
  * (the quoted part) only when they could read the file themselves. */
@@ -148,16 +177,17 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
 }
 
 /* Opens the file at path as *fd if AuthzPolicyHtaccessFiles and the size
- * limit allow it, for the .htaccess file htaccess (stat()ed into *hst);
- * else why not, with nothing left open. */
-static const char *open_allowed(apr_pool_t *p, const char *htaccess,
+ * limit allow it, for the .htaccess file cmd reads (fstat()ed into *hst);
+ * else why not, with nothing left open.  Every check is made on the two
+ * descriptors, the one httpd read and the one to be read. */
+static const char *open_allowed(apr_pool_t *p, cmd_parms *cmd,
                                 const char *path,
                                 const htaccess_files_rule *rule, int *fd,
                                 struct stat *st, struct stat *hst)
 {
-    if (stat(htaccess, hst) < 0)
-        return apr_psprintf(p, "cannot check the .htaccess file: %s",
-                            strerror(errno));
+    const char *unknown = htaccess_stat(p, cmd, hst);
+    if (unknown)
+        return unknown;
     int e = open_regular(path, fd, st);
     if (e) {
         char why_not[256];
@@ -220,7 +250,7 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
     const char *named = apr_psprintf(p, "%s %s", type->kind, path);
     struct stat hst, st;
     int fd = -1;
-    const char *why = open_allowed(p, htaccess, path, rule, &fd, &st, &hst);
+    const char *why = open_allowed(p, cmd, path, rule, &fd, &st, &hst);
     if (why)
         return apr_psprintf(p, "%s: %s", named, why);
     version v;
@@ -284,6 +314,11 @@ void htaccess_init(apr_pool_t *pool)
     cache.max_files = DATAFILE_HTACCESS_FILES;
     pthread_mutex_init(&cache.mu, NULL);
     pthread_cond_init(&cache.loaded, NULL);
+    ap_configfile_t *devnull;
+    if (ap_pcfg_openfile(&devnull, pool, "/dev/null") == APR_SUCCESS) {
+        file_getch = devnull->getch;
+        ap_cfg_closefile(devnull);
+    }
 }
 
 /* At the end of a configuration cycle: frees every entry. */

@@ -1,11 +1,13 @@
 /*
  * datafile_read: reading a data file safely, and who may read it.
  *
- * Only regular files are read: stat() before opening, so that a FIFO or
- * a device is never opened, then the descriptor, opened non-blocking, is
- * checked to be that same regular file.  A read is bounded, and a file
- * that changed while being read, or that looks half-written, is not
- * believed.  Nothing here holds a lock.
+ * Only regular files are read, and every check is made on the descriptor
+ * that is read: the path is looked up once, into a descriptor that opens
+ * nothing (O_PATH), whose type is checked before that very file is opened
+ * for reading through it, so that a FIFO or a device is never opened even
+ * if a name is swapped meanwhile.  A read is bounded, and a file that
+ * changed while being read, or that looks half-written, is not believed.
+ * Nothing here holds a lock.
  */
 #include "datafile_int.h"
 
@@ -15,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,26 +43,50 @@ void describe_read_error(int e, char *why, apr_size_t whylen)
         apr_snprintf(why, whylen, "cannot read: %s", strerror(e));
 }
 
-/* Opens path for reading only if it is a regular file: stat() first, so
- * that a FIFO or a device is never opened, then the opened descriptor
- * (non-blocking) is checked to be that same regular file. */
+/* Opens path (symlinks followed) for reading only if it is a regular file;
+ * *st is the fstat() of the descriptor returned, on which callers make
+ * every other check (owner, size, where it resolves).  The path is
+ * resolved once, into an O_PATH descriptor: that opens nothing (a FIFO
+ * gains no reader, a device's driver is not called), and its fstat() says
+ * what the name led to.  Only a regular file is then opened for reading,
+ * through /proc/self/fd, which reopens that same file rather than look the
+ * path up again: a name swapped for a FIFO in between changes nothing.
+ * Without /proc (a chroot), the path is opened again, non-blocking, and the
+ * descriptor refused unless it is the file checked: a FIFO swapped in at
+ * that moment is opened, never read. */
 int open_regular(const char *path, int *fd, struct stat *st)
 {
     struct stat named;
-    if (stat(path, &named) < 0)
+    int pfd = open(path, O_PATH | O_CLOEXEC);
+    if (pfd < 0)
         return errno;
-    if (!S_ISREG(named.st_mode))
-        return ERR_NOT_REGULAR;
-    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (*fd < 0)
-        return errno;
-    if (fstat(*fd, st) < 0 || !S_ISREG(st->st_mode)
-        || st->st_dev != named.st_dev || st->st_ino != named.st_ino) {
-        int e = S_ISREG(st->st_mode) ? EAGAIN : ERR_NOT_REGULAR;
-        close(*fd);
+    if (fstat(pfd, &named) < 0) {
+        int e = errno;
+        close(pfd);
         return e;
     }
-    return 0;
+    if (!S_ISREG(named.st_mode)) {
+        close(pfd);
+        return ERR_NOT_REGULAR;
+    }
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", pfd);
+    *fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0 && errno == ENOENT)     /* no /proc */
+        *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int e = *fd < 0 ? errno : 0;
+    close(pfd);
+    if (e)
+        return e;
+    if (fstat(*fd, st) < 0)
+        e = errno;
+    else if (!S_ISREG(st->st_mode))
+        e = ERR_NOT_REGULAR;
+    else if (st->st_dev != named.st_dev || st->st_ino != named.st_ino)
+        e = EAGAIN;                     /* swapped: not the file checked */
+    if (e)
+        close(*fd);
+    return e;
 }
 
 /* Reads the whole of the opened file fd (as fstat()ed in before).  EAGAIN:

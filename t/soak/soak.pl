@@ -33,7 +33,12 @@
 #    and a file rewritten (valid, then broken) every 20 ms, and its client
 #    asks for them all the time: every one of its requests must be
 #    answered (200, 403 or 500, within 5 s), while the others above see no
-#    5xx.
+#    5xx.  One more .htaccess of the tenant (owned by the server's User,
+#    as code run by it could make one) names the site's user file, which
+#    is root's, and the tenant exchanges it all the time
+#    (renameat2(RENAME_EXCHANGE)) with a symlink to a root-owned directory
+#    of the site: it must never be granted (the owner rule refuses the
+#    file whatever the name led to once httpd had read the .htaccess).
 #
 # Fails on any wrong answer, 5xx or connection error, on a version never
 # served, on fewer reloads than --min-reloads per MPM, and on the
@@ -102,12 +107,28 @@ for my $name (sort keys %hostile) {
                "AuthzPolicyUserFile $hostile{$name}\nRequire role editor\n");
 }
 
-# Asks for the tenant's areas until $until; writes what it saw to $out.
+# The tenant's .htaccess that is exchanged with a symlink, and the
+# symlink, both the server User's (as is their directory).
+my $SWAP = "$OUT/htdocs/tenant/swap";
+make_path($SWAP);
+write_file("$SWAP/f.html", "tenant\n");
+write_file("$SWAP/.htaccess", "AuthzPolicyUserFile $OUT/users.txt\n"
+                              . "Require role editor\n");
+unlink "$SWAP/other";
+symlink "$OUT/htdocs/granted", "$SWAP/other" or die "symlink: $!";
+{
+    my (undef, undef, $uid, $gid) = getpwnam 'nobody' or die "no nobody\n";
+    chown $uid, $gid, $SWAP, "$SWAP/f.html", "$SWAP/.htaccess";
+    system('chown', '-h', "$uid:$gid", "$SWAP/other") == 0 or die "chown\n";
+}
+
+# Asks for the tenant's areas until $until; writes what it saw to $out
+# (a grant in the exchanged area as swap-granted).
 sub hostile_client {
     my ($until, $out) = @_;
     my (%seen, $unanswered);
     while (time < $until) {
-        for my $name (sort keys %hostile) {
+        for my $name ((sort keys %hostile), 'swap') {
             my $sock = connect_from();
             local $SIG{ALRM} = sub { die "timeout\n" };
             my $status = eval {
@@ -118,10 +139,29 @@ sub hostile_client {
                 $line =~ m{^HTTP/1\.\d (\d{3})} ? $1 : 'none';
             } // 'none';
             alarm 0;
-            $seen{$status}++;
+            $seen{$name eq 'swap' && $status eq '200' ? 'swap-granted'
+                                                      : $status}++;
         }
     }
     write_file($out, join '', map { "$_ $seen{$_}\n" } sort keys %seen);
+    POSIX::_exit(0);
+}
+
+# As the server's User, exchanges the tenant's .htaccess with its symlink
+# until $until, an even number of times.
+sub swapper {
+    my ($until) = @_;
+    my (undef, undef, $uid, $gid) = getpwnam 'nobody';
+    POSIX::setgid($gid) && POSIX::setuid($uid) or POSIX::_exit(1);
+    my ($SYS_renameat2, $AT_FDCWD, $RENAME_EXCHANGE) = (316, -100, 2);  # x86_64
+    # (syscall() passes a string as a buffer it may write: variables)
+    my ($name, $other) = ("$SWAP/.htaccess", "$SWAP/other");
+    while (time < $until) {
+        for (1, 2) {
+            syscall($SYS_renameat2, $AT_FDCWD, $name, $AT_FDCWD, $other,
+                    $RENAME_EXCHANGE) == 0 or POSIX::_exit(1);
+        }
+    }
     POSIX::_exit(0);
 }
 
@@ -510,7 +550,7 @@ CONF
     unlink $hostile_out;
     my @hostile;
     for my $job (sub { hostile_client($end - 1, $hostile_out) },
-                 sub { churn($end - 1) }) {
+                 sub { churn($end - 1) }, sub { swapper($end - 1) }) {
         my $pid = fork // die;
         $job->() unless $pid;
         push @hostile, $pid;
@@ -624,9 +664,12 @@ CONF
     $requests_total += $c{requests} || 0;
     my %h = map { split ' ' } do { local @ARGV = $hostile_out; -e $hostile_out ? <> : () };
     # its own answers are its own business (a file caught empty mid-write
-    # grants nobody: 403); what counts is that every request is answered
+    # grants nobody: 403); what counts is that every request is answered,
+    # and that the site's user file never grants in its exchanged area
+    # (swap-granted)
     my $hok = %h && !$h{none} && !grep { !/^(200|403|500)$/ } keys %h;
-    printf "  hostile tenant (FIFO, 2 GB file, a file rewritten every 20 ms): "
+    printf "  hostile tenant (FIFO, 2 GB file, a file rewritten every 20 ms, "
+        . "an .htaccess exchanged with a symlink): "
         . "%s, unanswered %d  %s\n",
         join(', ', map { "$_ x$h{$_}" } grep { $_ ne 'none' } sort keys %h) || 'nothing',
         $h{none} || 0, $hok ? 'ok' : 'FAILED';

@@ -357,8 +357,9 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                                   cache.max_bytes, 0, buf, sizeof buf,
                                   &again);
         if (fresh) {
-            policy_metrics_datafile_loaded(path, type->kind, fresh->entries,
-                                           &fresh->source,
+            policy_metrics_htaccess_loaded(path, type->kind,
+                                           (apr_uint64_t)hst.st_uid,
+                                           fresh->entries, &fresh->source,
                                            sizeof fresh->source, !!df->cur);
             swap_current(df, fresh);
         }
@@ -371,7 +372,8 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
                          "%s (named in %s): %s; the last good version stays "
                          "in force", named, htaccess, shown);
-            policy_metrics_datafile_failed(path, type->kind, shown);
+            policy_metrics_htaccess_failed(path, type->kind,
+                                           (apr_uint64_t)hst.st_uid, shown);
         }
         pthread_mutex_lock(&cache.mu);
         if (!fresh && !again)           /* not read again until it changes */

@@ -206,10 +206,10 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
     return snap->handle;
 }
 
-int datafile_is_loaded(const apr_finfo_t *finfo)
+int datafile_is_loaded(const apr_finfo_t *finfo, const char *path)
 {
     if (finfo->filetype != APR_REG)
         return 0;
     return inode_is_loaded((apr_uint64_t)finfo->device,
-                           (apr_uint64_t)finfo->inode);
+                           (apr_uint64_t)finfo->inode, path);
 }

@@ -102,7 +102,9 @@ void datafile_child_init(apr_pool_t *pchild, server_rec *s);
  * with 500). */
 const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s);
 
-/* 1 when finfo is a file that this process has loaded as a data file. */
-int datafile_is_loaded(const apr_finfo_t *finfo);
+/* 1 when finfo, stat()ed from path, is a file that this process has
+ * loaded as a data file (not merely a new file that got the inode number
+ * of a deleted one). */
+int datafile_is_loaded(const apr_finfo_t *finfo, const char *path);
 
 #endif

@@ -5,6 +5,13 @@
  * AuthzPolicyHtaccessLimits; a file that failed to load is not read again
  * until it changes.  The cache's lock is never held while a file is
  * opened or read: only the requests for one file wait for its load.
+ *
+ * A request holds (pins) the entries its .htaccess files named until it
+ * ends, which a client that never reads its answer can make last until
+ * httpd's Timeout, again and again.  The requests of one .htaccess owner
+ * may hold at most half of the entries a process keeps (its share): a
+ * request beyond it is refused (that owner's 500), and whatever one
+ * customer holds, the other half stays for the others.
  */
 #include "datafile_int.h"
 #include "metrics.h"
@@ -22,11 +29,29 @@
 
 APLOG_USE_MODULE(authz_policy);
 
+/* The pins of one .htaccess owner's requests on one entry. */
+typedef struct {
+    const datafile *df;
+    apr_uint64_t uid;
+} hold_key;
+typedef struct {
+    hold_key key;
+    unsigned pins;
+} hold;
+
+/* How many entries one owner's requests hold. */
+typedef struct {
+    apr_uint64_t uid;
+    unsigned entries;
+} holder;
+
 static struct {
     pthread_mutex_t mu;         /* guards what follows, and the entries'
                                    pins, loading, failed and last_used */
     pthread_cond_t loaded;      /* an entry finished loading */
     apr_hash_t *entries;        /* "kind\npath" -> datafile */
+    apr_hash_t *holds;          /* hold_key -> hold */
+    apr_hash_t *holders;        /* uid -> holder */
     unsigned count;
     apr_off_t max_bytes;
     unsigned max_files;
@@ -58,6 +83,12 @@ static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
         return apr_psprintf(p, "cannot check the .htaccess file: %s",
                             strerror(errno));
     return NULL;
+}
+
+/* The entries one owner's requests may hold at once. */
+static unsigned owner_share(void)
+{
+    return cache.max_files > 1 ? cache.max_files / 2 : 1;
 }
 
 /* A parse error as the .htaccess owner may see it: the offending token
@@ -105,11 +136,68 @@ static const char *refusal(apr_pool_t *p, const htaccess_files_rule *rule,
                         "AuthzPolicyHtaccessFiles directories", real);
 }
 
+static holder *holder_of(apr_uint64_t uid, int make)
+{
+    holder *h = apr_hash_get(cache.holders, &uid, sizeof uid);
+    if (!h && make && (h = calloc(1, sizeof *h)) != NULL) {
+        h->uid = uid;
+        apr_hash_set(cache.holders, &h->uid, sizeof h->uid, h);
+    }
+    return h;
+}
+
+/* Under cache.mu: one more pin of uid's requests on df; 0 when uid's
+ * requests would hold more entries than their share (or out of memory). */
+static int pin(datafile *df, apr_uint64_t uid)
+{
+    hold_key k;
+    memset(&k, 0, sizeof k);            /* the hash reads the padding */
+    k.df = df;
+    k.uid = uid;
+    hold *h = apr_hash_get(cache.holds, &k, sizeof k);
+    if (!h) {
+        holder *o = holder_of(uid, 1);
+        if (!o || o->entries >= owner_share()
+            || (h = calloc(1, sizeof *h)) == NULL) {
+            if (o && !o->entries) {
+                apr_hash_set(cache.holders, &o->uid, sizeof o->uid, NULL);
+                free(o);
+            }
+            return 0;
+        }
+        h->key = k;
+        apr_hash_set(cache.holds, &h->key, sizeof h->key, h);
+        o->entries++;
+    }
+    h->pins++;
+    df->pins++;
+    return 1;
+}
+
+typedef struct {
+    datafile *df;
+    apr_uint64_t uid;
+} pinned;
+
 static apr_status_t unpin(void *arg)
 {
-    datafile *df = arg;
+    pinned *p = arg;
+    hold_key k;
+    memset(&k, 0, sizeof k);
+    k.df = p->df;
+    k.uid = p->uid;
     pthread_mutex_lock(&cache.mu);
-    df->pins--;
+    p->df->pins--;
+    hold *h = apr_hash_get(cache.holds, &k, sizeof k);
+    if (h && !--h->pins) {
+        apr_hash_set(cache.holds, &h->key, sizeof h->key, NULL);
+        free(h);
+        holder *o = holder_of(p->uid, 0);
+        if (o && !--o->entries) {
+            apr_hash_set(cache.holders, &o->uid, sizeof o->uid, NULL);
+            free(o);
+        }
+    }
     pthread_mutex_unlock(&cache.mu);
     return APR_SUCCESS;
 }
@@ -144,14 +232,30 @@ static datafile *evict_unused(void)
     return oldest;
 }
 
-/* Under cache.mu: the entry for key, made if need be and pinned for
- * the life of pool.  NULL when the cache is full of entries in use. */
+/* Under cache.mu: whether uid's requests already hold df. */
+static int holds(const datafile *df, apr_uint64_t uid)
+{
+    hold_key k;
+    memset(&k, 0, sizeof k);
+    k.df = df;
+    k.uid = uid;
+    return apr_hash_get(cache.holds, &k, sizeof k) != NULL;
+}
+
+/* Under cache.mu: the entry for key, made if need be and pinned by uid's
+ * request for the life of pool.  NULL when uid's requests hold their
+ * share already (*over set), or the cache is full of entries in use. */
 static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
                            const char *key, const char *path,
-                           datafile **evicted)
+                           apr_uint64_t uid, datafile **evicted, int *over)
 {
     datafile *df = apr_hash_get(cache.entries, key, APR_HASH_KEY_STRING);
+    holder *o = holder_of(uid, 0);
     *evicted = NULL;
+    /* checked before an entry is made or another one evicted for it */
+    *over = (!df || !holds(df, uid)) && o && o->entries >= owner_share();
+    if (*over)
+        return NULL;
     if (!df) {
         if (cache.count >= cache.max_files
             && !(*evicted = evict_unused()))
@@ -170,9 +274,15 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
         apr_hash_set(cache.entries, df->key, APR_HASH_KEY_STRING, df);
         cache.count++;
     }
-    df->pins++;
+    pinned *p = apr_palloc(pool, sizeof *p);
+    if (!pin(df, uid)) {
+        *over = 1;                      /* (or out of memory) */
+        return NULL;
+    }
+    p->df = df;
+    p->uid = uid;
     df->last_used = apr_time_now();
-    apr_pool_cleanup_register(pool, df, unpin, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(pool, p, unpin, apr_pool_cleanup_null);
     return df;
 }
 
@@ -205,20 +315,29 @@ static const char *open_allowed(apr_pool_t *p, cmd_parms *cmd,
     return why;
 }
 
-/* The entry for key, pinned for the life of p, once no other thread is
- * loading it; *load set when this thread is to read version v into it,
- * *why when it cannot be used. */
+/* The entry for key, pinned by uid's request for the life of p, once no
+ * other thread is loading it; *load set when this thread is to read
+ * version v into it, *why when it cannot be used. */
 static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
                              const char *key, const char *path,
-                             const version *v, int *load, const char **why)
+                             apr_uint64_t uid, const version *v, int *load,
+                             const char **why)
 {
     datafile *evicted, *df;
+    int over;
     pthread_mutex_lock(&cache.mu);
-    df = entry_get(p, type, key, path, &evicted);
+    df = entry_get(p, type, key, path, uid, &evicted, &over);
     while (df && df->loading)   /* only requests for this file wait */
         pthread_cond_wait(&cache.loaded, &cache.mu);
     *load = 0;
-    if (!df)
+    if (over)
+        *why = apr_psprintf(p, "refused: requests under way for .htaccess "
+                            "files of uid %" APR_UINT64_T_FMT " hold %u files "
+                            "named in them already, their share of the %u "
+                            "this server process keeps "
+                            "(AuthzPolicyHtaccessLimits)", uid,
+                            owner_share(), cache.max_files);
+    else if (!df)
         *why = apr_psprintf(p, "refused: this server process keeps %u files "
                             "named in .htaccess files already, all in use "
                             "(AuthzPolicyHtaccessLimits)", cache.count);
@@ -256,7 +375,8 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
     version v;
     version_of(&st, &v);
     int load;
-    datafile *df = claim_entry(p, type, key, path, &v, &load, &why);
+    datafile *df = claim_entry(p, type, key, path, (apr_uint64_t)hst.st_uid,
+                               &v, &load, &why);
 
     if (load) {
         char buf[512];
@@ -267,8 +387,9 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                                   cache.max_bytes, 0, buf, sizeof buf,
                                   &again);
         if (fresh) {
-            policy_metrics_datafile_loaded(path, type->kind, fresh->entries,
-                                           &fresh->source,
+            policy_metrics_htaccess_loaded(path, type->kind,
+                                           (apr_uint64_t)hst.st_uid,
+                                           fresh->entries, &fresh->source,
                                            sizeof fresh->source, !!df->cur);
             swap_current(df, fresh);
         }
@@ -281,7 +402,8 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
                          "%s (named in %s): %s; the last good version stays "
                          "in force", named, htaccess, shown);
-            policy_metrics_datafile_failed(path, type->kind, shown);
+            policy_metrics_htaccess_failed(path, type->kind,
+                                           (apr_uint64_t)hst.st_uid, shown);
         }
         pthread_mutex_lock(&cache.mu);
         if (!fresh && !again)           /* not read again until it changes */
@@ -309,6 +431,8 @@ void htaccess_set_limits(apr_off_t max_bytes, unsigned max_files)
 void htaccess_init(apr_pool_t *pool)
 {
     cache.entries = apr_hash_make(pool);
+    cache.holds = apr_hash_make(pool);
+    cache.holders = apr_hash_make(pool);
     cache.count = 0;
     cache.max_bytes = DATAFILE_HTACCESS_BYTES;
     cache.max_files = DATAFILE_HTACCESS_FILES;
@@ -327,4 +451,12 @@ void htaccess_forget(void)
     for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.entries); hi;
          hi = apr_hash_next(hi))
         entry_free(apr_hash_this_val(hi));
+    /* (no request is under way any more: none of these is left, as a
+     * rule) */
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.holds); hi;
+         hi = apr_hash_next(hi))
+        free(apr_hash_this_val(hi));
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.holders); hi;
+         hi = apr_hash_next(hi))
+        free(apr_hash_this_val(hi));
 }

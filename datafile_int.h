@@ -40,6 +40,9 @@ typedef struct {                /* one version of a file */
     apr_int64_t size;
     apr_uint64_t ino;
     apr_uint64_t dev;
+    apr_int64_t born;           /* the inode's birth (load_fd; 0 unknown):
+                                   which file had that inode number, not
+                                   which version (same_version skips it) */
 } version;
 
 static inline int same_version(const version *a, const version *b)
@@ -55,6 +58,7 @@ static inline void version_of(const struct stat *st, version *v)
     v->size = st->st_size;
     v->ino = st->st_ino;
     v->dev = st->st_dev;
+    v->born = 0;
 }
 
 typedef struct {
@@ -118,7 +122,7 @@ void give_back_memory(void);
 void fix_mmap_threshold(void);
 void inodes_init(apr_pool_t *pool);
 void inodes_forget(void);
-int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino);
+int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino, const char *path);
 
 /* datafile_carry.c */
 void carry_attach(apr_pool_t *pconf);

@@ -6,6 +6,14 @@
  * never changes data under a running request.  Also here: loading a
  * snapshot from a file, the memory rules of parsing, and which inodes
  * this process has loaded (so that none is served as content).
+ *
+ * A loaded file is known by its device, inode number and the inode's
+ * birth time: a deleted file's number is given to the next new file,
+ * perhaps another customer's, while the deleted file's copy may still be
+ * kept here; that new file is not the data file, and is served.  Where the
+ * filesystem keeps no birth time (NFS), the change time stands in for it
+ * (a data file whose mode or links change is then known again only once
+ * it is next loaded).
  */
 #include "datafile_int.h"
 
@@ -16,7 +24,10 @@
 #include <malloc.h>
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Set by datafile_child_init: an image this process inherited is its
@@ -47,9 +58,14 @@ void snapshot_release(snapshot *snap)
         snapshot_free(snap);
 }
 
-/* Which inodes are loaded as data files, for datafile_is_loaded(). */
+/* Which inodes are loaded as data files, for datafile_is_loaded(): each
+ * counted under its number alone (any_birth: is that number loaded at
+ * all, the look-up every request makes) and under its number and birth
+ * (which file it is). */
 typedef struct {
     apr_uint64_t dev, ino;
+    apr_int64_t born;
+    apr_uint64_t any_birth;
 } inode_key;
 typedef struct {
     inode_key key;
@@ -61,10 +77,16 @@ static struct {
     apr_hash_t *uses;           /* inode_key -> inode_use */
 } inodes;
 
-static void count_inode(const version *v, int delta)
+static inode_key key_of(apr_uint64_t dev, apr_uint64_t ino, apr_int64_t born,
+                        int any_birth)
 {
-    inode_key k = { v->dev, v->ino };
-    pthread_mutex_lock(&inodes.mu);
+    inode_key k = { dev, ino, any_birth ? 0 : born, !!any_birth };
+    return k;
+}
+
+/* Under inodes.mu. */
+static void count_key(inode_key k, int delta)
+{
     inode_use *u = apr_hash_get(inodes.uses, &k, sizeof k);
     if (!u && delta > 0 && (u = calloc(1, sizeof *u)) != NULL) {
         u->key = k;
@@ -77,7 +99,24 @@ static void count_inode(const version *v, int delta)
             free(u);
         }
     }
+}
+
+static void count_inode(const version *v, int delta)
+{
+    pthread_mutex_lock(&inodes.mu);
+    count_key(key_of(v->dev, v->ino, v->born, 1), delta);
+    count_key(key_of(v->dev, v->ino, v->born, 0), delta);
     pthread_mutex_unlock(&inodes.mu);
+}
+
+/* The birth of the inode sx describes, in ns: its birth time, or where
+ * the filesystem keeps none its change time (see the top). */
+static apr_int64_t birth_of(const struct statx *sx)
+{
+    const struct statx_timestamp *t = (sx->stx_mask & STATX_BTIME)
+                                      ? &sx->stx_btime : &sx->stx_ctime;
+    apr_int64_t ns = (apr_int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+    return ns ? ns : 1;                 /* 0 is "unknown" */
 }
 
 /* Replaces cur; the old snapshot goes when its last request is done.
@@ -115,6 +154,11 @@ snapshot *load_fd(const datafile_type *type, int fd, const struct stat *st,
         describe_read_error(e, why, whylen);
         return NULL;
     }
+    /* the file read, not a path looked up again; 0 (unknown) if the
+     * kernel cannot say */
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME | STATX_CTIME, &sx) == 0)
+        v.born = birth_of(&sx);
     apr_time_t start = apr_time_now();
     void *image = type->parse_image(buf, len, &size, why, whylen);
     apr_interval_time_t took = apr_time_now() - start;
@@ -203,14 +247,29 @@ void inodes_forget(void)
         free(apr_hash_this_val(hi));
 }
 
-/* 1 when the file of that device and inode is current in this process. */
-int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino)
+static int loaded_key(inode_key k)
 {
-    if (!inodes.uses)
-        return 0;
-    inode_key k = { dev, ino };
     pthread_mutex_lock(&inodes.mu);
     int found = apr_hash_get(inodes.uses, &k, sizeof k) != NULL;
     pthread_mutex_unlock(&inodes.mu);
     return found;
+}
+
+/* 1 when the file of that device and inode, found at path, is current in
+ * this process.  Most files' numbers are not loaded: only for one that is
+ * is path asked which file it is now. */
+int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino, const char *path)
+{
+    if (!inodes.uses || !loaded_key(key_of(dev, ino, 0, 1)))
+        return 0;
+    struct statx sx;
+    if (!path || statx(AT_FDCWD, path, 0, STATX_INO | STATX_BTIME
+                       | STATX_CTIME, &sx) < 0)
+        return 1;                       /* fail closed: hidden */
+    /* (what path names now, should it have changed since) */
+    dev = (apr_uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    ino = sx.stx_ino;
+    /* a load whose birth was not known is believed by number */
+    return loaded_key(key_of(dev, ino, birth_of(&sx), 0))
+           || loaded_key(key_of(dev, ino, 0, 0));
 }

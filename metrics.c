@@ -3,7 +3,8 @@
  *
  * One anonymous shared memory segment, made by the parent in post_config
  * of each (re)start and inherited by the children it then forks; it holds
- * three tables (areas, shadows, data files) and the global counters.  A
+ * three tables (areas, shadows, data files), the rows each .htaccess
+ * owner's files took, and the global counters.  A
  * restart, graceful or not, makes a new one: the counters start again at
  * 0 (docs/watching.md).  The segment goes with the configuration's pool.
  */
@@ -23,6 +24,7 @@ static struct {
     unsigned bound;              /* AuthzPolicyMetricsAreas */
     apr_shm_t *shm;
     policy_metrics m;
+    mtab owners;                 /* "uid N": data-file rows it took */
     int ready;                   /* the tables exist */
 } metrics;
 
@@ -73,10 +75,10 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     apr_size_t areas = mtab_size(b, MTAB_AREA_COUNTERS, 0);
     apr_size_t shadows = mtab_size(b, 2, 0);
     apr_size_t files = mtab_size(b, MF_COUNT, sizeof(metrics_file_extra));
+    apr_size_t owners = mtab_size(b, 1, 0);
     apr_size_t global = MG_COUNT * sizeof(uint64_t);
-    apr_status_t rv = apr_shm_create(&metrics.shm,
-                                     areas + shadows + files + global, NULL,
-                                     pconf);
+    apr_status_t rv = apr_shm_create(&metrics.shm, areas + shadows + files
+                                     + owners + global, NULL, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_authz_policy: "
                      "cannot make the shared memory of its counters");
@@ -88,7 +90,10 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     mtab_init(&metrics.m.shadows, base + areas, b, 2, 0, METRICS_OVERFLOW);
     mtab_init(&metrics.m.files, base + areas + shadows, b, MF_COUNT,
               sizeof(metrics_file_extra), METRICS_OVERFLOW);
-    metrics.m.global = (_Atomic uint64_t *)(base + areas + shadows + files);
+    mtab_init(&metrics.owners, base + areas + shadows + files, b, 1, 0,
+              METRICS_OVERFLOW);
+    metrics.m.global = (_Atomic uint64_t *)(base + areas + shadows + files
+                                            + owners);
     for (int i = 0; i < MG_COUNT; i++)
         atomic_store(&metrics.m.global[i], 0);
     metrics.m.started = apr_time_now();
@@ -250,13 +255,22 @@ void policy_metrics_file_error(_Atomic uint64_t *counters, char *buf,
     copy_error(counters, NULL, buf, len);
 }
 
-void policy_metrics_datafile_loaded(const char *path, const char *kind,
-                                    apr_size_t entries, const void *version,
-                                    apr_size_t version_len, int reload)
+/* A data file's row: a configured file's (owner NULL), or one that the
+ * owner of an .htaccess file takes within its share. */
+static _Atomic uint64_t *file_row(const char *path, const apr_uint64_t *owner)
 {
-    if (!metrics.ready)
-        return;
-    _Atomic uint64_t *c = mtab_counters(&metrics.m.files, path);
+    if (!owner)
+        return mtab_counters(&metrics.m.files, path);
+    char name[32];
+    apr_snprintf(name, sizeof name, "uid %" APR_UINT64_T_FMT, *owner);
+    return mtab_counters_shared(&metrics.m.files, path, &metrics.owners,
+                                name, METRICS_OWNER_SHARE(metrics.bound));
+}
+
+static void file_loaded(_Atomic uint64_t *c, const char *kind,
+                        apr_size_t entries, const void *version,
+                        apr_size_t version_len, int reload)
+{
     uint64_t id = hash_fnv1a64(version, version_len);
     /* every process loads a changed file: the first to say so counts
      * the reload */
@@ -271,13 +285,43 @@ void policy_metrics_datafile_loaded(const char *path, const char *kind,
     }
 }
 
-void policy_metrics_datafile_failed(const char *path, const char *kind,
-                                    const char *why)
+static void file_failed(_Atomic uint64_t *c, const char *kind,
+                        const char *why)
 {
-    if (!metrics.ready)
-        return;
-    _Atomic uint64_t *c = mtab_counters(&metrics.m.files, path);
     atomic_store(&c[MF_KIND], kind_index(kind));
     add(&c[MF_RELOAD_ERROR]);
     set_error(c, why);
+}
+
+void policy_metrics_datafile_loaded(const char *path, const char *kind,
+                                    apr_size_t entries, const void *version,
+                                    apr_size_t version_len, int reload)
+{
+    if (metrics.ready)
+        file_loaded(file_row(path, NULL), kind, entries, version,
+                    version_len, reload);
+}
+
+void policy_metrics_datafile_failed(const char *path, const char *kind,
+                                    const char *why)
+{
+    if (metrics.ready)
+        file_failed(file_row(path, NULL), kind, why);
+}
+
+void policy_metrics_htaccess_loaded(const char *path, const char *kind,
+                                    apr_uint64_t uid, apr_size_t entries,
+                                    const void *version,
+                                    apr_size_t version_len, int reload)
+{
+    if (metrics.ready)
+        file_loaded(file_row(path, &uid), kind, entries, version,
+                    version_len, reload);
+}
+
+void policy_metrics_htaccess_failed(const char *path, const char *kind,
+                                    apr_uint64_t uid, const char *why)
+{
+    if (metrics.ready)
+        file_failed(file_row(path, &uid), kind, why);
 }

@@ -4,7 +4,11 @@
  * the server's processes share (event, worker, prefork).  Counting is an
  * atomic add; a name (area, shadow, data file) is added to its table the
  * first time it is met, up to AuthzPolicyMetricsAreas names a table,
- * beyond which the overflow label "(other)" counts.
+ * beyond which the overflow label "(other)" counts.  Files named in
+ * .htaccess files take rows after the configured ones (which have theirs
+ * from the start), at most an eighth of the table for the .htaccess files
+ * of one owner (METRICS_OWNER_SHARE): one customer cannot take the
+ * others' rows.
  *
  * What calls it (one call a thing counted): decision_log.c (decisions),
  * shadow.c (shadow results), datafile.c (loads, reloads, errors), attrs.c
@@ -21,6 +25,8 @@
 /* AuthzPolicyMetricsAreas N (server config). */
 #define METRICS_AREAS_DEFAULT 256
 #define METRICS_OVERFLOW "(other)"
+/* The data-file rows that one .htaccess owner's files may take. */
+#define METRICS_OWNER_SHARE(areas) ((areas) >= 8 ? (areas) / 8 : 1)
 
 /* The global counters. */
 enum { MG_SOURCE_FILE = 0, MG_SOURCE_ENV, MG_SOURCE_DBD, MG_CACHE_HIT,
@@ -83,6 +89,14 @@ void policy_metrics_datafile_loaded(const char *path, const char *kind,
                                     apr_size_t version_len, int reload);
 void policy_metrics_datafile_failed(const char *path, const char *kind,
                                     const char *why);
+/* The same for a file named in an .htaccess file of owner uid: counted in
+ * that owner's share of the rows. */
+void policy_metrics_htaccess_loaded(const char *path, const char *kind,
+                                    apr_uint64_t uid, apr_size_t entries,
+                                    const void *version,
+                                    apr_size_t version_len, int reload);
+void policy_metrics_htaccess_failed(const char *path, const char *kind,
+                                    apr_uint64_t uid, const char *why);
 /* A copy of a data file's last reload error ("" if none). */
 void policy_metrics_file_error(_Atomic uint64_t *counters, char *buf,
                                apr_size_t len);

@@ -231,7 +231,7 @@ static int policy_monitor(apr_pool_t *p, server_rec *s)
  * answer of a path that does not exist. */
 static int hide_data_files(request_rec *r)
 {
-    if (!r->filename || !datafile_is_loaded(&r->finfo))
+    if (!r->filename || !datafile_is_loaded(&r->finfo, r->filename))
         return DECLINED;
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s is a data file of "
                   "mod_authz_policy: answered as a missing file", r->filename);

@@ -111,7 +111,9 @@ static int claim(mtab *t, entry_head *e, const char *name, size_t len,
     return 1;
 }
 
-static _Atomic uint64_t *lookup(mtab *t, const char *name, int insert)
+/* *added (if not NULL) set when this call put name in. */
+static _Atomic uint64_t *lookup(mtab *t, const char *name, int insert,
+                                int *added)
 {
     size_t len = strlen(name);
     entry_head *overflow = at(t, t->nslots);
@@ -126,8 +128,11 @@ static _Atomic uint64_t *lookup(mtab *t, const char *name, int insert)
         if (!seen) {
             if (!insert)
                 return NULL;
-            if (claim(t, e, name, len, h, &seen))
+            if (claim(t, e, name, len, h, &seen)) {
+                if (added)
+                    *added = 1;
                 return counters_of(e);
+            }
             if (!seen)
                 break;                   /* full */
         }
@@ -139,12 +144,32 @@ static _Atomic uint64_t *lookup(mtab *t, const char *name, int insert)
 
 _Atomic uint64_t *mtab_counters(mtab *t, const char *name)
 {
-    return lookup(t, name, 1);
+    return lookup(t, name, 1, NULL);
 }
 
 _Atomic uint64_t *mtab_find(const mtab *t, const char *name)
 {
-    return lookup((mtab *)t, name, 0);
+    return lookup((mtab *)t, name, 0, NULL);
+}
+
+_Atomic uint64_t *mtab_counters_shared(mtab *t, const char *name,
+                                       mtab *owners, const char *owner,
+                                       unsigned share)
+{
+    _Atomic uint64_t *c = mtab_find(t, name);
+    if (c)
+        return c;
+    _Atomic uint64_t *taken = mtab_counters(owners, owner);
+    /* the place is taken before the name is added, as in claim() */
+    if (atomic_fetch_add(&taken[0], 1) >= share) {
+        atomic_fetch_sub(&taken[0], 1);
+        return counters_of(at(t, t->nslots));
+    }
+    int added = 0;
+    c = lookup(t, name, 1, &added);
+    if (!added)          /* another process added it, or t is full */
+        atomic_fetch_sub(&taken[0], 1);
+    return c;
 }
 
 unsigned mtab_positions(const mtab *t)

@@ -51,6 +51,15 @@ _Atomic uint64_t *mtab_counters(mtab *t, const char *name);
 /* The counters of name's entry, or NULL if it has none (no insert). */
 _Atomic uint64_t *mtab_find(const mtab *t, const char *name);
 
+/* mtab_counters for a name that owner adds: owner may add at most share
+ * names to t, counted in counter 0 of owner's entry in owners (a table
+ * of one counter; owners beyond its bound share its overflow entry's
+ * count).  Past the share, t's overflow entry; a name already in t is
+ * found whoever added it. */
+_Atomic uint64_t *mtab_counters_shared(mtab *t, const char *name,
+                                       mtab *owners, const char *owner,
+                                       unsigned share);
+
 /* The entry at position i (0 .. mtab_positions - 1; the last one is the
  * overflow entry): its name and counters, or NULL for a free slot. */
 unsigned mtab_positions(const mtab *t);

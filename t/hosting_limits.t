@@ -1,8 +1,10 @@
 # Shared hosting (docs/shared-hosting.md): AuthzPolicyHtaccessLimits BYTES FILES
 # bounds what files named in .htaccess files may cost; over a limit, 500
-# and a log line, never a crash.  Nothing is left on disk, during the run
-# or after httpd stops.  A server of its own (one process), with small
-# limits: 4096 bytes, 3 files.
+# and a log line, never a crash.  The requests of one .htaccess owner
+# hold at most half of the files a process keeps: connections that never
+# read their answer lock no other customer out.  Nothing is left on disk,
+# during the run or after httpd stops.  A server of its own (one
+# process), with small limits: 4096 bytes, 4 files (2 for each owner).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -15,13 +17,14 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 11;
+plan tests => 16;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
 my $dir = var_path('hosting-limits');
 my $run = "$dir/run";
-my ($TA) = @PolicyTest::Setup::TENANTS;
+my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
+my $B = hosting_path('b');
 
 sub stop { stop_server("$run/httpd.pid") }
 stop();                          # an earlier, interrupted run's
@@ -43,14 +46,26 @@ for my $name (sort keys %file) {
                                 'Require role admin');
 }
 PolicyTest::Setup::customer_dir("$A/public_html/lim", $TA);
+# A's area that names as many files as a process keeps, all A's own
+my @lock = map { "$A/data/lim-lock$_.txt" } 1 .. 4;
+PolicyTest::Setup::put($_, "bob role=admin\n", $TA, 0640) for @lock;
+PolicyTest::Setup::htaccess("$A/public_html/lim/lock", $TA,
+                            (map { "AuthzPolicyUserFile $_" } @lock),
+                            'Require role admin');
+# B's area, naming B's own file
+PolicyTest::Setup::put("$B/data/lim-b.txt", "bob role=admin\n", $TB, 0640);
+PolicyTest::Setup::htaccess("$B/public_html/lim-b", $TB,
+                            "AuthzPolicyUserFile $B/data/lim-b.txt",
+                            'Require role admin');
 
 write_file("$dir/htdocs/index.html", "static\n");
 start_hosting_server(dir => $dir, port => $port,
                      log_level => 'warn authz_policy:info', conf => <<"CONF");
 <IfDirective AuthzPolicyHtaccessLimits>
-    AuthzPolicyHtaccessLimits 4096 3
+    AuthzPolicyHtaccessLimits 4096 4
 </IfDirective>
 Alias /ha "$A/public_html"
+Alias /hb "$B/public_html"
 CONF
 
 sub get { (get_as_bob($port, $_[0]))[0] }
@@ -72,31 +87,58 @@ note "f1..f5: @st";
 is "@st", '200 200 200 200 200',
     'more files than are kept at once, one after another: each answered';
 
-# Three requests still under way (slow readers of large files) hold three
-# files: a fourth cannot be kept as well
-my @slow;
-for my $i (1 .. 3) {
-    my $big = "$A/public_html/lim/f$i/big.bin";
+# A request still under way (a slow reader of a large file) holds the
+# files its .htaccess named.  A sparse 64 MB file in area, and a
+# connection that asks for it and reads no further than the status line.
+sub big {
+    my ($area) = @_;
+    my $big = "$A/public_html/lim/$area/big.bin";
     open my $fh, '>', $big or die "$big: $!";
     truncate $fh, 64 * 1024 * 1024;
     close $fh;
     chmod 0644, $big;
+    return $big;
+}
+sub slow {
+    my ($area) = @_;
     my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
                                       Timeout => 30) or die $!;
     my $auth = encode_base64("bob:$PolicyTest::Setup::PASSWORD", '');
-    print $sock "GET /ha/lim/f$i/big.bin HTTP/1.0\r\n"
+    print $sock "GET /ha/lim/$area/big.bin HTTP/1.0\r\n"
         . "Authorization: Basic $auth\r\n\r\n";
-    my $line = <$sock> // '';
-    die "f$i/big.bin: $line" unless $line =~ / 200 /;
-    push @slow, $sock;
+    my ($code) = (<$sock> // '') =~ m{^HTTP/\S+ (\d+)};
+    return ($sock, $code // 'no answer');
 }
+my @big = map { big($_) } qw(f1 f2 lock);
+
+# A's requests hold two files (half of the four kept): a third of A's
+# own is refused, while B's file is still kept
+my @slow = map { [ slow($_) ] } qw(f1 f2);
+is join(' ', map { $_->[1] } @slow), '200 200',
+    "two of A's requests under way, holding A's files f1 and f2";
 $before = length log_text();
-is get('/ha/lim/f4/'), 500,
-    'more files than are kept at once, all in use: 500';
-like substr(log_text(), $before), qr/lim-f4\.txt.*AuthzPolicyHtaccessLimits/i,
-    '... and a log line';
-close $_ for @slow;
-unlink map { "$A/public_html/lim/f$_/big.bin" } 1 .. 3;
+is get('/ha/lim/f3/'), 500,
+    "... A's third file while they are under way: 500 (A's share is full)";
+like substr(log_text(), $before),
+    qr/lim-f3\.txt.*uid \d+.*AuthzPolicyHtaccessLimits/i,
+    '... and a log line that names the file, the owner and the limit';
+is get('/hb/lim-b/'), 200, "... B's file meanwhile: 200";
+close $_->[0] for @slow;
+# (the server sees the closed connections at its next write)
+ok wait_for(20, sub { get('/ha/lim/f3/') == 200 }),
+    "once A's requests have ended, A's third file: 200";
+
+# An .htaccess of A's naming four files (all a process keeps) and six
+# connections that ask for a large file there and never read the answer:
+# B's area is still answered, every time
+@slow = map { [ slow('lock') ] } 1 .. 6;
+my @b = map { get('/hb/lim-b/') } 1 .. 10;
+is "@b", join(' ', ('200') x 10),
+    "six of A's requests naming four files under way: B's area 200, 10 of 10";
+is join(' ', map { $_->[1] } @slow), join(' ', ('500') x 6),
+    "... A's own requests naming more than its share: A's own 500";
+close $_->[0] for @slow;
+unlink @big;
 is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,
     '... every request answered';
 is get('/index.html'), 200, 'static files answer as usual';

@@ -1,7 +1,9 @@
 # Shared hosting (docs/shared-hosting.md) and the status page: a failed reload
 # of a file named in an .htaccess file is shown there as the error log
 # shows it, so the offending token of the file appears only if the
-# .htaccess file's owner could read the file.  A server of its own
+# .htaccess file's owner could read the file.  One customer naming more
+# files than the counters have rows for takes no other customer's rows.
+# A server of its own
 # (POLICY_TEST_PORT + 45, one process, AuthzPolicyHtaccessFiles any), so
 # that its counters hold only this test's files whatever ran before.
 use strict;
@@ -14,7 +16,7 @@ use PolicyTest::Setup ();
 use File::Path qw(make_path remove_tree);
 use JSON::PP ();
 
-plan tests => 5 + 3 * 10;
+plan tests => 5 + 3 * 10 + 4;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 45;     # away from the suite
 my $dir = var_path('hosting-status');
@@ -133,4 +135,25 @@ for my $c (@cases) {
             "$label: HTML: the token is shown";
     }
 }
+# A's .htaccess names 300 files of A's own, more than the 256 rows the
+# counters have for data files; B's file, loaded afterwards, still has a
+# row of its own
+my $flood = "$A/public_html/st-$$-flood";
+my @many = map { "$A/data/st-$$-flood-$_.txt" } 1 .. 300;
+PolicyTest::Setup::put($_, "bob role=admin\n", $TA, 0640) for @many;
+PolicyTest::Setup::htaccess($flood, $TA, (map { "AuthzPolicyUserFile $_" } @many),
+                            'Require role admin');
+my $b_file = "$B/data/st-$$-after.txt";
+PolicyTest::Setup::put($b_file, "bob role=admin\n", $TB, 0640);
+PolicyTest::Setup::htaccess("$B/public_html/st-$$-after", $TB,
+                            "AuthzPolicyUserFile $b_file", 'Require role admin');
+is code("/ha/st-$$-flood/"), 200, "A's area naming 300 files of A's own: 200";
+is code("/hb/st-$$-after/"), 200, "B's area, after it: 200";
+my $doc = eval { $json->decode(page('/status?format=json')) } || {};
+my @rows = @{ $doc->{datafiles} || [] };
+my ($b_row) = grep { $_->{file} eq $b_file } @rows;
+is $b_row && $b_row->{entries}, 1, "B's file has a row of its own, 1 entry";
+my $a_rows = grep { index($_->{file}, "$A/data/st-$$-flood-") == 0 } @rows;
+note "A's flood: $a_rows rows";
+ok $a_rows <= 256 / 8, "A's files take at most an eighth of the rows ($a_rows)";
 stop();

@@ -38,7 +38,14 @@
 #    is root's, and the tenant exchanges it all the time
 #    (renameat2(RENAME_EXCHANGE)) with a symlink to a root-owned directory
 #    of the site: it must never be granted (the owner rule refuses the
-#    file whatever the name led to once httpd had read the .htaccess).
+#    file whatever the name led to once httpd had read the .htaccess);
+#  - a pinning tenant (uid azp-tenant-a) whose .htaccess names 2,000 files
+#    of its own, all that a process keeps (AuthzPolicyHtaccessLimits 1M
+#    2000), keeps six connections asking for a large file there that never
+#    read the answer (a request under way holds the files it named),
+#    renewed every 10 s; its neighbour (uid azp-tenant-b), whose .htaccess
+#    names one file of its own, is one of the streams above: 200 every
+#    time.
 #
 # Fails on any wrong answer, 5xx or connection error, on a version never
 # served, on fewer reloads than --min-reloads per MPM, and on the
@@ -120,6 +127,67 @@ symlink "$OUT/htdocs/granted", "$SWAP/other" or die "symlink: $!";
     my (undef, undef, $uid, $gid) = getpwnam 'nobody' or die "no nobody\n";
     chown $uid, $gid, $SWAP, "$SWAP/f.html", "$SWAP/.htaccess";
     system('chown', '-h', "$uid:$gid", "$SWAP/other") == 0 or die "chown\n";
+}
+
+# The pinning tenant and its neighbour, each with a uid of its own (the
+# owner rule: an .htaccess file names files of its own owner).
+PolicyTest::Setup::ensure_user($_) for @PolicyTest::Setup::TENANTS;
+my ($PIN_OWNER, $NEIGHBOUR) = @PolicyTest::Setup::TENANTS;
+{
+    my $data = "$OUT/tenant-a-data";
+    make_path($data);
+    my @files = map { "$data/u$_.txt" } 1 .. 2000;
+    write_file($_, "soaker role=editor\n") for @files;
+    my $pin = "$OUT/htdocs/tenant/pin";
+    make_path($pin);
+    write_file("$pin/.htaccess", join '', map({ "AuthzPolicyUserFile $_\n" } @files),
+               "Require role editor\n");
+    open my $fh, '>', "$pin/big.bin" or die $!;
+    truncate $fh, 256 * 1024 * 1024;
+    close $fh;
+    my ($uid, $gid) = PolicyTest::Setup::tenant_ids($PIN_OWNER);
+    chown $uid, $gid, $data, @files, $pin, "$pin/.htaccess", "$pin/big.bin";
+    my $nb = "$OUT/htdocs/tenant/neighbour";
+    make_path($nb);
+    write_file("$nb/users.txt", "soaker role=editor\n");
+    write_file("$nb/f.html", "neighbour\n");
+    write_file("$nb/.htaccess", "AuthzPolicyUserFile $nb/users.txt\n"
+                                . "Require role editor\n");
+    ($uid, $gid) = PolicyTest::Setup::tenant_ids($NEIGHBOUR);
+    chown $uid, $gid, $nb, map { "$nb/$_" } qw(users.txt f.html .htaccess);
+}
+
+# Keeps six connections asking for the pinning tenant's large file, never
+# reading past the status line, each renewed after 10 s, until $until;
+# writes the statuses it saw to $out (its own business: not judged).
+sub pinner {
+    my ($until, $out) = @_;
+    my (%seen, @held);                  # [socket, opened at, answered]
+    while (time < $until) {
+        while (@held < 6) {
+            my $sock = connect_from() or last;
+            print $sock "GET /tenant/pin/big.bin HTTP/1.0\r\n$AUTH\r\n\r\n";
+            push @held, [ $sock, time, 0 ];
+        }
+        my @keep;
+        for my $h (@held) {
+            my $rin = '';
+            vec($rin, fileno $h->[0], 1) = 1;
+            if (!$h->[2] && select(my $r = $rin, undef, undef, 0) > 0) {
+                my $line = readline($h->[0]) // '';
+                my $st = $line =~ m{^HTTP/1\.\d (\d{3})} ? $1 : 'none';
+                $seen{$st}++;
+                $h->[2] = 1;
+                if ($st ne '200') { close $h->[0]; next }
+            }
+            if (time - $h->[1] > 10) { close $h->[0]; next }
+            push @keep, $h;
+        }
+        @held = @keep;
+        sleep 0.2;
+    }
+    write_file($out, join '', map { "$_ $seen{$_}\n" } sort keys %seen);
+    POSIX::_exit(0);
 }
 
 # Asks for the tenant's areas until $until; writes what it saw to $out
@@ -417,9 +485,9 @@ for my $mpm (split /,/, $opt{mpm}) {
     unlink "$OUT/error-$mpm.log";
     my $mpm_conf = $mpm eq 'prefork'
         # a child per keep-alive connection: the streams, checkers,
-        # hostile tenant and churn hold about 24 at once
-        ? "StartServers 32\nMinSpareServers 32\nMaxSpareServers 32\n"
-          . "ServerLimit 32\nMaxRequestWorkers 32\n"
+        # hostile tenant, churn and pinning tenant hold about 32 at once
+        ? "StartServers 40\nMinSpareServers 40\nMaxSpareServers 40\n"
+          . "ServerLimit 40\nMaxRequestWorkers 40\n"
         : "StartServers 3\nServerLimit 3\nThreadsPerChild 25\nMaxRequestWorkers 75\n"
           . "MinSpareThreads 1\nMaxSpareThreads 75\n";
     my $version_locations = join '', map {
@@ -495,6 +563,8 @@ AuthzPolicyIPList soak "$ips"
 <Directory "$OUT/htdocs/tenant">
     AllowOverride AuthConfig
 </Directory>
+# (the recommended values of docs/shared-hosting.md)
+AuthzPolicyHtaccessLimits 1M 2000
 CONF
     system("chmod -R a+rX '$OUT'");
     if (-e "$OUT/httpd.pid") {
@@ -522,6 +592,8 @@ CONF
         [ '/report/f.html',  1, 200 ],
         [ '/report/f.html',  0, 200 ],
         [ '/authz-status?format=prometheus', 0, 200 ],
+        # the pinning tenant's neighbour
+        [ '/tenant/neighbour/f.html', 1, 200 ],
     );
     my @wrk;
     for my $n (0 .. $#streams) {
@@ -547,10 +619,12 @@ CONF
     }
 
     my $hostile_out = "$OUT/hostile-$mpm.txt";
-    unlink $hostile_out;
+    my $pinner_out = "$OUT/pinner-$mpm.txt";
+    unlink $hostile_out, $pinner_out;
     my @hostile;
     for my $job (sub { hostile_client($end - 1, $hostile_out) },
-                 sub { churn($end - 1) }, sub { swapper($end - 1) }) {
+                 sub { churn($end - 1) }, sub { swapper($end - 1) },
+                 sub { pinner($end - 1, $pinner_out) }) {
         my $pid = fork // die;
         $job->() unless $pid;
         push @hostile, $pid;
@@ -675,6 +749,10 @@ CONF
         $h{none} || 0, $hok ? 'ok' : 'FAILED';
     push @failures, "$mpm: hostile tenant: " . (join(', ', map { "$_ x$h{$_}" } sort keys %h)
         || 'nothing') unless $hok;
+    my %pin = map { split ' ' } do { local @ARGV = $pinner_out; -e $pinner_out ? <> : () };
+    printf "  pinning tenant (six connections that never read, .htaccess naming "
+        . "2,000 files): %s\n",
+        join(', ', map { "$_ x$pin{$_}" } sort keys %pin) || 'nothing';
     my $growth = $rss0 ? ($rss1 - $rss0) / $rss0 : 0;
     my $mem_ok = $rss0 && $growth < 0.10;
     printf "  children's memory: %.1f MB after version %d, %.1f MB after version %d "

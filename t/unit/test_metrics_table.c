@@ -96,6 +96,46 @@ static void across_processes(void)
     munmap(mem, size);
 }
 
+/* Names added by owners within their shares: one owner past its share
+ * gets the overflow entry, another still has rows, and a name already in
+ * the table is found whoever asks. */
+static void owner_shares(void)
+{
+    mtab t, owners;
+    void *mem = shared_block(mtab_size(8, 1, 0));
+    void *omem = shared_block(mtab_size(8, 1, 0));
+    mtab_init(&t, mem, 8, 1, 0, "(other)");
+    mtab_init(&owners, omem, 8, 1, 0, "(other)");
+    _Atomic uint64_t *configured = mtab_counters(&t, "/etc/users");
+    _Atomic uint64_t *overflow = NULL;
+    char name[32];
+    unsigned rows = 0;
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "/a/%d", i);
+        _Atomic uint64_t *c = mtab_counters_shared(&t, name, &owners,
+                                                   "uid 1", 3);
+        if (mtab_find(&t, name) == c)
+            rows++;
+        else
+            overflow = c;
+    }
+    CHECK(rows == 3 && overflow, "one owner: its share of rows, then the "
+          "overflow entry (%u rows)", rows);
+    _Atomic uint64_t *b = mtab_counters_shared(&t, "/b/0", &owners, "uid 2",
+                                               3);
+    CHECK(b && b != overflow && mtab_find(&t, "/b/0") == b,
+          "another owner still has a row");
+    CHECK(mtab_counters_shared(&t, "/a/0", &owners, "uid 2", 3)
+          == mtab_find(&t, "/a/0"), "a name in the table is found by anyone");
+    CHECK(mtab_counters_shared(&t, "/etc/users", &owners, "uid 1", 3)
+          == configured, "... a configured name too, past the share");
+    CHECK(mtab_find(&owners, "uid 1")[0] == 3
+          && mtab_find(&owners, "uid 2")[0] == 1,
+          "each owner's count: the names it added");
+    munmap(mem, mtab_size(8, 1, 0));
+    munmap(omem, mtab_size(8, 1, 0));
+}
+
 static void area_slots(void)
 {
     int distinct = 1;
@@ -129,6 +169,7 @@ int main(void)
 {
     names_and_overflow();
     across_processes();
+    owner_shares();
     area_slots();
     label(S("/plain/path"), "/plain/path");
     label(S("a\"b"), "a\\\"b");

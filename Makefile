@@ -85,7 +85,7 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
 .PHONY: FORCE all install uninstall clean deps deps-build deps-demo deps-test \
         deps-bench deps-package test unit-test unit-build server-test demo \
-        demo-stop bench bench-hidden bench-instructions test-asan \
+        demo-stop bench bench-hidden bench-instructions bench-parse test-asan \
         test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
         mutate
 
@@ -383,6 +383,17 @@ bench-instructions: deps-bench
 	$(MAKE) all
 	@test -e bench/out/httpd.conf || perl bench/bench.pl --rounds 1 --duration 1
 	perl bench/instructions.pl $(BENCH_ARGS)
+
+# What crafted user files cost the parser: names that collide under FNV-1a
+# against random ones (time, bar 3x) and the image and parse peak of a
+# 16 MB file of short names against the documented bound (bench/parse.c).
+# make bench-parse BENCH_ARGS="--count 65536 --bytes 1M"
+build/bench-parse: bench/parse.c $(USERDB_SRC) $(PURE_HDR)
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -g $(WARN) $(EXTRA_CFLAGS) -Ipure -o $@ \
+	    bench/parse.c $(USERDB_SRC) $(EXTRA_LDFLAGS)
+bench-parse: build/bench-parse
+	./build/bench-parse $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------
 

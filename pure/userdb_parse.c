@@ -48,7 +48,8 @@ typedef struct {
 /* Parse-time only state. */
 typedef struct {
     build *db;
-    uint32_t *u_line;          /* line of each user, for "first on line N" */
+    const char *buf;           /* the file, for "first on line N" */
+    size_t len;
     sindex syms;
     sindex sets;
     uint32_t *set_key;         /* arena offset of the text a set was read from */
@@ -292,6 +293,31 @@ typedef struct {
     int seen_role, seen_scope, seen_plan;
 } user_fields;
 
+/* The line that first names the user name: read again from the file's
+ * start, only for the error (a column of line numbers would cost 4 bytes
+ * per user for every file). */
+static unsigned first_line_of(const parser *ps, const char *name, size_t nlen)
+{
+    const char *p = ps->buf, *end = ps->buf + ps->len;
+    unsigned line = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *lend = eol ? eol : end;
+        line++;
+        if (lend > p && lend[-1] == '\r')
+            lend--;
+        while (p < lend && is_blank(*p))
+            p++;
+        const char *n = p;
+        while (p < lend && !is_blank(*p))
+            p++;
+        if ((size_t)(p - n) == nlen && !memcmp(n, name, nlen))
+            return line;
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
 /* The user name that starts a line, from *p up to a blank; advances *p.
  * Refuses a line that starts with a field and a user already listed. */
 static int read_user_name(parser *ps, const char **p, const char *end,
@@ -312,7 +338,7 @@ static int read_user_name(parser *ps, const char **p, const char *end,
     if (*slot) {
         char what[64];
         snprintf(what, sizeof what, "duplicate user (first on line %u)",
-                 ps->u_line[*slot - 1]);
+                 first_line_of(ps, *name, *nlen));
         return fail(ps, what, *name, *nlen);
     }
     return 0;
@@ -366,14 +392,13 @@ static int store_user(parser *ps, const char *name, size_t nlen,
 {
     build *db = ps->db;
     int64_t off = arena_add(db, name, nlen);
-    /* the columns and u_line share ucap */
-    uint32_t cap = db->ucap, cap2 = cap, cap3 = cap, cap4 = cap, lcap = cap;
+    /* the columns share ucap */
+    uint32_t cap = db->ucap, cap2 = cap, cap3 = cap, cap4 = cap;
     if (off < 0
         || grow((void **)&db->u_name, &cap, db->nusers + 1, sizeof(uint32_t))
         || grow((void **)&db->u_roles, &cap2, db->nusers + 1, sizeof(uint32_t))
         || grow((void **)&db->u_scopes, &cap3, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&ps->u_line, &lcap, db->nusers + 1, sizeof(uint32_t)))
+        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t)))
         return nomem(ps);
     db->ucap = cap;
     uint32_t u = db->nusers;
@@ -381,7 +406,6 @@ static int store_user(parser *ps, const char *name, size_t nlen,
     db->u_roles[u] = fields->roles;
     db->u_scopes[u] = fields->scopes;
     db->u_plan[u] = fields->plan;
-    ps->u_line[u] = ps->line;
     uint32_t *slot = sindex_find(&db->users, db->arena, db->u_name, name,
                                  nlen);
     if (sindex_insert(&db->users, slot, u, db->arena, db->u_name))
@@ -435,11 +459,15 @@ static void build_free(build *db)
     free(db);
 }
 
-/* memcpy, but an empty column may have no array at all. */
-static void put(char *dst, const void *src, uint64_t n)
+/* Copies n bytes of *src to dst and frees *src: the parse's arrays go
+ * while the image fills, so that its peak is not the two of them. */
+static void move(char *dst, void *src_p, uint64_t n)
 {
+    void **src = src_p;
     if (n)
-        memcpy(dst, src, (size_t)n);
+        memcpy(dst, *src, (size_t)n);
+    free(*src);
+    *src = NULL;
 }
 
 static uint64_t align8(uint64_t n)
@@ -447,10 +475,16 @@ static uint64_t align8(uint64_t n)
     return (n + 7) & ~(uint64_t)7;
 }
 
-/* Lays the parsed table out as one image. */
-static userdb *image_of(const build *b, const uint32_t *item_sym,
-                        const int64_t *item_expiry)
+/* Lays the parsed table out as one image, taking the parse's arrays. */
+static userdb *image_of(parser *ps)
 {
+    build *b = ps->db;
+    /* what only the parse needed goes first */
+    free(ps->syms.slot);
+    free(ps->sets.slot);
+    free(ps->set_key);
+    ps->syms.slot = ps->sets.slot = ps->set_key = NULL;
+
     userdb h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, USERDB_MAGIC, sizeof h.magic);
@@ -478,24 +512,27 @@ static userdb *image_of(const build *b, const uint32_t *item_sym,
     if (h.size > SIZE_MAX)
         return NULL;
 
-    char *img = malloc(h.size ? (size_t)h.size : 1);
+    /* calloc: the padding between the parts is zero, and its pages are
+     * the system's fresh ones, touched only as each part is copied */
+    char *img = calloc(1, h.size ? (size_t)h.size : 1);
     if (!img)
         return NULL;
-    memset(img, 0, (size_t)h.off_arena);
     memcpy(img, &h, sizeof h);
-    put(img + h.off_name, b->u_name, col);
-    put(img + h.off_roles, b->u_roles, col);
-    put(img + h.off_scopes, b->u_scopes, col);
-    put(img + h.off_plan, b->u_plan, col);
-    put(img + h.off_index, b->users.slot, (uint64_t)b->users.size * 4);
-    put(img + h.off_set_start, b->set_start, (uint64_t)b->nsets * 4);
-    put(img + h.off_set_n, b->set_n, (uint64_t)b->nsets * 4);
+    move(img + h.off_name, &b->u_name, col);
+    move(img + h.off_roles, &b->u_roles, col);
+    move(img + h.off_scopes, &b->u_scopes, col);
+    move(img + h.off_plan, &b->u_plan, col);
+    move(img + h.off_index, &b->users.slot, (uint64_t)b->users.size * 4);
+    move(img + h.off_set_start, &b->set_start, (uint64_t)b->nsets * 4);
+    move(img + h.off_set_n, &b->set_n, (uint64_t)b->nsets * 4);
     uint32_t *items = (uint32_t *)(img + h.off_items);
     for (uint32_t i = 0; i < b->nitems; i++)
-        items[i] = b->sym_off[item_sym[i]];
-    put(img + h.off_item_expiry, item_expiry, (uint64_t)b->nitems * 8);
-    put(img + h.off_sym, b->sym_off, (uint64_t)b->nsyms * 4);
-    put(img + h.off_arena, b->arena, b->arena_len);
+        items[i] = b->sym_off[ps->item_sym[i]];
+    free(ps->item_sym);
+    ps->item_sym = NULL;
+    move(img + h.off_item_expiry, &ps->item_expiry, (uint64_t)b->nitems * 8);
+    move(img + h.off_sym, &b->sym_off, (uint64_t)b->nsyms * 4);
+    move(img + h.off_arena, &b->arena, b->arena_len);
     return (userdb *)img;
 }
 
@@ -526,6 +563,8 @@ userdb *userdb_parse_keyed(const char *buf, size_t len, const uint64_t key[2],
     memset(&ps, 0, sizeof ps);
     ps.err = err;
     ps.errlen = errlen;
+    ps.buf = buf;
+    ps.len = len;
     ps.db = calloc(1, sizeof(build));
     build *db = ps.db;
     userdb *image = NULL;
@@ -566,12 +605,11 @@ userdb *userdb_parse_keyed(const char *buf, size_t len, const uint64_t key[2],
             goto done;
         p = eol ? eol + 1 : end;
     }
-    image = image_of(db, ps.item_sym, ps.item_expiry);
+    image = image_of(&ps);
     if (!image)
         snprintf(err, errlen, "out of memory");
 
 done:
-    free(ps.u_line);
     free(ps.syms.slot);
     free(ps.sets.slot);
     free(ps.set_key);

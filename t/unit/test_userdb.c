@@ -100,6 +100,9 @@ static void test_errors(void)
     expect_error("alice role=a\nbob\nalice plan=x\n",
                  "line 3: duplicate user (first on line 1) 'alice'",
                  "duplicate user names both lines");
+    expect_error("# alice\r\n  alice\r\nbob\r\nbob role=a\r\n",
+                 "line 4: duplicate user (first on line 3) 'bob'",
+                 "duplicate user: the first line found again, CRLF");
     expect_error("alice rol=admin\n", "line 1: unknown key", "unknown key");
     expect_error("\n\nalice admin\n", "line 3: malformed field",
                  "field without '='");

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 typedef struct {
     uint32_t *slot;            /* entry + 1; 0 = empty */
@@ -460,12 +462,26 @@ static void build_free(build *db)
 }
 
 /* Copies n bytes of *src to dst and frees *src: the parse's arrays go
- * while the image fills, so that its peak is not the two of them. */
+ * while the image fills, so that its peak is not the two of them.  A
+ * large array is copied a megabyte at a time, each one's pages given
+ * back once copied (only whole pages inside the array: nothing else
+ * lives there, and it is freed next), so that copying the largest part
+ * does not hold it twice either. */
 static void move(char *dst, void *src_p, uint64_t n)
 {
     void **src = src_p;
-    if (n)
-        memcpy(dst, *src, (size_t)n);
+    const size_t chunk = 1 << 20;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const char *from = *src;
+    for (uint64_t done = 0; done < n;) {
+        size_t step = n - done < chunk ? (size_t)(n - done) : chunk;
+        memcpy(dst + done, from + done, step);
+        done += step;
+        uintptr_t lo = ((uintptr_t)from + done - step + page - 1) & ~(page - 1);
+        uintptr_t hi = ((uintptr_t)from + done) & ~(page - 1);
+        if (n > chunk && hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
     free(*src);
     *src = NULL;
 }

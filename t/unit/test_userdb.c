@@ -514,8 +514,9 @@ static size_t short_name(unsigned long n, char *p)
 
 /* What a file costs in memory is bounded by its size (docs/directives.md,
  * AuthzPolicyHtaccessLimits: the image is at most USERDB_IMAGE_FACTOR
- * times the file, plus a few kilobytes), for the shapes that cost the
- * most per byte (bench/parse.c measures them at 16 MB). */
+ * times the file plus a megabyte; at a megabyte, within a few kilobytes
+ * of the factor alone), for the shapes that cost the most per byte
+ * (bench/parse.c measures them at 16 MB, and the parse's peak). */
 #define USERDB_IMAGE_FACTOR 7
 #define USERDB_IMAGE_SLACK 4096
 

@@ -85,7 +85,7 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
 .PHONY: FORCE all install uninstall clean deps deps-build deps-demo deps-test \
         deps-bench deps-package test unit-test unit-build server-test demo \
-        demo-stop bench bench-hidden bench-instructions test-asan \
+        demo-stop bench bench-hidden bench-instructions bench-parse test-asan \
         test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
         mutate
 
@@ -284,8 +284,8 @@ mutate: deps
 #   make fuzz-nightly          an hour each (FUZZ_NIGHTLY_SECONDS)
 FUZZ_SECONDS ?= 60
 FUZZ_NIGHTLY_SECONDS ?= 3600
-FUZZ_TARGETS  = userdb negotiate escape iplist region geoip policy_model \
-                ldapdn origin metrics_table
+FUZZ_TARGETS  = userdb userdb_flood negotiate escape iplist region geoip \
+                policy_model ldapdn origin metrics_table
 # -fno-inline and the ignore list keep iplist's 65,537-bucket index loops
 # out of comparison tracing, which cost most of each run
 FUZZ_FLAGS    = -g -O1 -fno-inline -fsanitize=fuzzer,address,undefined \
@@ -304,6 +304,14 @@ build/fuzz/fuzz_userdb: t/fuzz/fuzz_userdb.c $(USERDB_SRC) pure/userdb.h \
                         t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
 	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb.c $(USERDB_SRC)
+
+# the user file's index under names built to collide (-timeout: a parse
+# that is not near linear is a hang)
+build/fuzz/fuzz_userdb_flood: t/fuzz/fuzz_userdb_flood.c $(USERDB_SRC) \
+                              pure/userdb.h pure/userdb_image.h pure/siphash.h \
+                              t/fuzz/coverage-ignore.txt
+	@mkdir -p build/fuzz
+	clang $(FUZZ_FLAGS) -o $@ t/fuzz/fuzz_userdb_flood.c $(USERDB_SRC)
 
 # MaxMind DB files: libmaxminddb and the module's pure wrapper around it
 build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \
@@ -383,6 +391,17 @@ bench-instructions: deps-bench
 	$(MAKE) all
 	@test -e bench/out/httpd.conf || perl bench/bench.pl --rounds 1 --duration 1
 	perl bench/instructions.pl $(BENCH_ARGS)
+
+# What crafted user files cost the parser: names that collide under FNV-1a
+# against random ones (time, bar 3x) and the image and parse peak of a
+# 16 MB file of short names against the documented bound (bench/parse.c).
+# make bench-parse BENCH_ARGS="--count 65536 --bytes 1M"
+build/bench-parse: bench/parse.c $(USERDB_SRC) $(PURE_HDR)
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -g $(WARN) $(EXTRA_CFLAGS) -Ipure -o $@ \
+	    bench/parse.c $(USERDB_SRC) $(EXTRA_LDFLAGS)
+bench-parse: build/bench-parse
+	./build/bench-parse $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------
 

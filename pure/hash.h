@@ -2,9 +2,11 @@
  * The one hash function of the project: 64-bit FNV-1a.  Fast on the short
  * keys it is given (user names, SQL text), and the same on every machine,
  * so a cache key made from it is the same on every server of a fleet.
- * Not for keys an attacker chooses to collide where that would cost more
- * than a longer probe (userdb's table is built from the administrator's
- * file).
+ * Not for a table whose keys someone else chooses, where keys that
+ * collide would cost more than a longer probe: FNV-1a has no key, and
+ * names that share its low bits are easy to make.  The user table, built
+ * from files a hosting customer may write, is indexed with SipHash and a
+ * random key (siphash.h).
  */
 #ifndef AUTHZ_POLICY_HASH_H
 #define AUTHZ_POLICY_HASH_H

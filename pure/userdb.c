@@ -22,13 +22,12 @@ int userdb_valid(const void *image, size_t len)
 {
     const userdb *h = image;
     if (len < sizeof *h || memcmp(h->magic, USERDB_MAGIC, sizeof h->magic)
-        || h->size != len || ((uint64_t)h->index_mask + 1) & h->index_mask
-        || h->nsets == 0)
+        || h->size != len || h->index_slots == 0 || h->nsets == 0)
         return 0;
     uint64_t col = (uint64_t)h->nusers * 4;
     if (!range_ok(h, h->off_name, col) || !range_ok(h, h->off_roles, col)
         || !range_ok(h, h->off_scopes, col) || !range_ok(h, h->off_plan, col)
-        || !range_ok(h, h->off_index, ((uint64_t)h->index_mask + 1) * 4)
+        || !range_ok(h, h->off_index, (uint64_t)h->index_slots * 4)
         || !range_ok(h, h->off_set_start, (uint64_t)h->nsets * 4)
         || !range_ok(h, h->off_set_n, (uint64_t)h->nsets * 4)
         || !range_ok(h, h->off_items, (uint64_t)h->nitems * 4)
@@ -50,13 +49,23 @@ int userdb_valid(const void *image, size_t len)
      * without one would make it go round for ever */
     const uint32_t *slots = COL(h, off_index);
     uint64_t empty = 0;
-    for (uint64_t i = 0; i <= h->index_mask; i++) {
+    for (uint32_t i = 0; i < h->index_slots; i++) {
         if (slots[i] > h->nusers)
             return 0;
         empty += slots[i] == 0;
     }
     if (empty == 0)
         return 0;
+    /* and every user is found under its own name with the image's key,
+     * in a slot of its own (a look-up in an image that fails this would
+     * be wrong, not unsafe) */
+    if (h->index_slots - empty != h->nusers)
+        return 0;
+    for (uint32_t u = 0; u < h->nusers; u++) {
+        const char *name = (const char *)image + h->off_arena + names[u];
+        if (userdb_find(h, name, strlen(name), NULL) != u + 1)
+            return 0;
+    }
     const uint32_t *start = COL(h, off_set_start), *n = COL(h, off_set_n);
     for (uint32_t k = 0; k < h->nsets; k++)
         if (start[k] > h->nitems || n[k] > h->nitems - start[k])
@@ -71,18 +80,30 @@ int userdb_valid(const void *image, size_t len)
     return 1;
 }
 
-int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
+uint32_t userdb_find(const userdb *db, const char *name, size_t len,
+                     unsigned *probes)
 {
-    size_t len = strlen(name);
     const char *arena = (const char *)db + db->off_arena;
     const uint32_t *slots = COL(db, off_index), *names = COL(db, off_name);
-    uint32_t i = hash_bytes(name, len) & db->index_mask, e;
+    uint32_t i = userdb_slot(userdb_hash(db->key, name, len),
+                             db->index_slots), e;
+    unsigned n = 1;
     while ((e = slots[i]) != 0) {
         const char *k = arena + names[e - 1];
         if (strncmp(k, name, len) == 0 && k[len] == '\0')
             break;
-        i = (i + 1) & db->index_mask;
+        if (++i == db->index_slots)
+            i = 0;
+        n++;
     }
+    if (probes)
+        *probes = n;
+    return e;
+}
+
+int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
+{
+    uint32_t e = userdb_find(db, name, strlen(name), NULL);
     if (!e)
         return 0;
     uint32_t u = e - 1;

@@ -40,6 +40,12 @@ typedef struct {
  * "line N: what is wrong" to err. */
 userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen);
 
+/* The same with the key of the table's hash given (16 bytes, as two
+ * numbers): for tests.  userdb_parse draws one at random each time, so
+ * that no file can be crafted to make its own parse slow. */
+userdb *userdb_parse_keyed(const char *buf, size_t len, const uint64_t key[2],
+                           char *err, size_t errlen);
+
 /* 1 when image (len bytes, e.g. a mapped file) is a well-formed table. */
 int userdb_valid(const void *image, size_t len);
 

@@ -3,20 +3,28 @@
  * layout is described in userdb_image.h; userdb.c reads it).
  *
  * Parsing fills growable arrays (struct build); image_of then lays the
- * result out as one image.
+ * result out as one image.  Every index is probed with the key the image
+ * will carry (userdb_image.h), drawn at random for each parse: a file
+ * cannot be written so that its names, roles or lists share slots, and
+ * so its parse stays linear in its size.
  */
 #include "userdb_image.h"
 #include "instant.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 typedef struct {
     uint32_t *slot;            /* entry + 1; 0 = empty */
-    uint32_t mask;
+    uint32_t size;             /* slots: any number, at least twice n */
     uint32_t n;
+    const uint64_t *key;       /* the hash's key (the parser's) */
 } sindex;
 
 typedef struct {
@@ -27,6 +35,7 @@ typedef struct {
     uint32_t *u_name, *u_roles, *u_scopes, *u_plan;  /* plan: a set too */
     uint32_t nusers, ucap;
     sindex users;
+    uint64_t key[2];           /* every index's hash key */
 
     /* symbols: role, plan and scope names */
     uint32_t *sym_off;
@@ -41,7 +50,8 @@ typedef struct {
 /* Parse-time only state. */
 typedef struct {
     build *db;
-    uint32_t *u_line;          /* line of each user, for "first on line N" */
+    const char *buf;           /* the file, for "first on line N" */
+    size_t len;
     sindex syms;
     sindex sets;
     uint32_t *set_key;         /* arena offset of the text a set was read from */
@@ -75,7 +85,7 @@ static uint32_t *sindex_find(const sindex *ix, const char *arena,
                              const uint32_t *keyoff, const char *key,
                              size_t len)
 {
-    uint32_t i = hash_bytes(key, len) & ix->mask;
+    uint32_t i = userdb_slot(userdb_hash(ix->key, key, len), ix->size);
     for (;;) {
         uint32_t e = ix->slot[i];
         if (e == 0)
@@ -84,21 +94,20 @@ static uint32_t *sindex_find(const sindex *ix, const char *arena,
         const char *k = arena + keyoff[e - 1];
         if (strncmp(k, key, len) == 0 && k[len] == '\0')
             return &ix->slot[i];
-        i = (i + 1) & ix->mask;
+        if (++i == ix->size)
+            i = 0;
     }
 }
 
-static int sindex_init(sindex *ix, uint32_t expect)
+/* An index of 2 * expect + 1 slots: expect entries leave it half empty. */
+static int sindex_init(sindex *ix, uint32_t expect, const uint64_t *key)
 {
-    uint32_t size = 16;
-    while (size < expect * 2) {
-        if (size > UINT32_MAX / 2)
-            return -1;
-        size *= 2;
-    }
-    ix->slot = calloc(size, sizeof(uint32_t));
-    ix->mask = size - 1;
+    if (expect > (UINT32_MAX - 1) / 2)
+        return -1;
+    ix->size = expect * 2 + 1;
+    ix->slot = calloc(ix->size, sizeof(uint32_t));
     ix->n = 0;
+    ix->key = key;
     return ix->slot ? 0 : -1;
 }
 
@@ -108,24 +117,21 @@ static int sindex_insert(sindex *ix, uint32_t *slot, uint32_t entry,
 {
     *slot = entry + 1;
     ix->n++;
-    if (ix->n * 2 <= ix->mask + 1)
+    if ((uint64_t)ix->n * 2 < ix->size)
         return 0;
     sindex big;
-    if (ix->mask + 1 > UINT32_MAX / 2)
+    if (ix->n > UINT32_MAX / 4 || sindex_init(&big, ix->n * 2, ix->key))
         return -1;
-    big.mask = (ix->mask + 1) * 2 - 1;
     big.n = ix->n;
-    big.slot = calloc((size_t)big.mask + 1, sizeof(uint32_t));
-    if (!big.slot)
-        return -1;
-    for (uint32_t i = 0; i <= ix->mask; i++) {
+    for (uint32_t i = 0; i < ix->size; i++) {
         uint32_t e = ix->slot[i];
         if (!e)
             continue;
         const char *k = arena + keyoff[e - 1];
-        uint32_t j = hash_bytes(k, strlen(k)) & big.mask;
+        uint32_t j = userdb_slot(userdb_hash(ix->key, k, strlen(k)), big.size);
         while (big.slot[j])
-            j = (j + 1) & big.mask;
+            if (++j == big.size)
+                j = 0;
         big.slot[j] = e;
     }
     free(ix->slot);
@@ -289,6 +295,31 @@ typedef struct {
     int seen_role, seen_scope, seen_plan;
 } user_fields;
 
+/* The line that first names the user name: read again from the file's
+ * start, only for the error (a column of line numbers would cost 4 bytes
+ * per user for every file). */
+static unsigned first_line_of(const parser *ps, const char *name, size_t nlen)
+{
+    const char *p = ps->buf, *end = ps->buf + ps->len;
+    unsigned line = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *lend = eol ? eol : end;
+        line++;
+        if (lend > p && lend[-1] == '\r')
+            lend--;
+        while (p < lend && is_blank(*p))
+            p++;
+        const char *n = p;
+        while (p < lend && !is_blank(*p))
+            p++;
+        if ((size_t)(p - n) == nlen && !memcmp(n, name, nlen))
+            return line;
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
 /* The user name that starts a line, from *p up to a blank; advances *p.
  * Refuses a line that starts with a field and a user already listed. */
 static int read_user_name(parser *ps, const char **p, const char *end,
@@ -309,7 +340,7 @@ static int read_user_name(parser *ps, const char **p, const char *end,
     if (*slot) {
         char what[64];
         snprintf(what, sizeof what, "duplicate user (first on line %u)",
-                 ps->u_line[*slot - 1]);
+                 first_line_of(ps, *name, *nlen));
         return fail(ps, what, *name, *nlen);
     }
     return 0;
@@ -363,14 +394,13 @@ static int store_user(parser *ps, const char *name, size_t nlen,
 {
     build *db = ps->db;
     int64_t off = arena_add(db, name, nlen);
-    /* the columns and u_line share ucap */
-    uint32_t cap = db->ucap, cap2 = cap, cap3 = cap, cap4 = cap, lcap = cap;
+    /* the columns share ucap */
+    uint32_t cap = db->ucap, cap2 = cap, cap3 = cap, cap4 = cap;
     if (off < 0
         || grow((void **)&db->u_name, &cap, db->nusers + 1, sizeof(uint32_t))
         || grow((void **)&db->u_roles, &cap2, db->nusers + 1, sizeof(uint32_t))
         || grow((void **)&db->u_scopes, &cap3, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t))
-        || grow((void **)&ps->u_line, &lcap, db->nusers + 1, sizeof(uint32_t)))
+        || grow((void **)&db->u_plan, &cap4, db->nusers + 1, sizeof(uint32_t)))
         return nomem(ps);
     db->ucap = cap;
     uint32_t u = db->nusers;
@@ -378,7 +408,6 @@ static int store_user(parser *ps, const char *name, size_t nlen,
     db->u_roles[u] = fields->roles;
     db->u_scopes[u] = fields->scopes;
     db->u_plan[u] = fields->plan;
-    ps->u_line[u] = ps->line;
     uint32_t *slot = sindex_find(&db->users, db->arena, db->u_name, name,
                                  nlen);
     if (sindex_insert(&db->users, slot, u, db->arena, db->u_name))
@@ -432,11 +461,29 @@ static void build_free(build *db)
     free(db);
 }
 
-/* memcpy, but an empty column may have no array at all. */
-static void put(char *dst, const void *src, uint64_t n)
+/* Copies n bytes of *src to dst and frees *src: the parse's arrays go
+ * while the image fills, so that its peak is not the two of them.  A
+ * large array is copied a megabyte at a time, each one's pages given
+ * back once copied (only whole pages inside the array: nothing else
+ * lives there, and it is freed next), so that copying the largest part
+ * does not hold it twice either. */
+static void move(char *dst, void *src_p, uint64_t n)
 {
-    if (n)
-        memcpy(dst, src, (size_t)n);
+    void **src = src_p;
+    const size_t chunk = 1 << 20;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const char *from = *src;
+    for (uint64_t done = 0; done < n;) {
+        size_t step = n - done < chunk ? (size_t)(n - done) : chunk;
+        memcpy(dst + done, from + done, step);
+        done += step;
+        uintptr_t lo = ((uintptr_t)from + done - step + page - 1) & ~(page - 1);
+        uintptr_t hi = ((uintptr_t)from + done) & ~(page - 1);
+        if (n > chunk && hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    }
+    free(*src);
+    *src = NULL;
 }
 
 static uint64_t align8(uint64_t n)
@@ -444,15 +491,23 @@ static uint64_t align8(uint64_t n)
     return (n + 7) & ~(uint64_t)7;
 }
 
-/* Lays the parsed table out as one image. */
-static userdb *image_of(const build *b, const uint32_t *item_sym,
-                        const int64_t *item_expiry)
+/* Lays the parsed table out as one image, taking the parse's arrays. */
+static userdb *image_of(parser *ps)
 {
+    build *b = ps->db;
+    /* what only the parse needed goes first */
+    free(ps->syms.slot);
+    free(ps->sets.slot);
+    free(ps->set_key);
+    ps->syms.slot = ps->sets.slot = ps->set_key = NULL;
+
     userdb h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, USERDB_MAGIC, sizeof h.magic);
     h.nusers = b->nusers;
-    h.index_mask = b->users.mask;
+    h.index_slots = b->users.size;
+    h.key[0] = b->key[0];
+    h.key[1] = b->key[1];
     h.nsets = b->nsets;
     h.nitems = b->nitems;
     h.nsyms = b->nsyms;
@@ -461,7 +516,7 @@ static userdb *image_of(const build *b, const uint32_t *item_sym,
     h.off_roles = at;  at = align8(at + col);
     h.off_scopes = at; at = align8(at + col);
     h.off_plan = at;   at = align8(at + col);
-    h.off_index = at;  at = align8(at + ((uint64_t)b->users.mask + 1) * 4);
+    h.off_index = at;  at = align8(at + (uint64_t)b->users.size * 4);
     h.off_set_start = at; at = align8(at + (uint64_t)b->nsets * 4);
     h.off_set_n = at;  at = align8(at + (uint64_t)b->nsets * 4);
     h.off_items = at;  at = align8(at + (uint64_t)b->nitems * 4);
@@ -473,51 +528,76 @@ static userdb *image_of(const build *b, const uint32_t *item_sym,
     if (h.size > SIZE_MAX)
         return NULL;
 
-    char *img = malloc(h.size ? (size_t)h.size : 1);
+    /* calloc: the padding between the parts is zero, and its pages are
+     * the system's fresh ones, touched only as each part is copied */
+    char *img = calloc(1, h.size ? (size_t)h.size : 1);
     if (!img)
         return NULL;
-    memset(img, 0, (size_t)h.off_arena);
     memcpy(img, &h, sizeof h);
-    put(img + h.off_name, b->u_name, col);
-    put(img + h.off_roles, b->u_roles, col);
-    put(img + h.off_scopes, b->u_scopes, col);
-    put(img + h.off_plan, b->u_plan, col);
-    put(img + h.off_index, b->users.slot, ((uint64_t)b->users.mask + 1) * 4);
-    put(img + h.off_set_start, b->set_start, (uint64_t)b->nsets * 4);
-    put(img + h.off_set_n, b->set_n, (uint64_t)b->nsets * 4);
+    move(img + h.off_name, &b->u_name, col);
+    move(img + h.off_roles, &b->u_roles, col);
+    move(img + h.off_scopes, &b->u_scopes, col);
+    move(img + h.off_plan, &b->u_plan, col);
+    move(img + h.off_index, &b->users.slot, (uint64_t)b->users.size * 4);
+    move(img + h.off_set_start, &b->set_start, (uint64_t)b->nsets * 4);
+    move(img + h.off_set_n, &b->set_n, (uint64_t)b->nsets * 4);
     uint32_t *items = (uint32_t *)(img + h.off_items);
     for (uint32_t i = 0; i < b->nitems; i++)
-        items[i] = b->sym_off[item_sym[i]];
-    put(img + h.off_item_expiry, item_expiry, (uint64_t)b->nitems * 8);
-    put(img + h.off_sym, b->sym_off, (uint64_t)b->nsyms * 4);
-    put(img + h.off_arena, b->arena, b->arena_len);
+        items[i] = b->sym_off[ps->item_sym[i]];
+    free(ps->item_sym);
+    ps->item_sym = NULL;
+    move(img + h.off_item_expiry, &ps->item_expiry, (uint64_t)b->nitems * 8);
+    move(img + h.off_sym, &b->sym_off, (uint64_t)b->nsyms * 4);
+    move(img + h.off_arena, &b->arena, b->arena_len);
     return (userdb *)img;
 }
 
-userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
+/* The lines that name a user (not blank, not a comment), as parse_line
+ * tells them apart: the user index is sized for them once. */
+static uint32_t user_lines(const char *buf, size_t len)
+{
+    uint32_t users = 0;
+    const char *p = buf, *end = buf + len;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *lend = eol ? eol : end;
+        if (lend > p && lend[-1] == '\r')
+            lend--;
+        while (p < lend && is_blank(*p))
+            p++;
+        if (p < lend && *p != '#' && users < UINT32_MAX / 4)
+            users++;
+        p = eol ? eol + 1 : end;
+    }
+    return users;
+}
+
+userdb *userdb_parse_keyed(const char *buf, size_t len, const uint64_t key[2],
+                           char *err, size_t errlen)
 {
     parser ps;
     memset(&ps, 0, sizeof ps);
     ps.err = err;
     ps.errlen = errlen;
+    ps.buf = buf;
+    ps.len = len;
     ps.db = calloc(1, sizeof(build));
     build *db = ps.db;
     userdb *image = NULL;
     if (err && errlen)
         err[0] = '\0';
 
-    /* Size the user index for the number of lines: no rebuilds while
-     * reading a large file. */
-    uint32_t lines = 1;
-    for (const char *q = buf; q && (q = memchr(q, '\n', len - (size_t)(q - buf)));
-         q++)
-        if (lines < UINT32_MAX / 4)
-            lines++;
-
-    /* the indexes, and set 0: the empty set */
+    /* the indexes, and set 0: the empty set.  The user index is sized
+     * for the lines that name users, not for every line: blank lines and
+     * comments cost nothing. */
     uint32_t c = 0;
-    if (!db || sindex_init(&db->users, lines) || sindex_init(&ps.syms, 16)
-        || sindex_init(&ps.sets, 16)
+    if (db) {
+        db->key[0] = key[0];
+        db->key[1] = key[1];
+    }
+    if (!db || sindex_init(&db->users, user_lines(buf, len), db->key)
+        || sindex_init(&ps.syms, 8, db->key)
+        || sindex_init(&ps.sets, 8, db->key)
         || grow((void **)&db->set_start, &db->setcap, 1, sizeof(uint32_t))
         || grow((void **)&db->set_n, &c, db->setcap, sizeof(uint32_t))
         || !(ps.set_key = calloc(db->setcap, sizeof(uint32_t)))) {
@@ -541,12 +621,11 @@ userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
             goto done;
         p = eol ? eol + 1 : end;
     }
-    image = image_of(db, ps.item_sym, ps.item_expiry);
+    image = image_of(&ps);
     if (!image)
         snprintf(err, errlen, "out of memory");
 
 done:
-    free(ps.u_line);
     free(ps.syms.slot);
     free(ps.sets.slot);
     free(ps.set_key);
@@ -554,6 +633,28 @@ done:
     free(ps.item_expiry);
     build_free(db);
     return image;
+}
+
+userdb *userdb_parse(const char *buf, size_t len, char *err, size_t errlen)
+{
+    /* a key of its own for each parse: no file can be crafted against
+     * it, nor against the key of an earlier version */
+    uint64_t key[2];
+    unsigned char *k = (unsigned char *)key;
+    size_t got = 0;
+    while (got < sizeof key) {
+        ssize_t n = getrandom(k + got, sizeof key - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (err && errlen)
+                snprintf(err, errlen, "no random key for the user table "
+                         "(getrandom: %s)", strerror(n < 0 ? errno : EIO));
+            return NULL;
+        }
+        got += (size_t)n;
+    }
+    return userdb_parse_keyed(buf, len, key, err, errlen);
 }
 
 /* Calls each for the name of every value of the list from v to end. */

@@ -237,7 +237,7 @@ static void mutated_images(const userdb *db, const uint8_t *data, size_t size,
     for (int round = 0; round < 3 && size >= 4 * (size_t)(round + 1); round++) {
         const uint8_t *m = data + size - 4 * (size_t)(round + 1);
         size_t where = ((size_t)m[0] << 16 | (size_t)m[1] << 8 | m[2]);
-        where = round == 0 ? where % 120 : where % len;
+        where = round == 0 ? where % 152 : where % len;   /* 152: the header */
         uint8_t *copy = malloc(len);
         memcpy(copy, db, len);
         copy[where] ^= m[3] ? m[3] : 1;

@@ -346,6 +346,7 @@ int main(int argc, char **argv)
     int bad = tc > 3 * tr;
     free(coll.buf);
     free(rand.buf);
+    free(pairs);
 
     printf("image and parse memory against the file's size (bounds: image "
            "%.1fx, peak %.1fx):\n", bound, peak);

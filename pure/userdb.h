@@ -84,7 +84,9 @@ void userdb_each_expiring(const char *buf, size_t len,
                           void *ctx);
 
 size_t userdb_count(const userdb *db);
-size_t userdb_size(const userdb *db);     /* bytes of the image */
+/* Bytes of the image: all the memory a parsed table keeps (at most 7
+ * times the file's size plus a megabyte; bench/parse.c measures it). */
+size_t userdb_size(const userdb *db);
 void userdb_free(userdb *db);             /* for images from userdb_parse */
 
 #endif

@@ -15,6 +15,9 @@
  * of its denials; a look-up answers no client, writes no denial log line
  * (decision_log.c) and is marked as explaining (never counted).  The
  * result of each Require line is recorded as it is evaluated (checks.c).
+ * Where an .htaccess file took part in the handler request's
+ * configuration, it answers only with AuthzPolicyHtaccessHandlers on
+ * (policy_handler_refused, config.c).
  */
 #include "policy.h"
 #include "request.h"

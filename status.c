@@ -2,7 +2,9 @@
  * status: `SetHandler authz-policy-status`, the counters for people (an
  * HTML page) and for machines (?format=json, ?format=prometheus:
  * status_text.c); a section of mod_status's page and its ?auto lines.
- * The administrator protects the page as mod_status's (docs/watching.md).
+ * The administrator protects the page as mod_status's (docs/watching.md);
+ * where an .htaccess file took part, the page and the section answer only
+ * with AuthzPolicyHtaccessHandlers on (policy_handler_refused, config.c).
  */
 #include "status.h"
 

@@ -15,7 +15,7 @@
 #   (whose decoy cannot be used) leave the child's memory and the error
 #   log as they were, near enough.
 #
-# A server of its own (POLICY_TEST_PORT+60, event MPM, one child), stopped
+# A server of its own (POLICY_TEST_PORT+55, event MPM, one child), stopped
 # at the end.
 use strict;
 use warnings FATAL => 'all';
@@ -35,7 +35,7 @@ my $need = join ' ', grep { !-e "/usr/lib/apache2/modules/mod_$_.so" }
 plan skip_all => "missing modules: $need" if $need;
 plan tests => 10 + 6 + 2 * 2 * 4 + 3;
 
-my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 60;
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 55;
 my $dir = var_path('hidden-effects');
 my $T = t_path('');
 remove_tree($dir);

@@ -208,19 +208,23 @@ typedef enum {
                                     base64, no colon, a NUL, no name */
 } claim_kind;
 
-/* The credentials' token is base64, strictly: its alphabet, at most two
- * '=' at the end, nothing after but spaces. */
+/* The credentials' token is base64: its alphabet, then at most two '='
+ * that make its length a multiple of four (without them, a length base64
+ * can have), nothing after but spaces. */
 static int strict_base64(const char *s)
 {
     const char *p = s;
     while (apr_isalnum(*p) || *p == '+' || *p == '/')
         p++;
+    const char *digits_end = p;
     for (int pad = 0; *p == '=' && pad < 2; pad++)
         p++;
     const char *end = p;
     while (*p == ' ' || *p == '\t')
         p++;
-    return !*p && end > s && (end - s) % 4 == 0;
+    apr_size_t n = end - s;
+    return !*p && n > 0 && n % 4 != 1
+           && (end == digits_end || n % 4 == 0);
 }
 
 static claim_kind claimed_basic_user(request_rec *r, char **user)

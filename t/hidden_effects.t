@@ -33,7 +33,7 @@ use MIME::Base64 qw(encode_base64);
 my $need = join ' ', grep { !-e "/usr/lib/apache2/modules/mod_$_.so" }
     qw(authz_dbd cgid proxy proxy_http);
 plan skip_all => "missing modules: $need" if $need;
-plan tests => 10 + 6 + 2 * 2 * 4 + 3;
+plan tests => 10 + 7 + 2 * 2 * 4 + 3;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 55;
 my $dir = var_path('hidden-effects');
@@ -48,9 +48,9 @@ for my $f (qw(login/f.html sql/f.html loud/f.html loud-valid/f.html
 }
 my $sha = sha1_base64('secret') . '=';
 write_file("$dir/htpasswd", join '', map { "$_:{SHA}$sha\n" }
-                                    qw(alice bob carol));
+                                    qw(alice bob carol eve));
 write_file("$dir/users.txt", "alice role=admin\nbob role=editor\n"
-                             . "carol role=admin\n");
+                             . "carol role=admin\neve role=admin\n");
 unlink "$dir/db.sqlite";
 PolicyTest::Setup::sqlite("CREATE TABLE logins (user TEXT, n INTEGER);
     INSERT INTO logins VALUES ('alice', 0), ('bob', 0), ('mallory', 0);
@@ -223,6 +223,9 @@ is answer('GET', '/loud-valid/f.html', basic_raw('carol')),
     . 'no password check';
 is status('GET', '/loud-valid/f.html', basic('carol', 'x')), 500,
     '... where a well-formed name is checked (here, loudly)';
+(my $unpadded = encode_base64('eve:secret', '')) =~ s/=+$//;
+is status('GET', '/files/secret.txt', "Authorization: Basic $unpadded"), 200,
+    'base64 without its padding is no malformation: the admin gets in';
 
 # --- headers and handlers as for a missing file -------------------------
 for my $c (

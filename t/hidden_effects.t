@@ -31,9 +31,9 @@ use JSON::PP;
 use MIME::Base64 qw(encode_base64);
 
 my $need = join ' ', grep { !-e "/usr/lib/apache2/modules/mod_$_.so" }
-    qw(authz_dbd cgid proxy proxy_http);
+    qw(authz_dbd cgid lua proxy proxy_http);
 plan skip_all => "missing modules: $need" if $need;
-plan tests => 10 + 7 + 2 * 2 * 4 + 3;
+plan tests => 10 + 7 + 2 * 2 * 5 + 3;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 55;
 my $dir = var_path('hidden-effects');
@@ -42,7 +42,7 @@ remove_tree($dir);
 make_path("$dir/run", map { "$dir/htdocs/$_" }
           qw(login sql loud loud-valid open files region shadowed app));
 for my $f (qw(login/f.html sql/f.html loud/f.html loud-valid/f.html
-              files/secret.txt files/page.xyz region/secret.txt
+              files/secret.txt files/page.xyz files/page.lx region/secret.txt
               shadowed/secret.txt)) {
     write_file("$dir/htdocs/$f", "secret\n");
 }
@@ -65,7 +65,7 @@ write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
     so => $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so",
     modules => [qw(authn_core authn_file auth_basic authz_core authz_user
                    authz_host dbd authz_dbd socache_shmcb mime dir alias
-                   cgid proxy proxy_http)]) . <<"CONF");
+                   cgid lua proxy proxy_http)]) . <<"CONF");
 DocumentRoot "$dir/htdocs"
 TypesConfig /etc/mime.types
 StartServers 1
@@ -94,6 +94,10 @@ AuthzPolicyTrustedProxy 127.0.0.1
     Require all granted
     <FilesMatch "\\.xyz\$">
         SetHandler cgi-script
+    </FilesMatch>
+    # mod_lua leaves a missing script to the default handler (OPTIONS: 200)
+    <FilesMatch "\\.lx\$">
+        SetHandler lua-script
     </FilesMatch>
 </Directory>
 # mod_authz_dbd's dbd-login counts a login in the database
@@ -232,6 +236,8 @@ for my $c (
     [ 'a hidden .txt', '/files/secret.txt', '/open/secret.txt' ],
     [ 'a hidden .xyz (cgi-script by extension)', '/files/page.xyz',
       '/open/page.xyz' ],
+    [ 'a hidden .lx (lua-script by extension)', '/files/page.lx',
+      '/open/page.lx' ],
     [ 'a region from a trusted header', '/region/secret.txt',
       '/open/secret.txt', 'CF-IPCountry: FR' ],
     [ 'a shadow reading the region', '/shadowed/secret.txt',

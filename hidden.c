@@ -15,10 +15,10 @@
  * configuration, the name's extensions) unless AuthzPolicyHiddenPath names
  * one, for URL spaces that another server answers (mod_proxy).  A sibling
  * decoy is looked up without authorization and used only if nothing is
- * there: no file, no handler but one its extensions choose, not proxied.  A named decoy is authorized as any request for it
- * and used only if it is no local file; if the other server answers it
- * with a success (other than to OPTIONS), that answer is replaced before
- * it goes out.  Otherwise the answer is a plain 404 and the error log says
+ * there: no file, no handler but one its extensions choose, not proxied.
+ * A named decoy is authorized as any request for it and used only if it
+ * is no local file; if the other server answers it with a success (other
+ * than to OPTIONS), that answer is replaced before it goes out.  Otherwise the answer is a plain 404 and the error log says
  * why, once per process, server and area.  A hidden answer carries no
  * Vary of our checks: a missing path has none.
  */

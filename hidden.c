@@ -18,8 +18,9 @@
  * there: no file, no handler but one its extensions choose, not proxied.
  * A named decoy is authorized as any request for it and used only if it
  * is no local file; if the other server answers it with a success (other
- * than to OPTIONS), that answer is replaced before it goes out.  Otherwise the answer is a plain 404 and the error log says
- * why, once per process, server and area.  A hidden answer carries no
+ * than to OPTIONS), that answer is replaced before it goes out.
+ * Otherwise the answer is a plain 404 and the error log says why, once
+ * per process, server and area.  A hidden answer carries no
  * Vary of our checks: a missing path has none.
  */
 #include "policy.h"

@@ -42,7 +42,71 @@ typedef struct {
     const char *text;                /* the line as written, less Require */
     int negated;                     /* Require not */
     int in_shadow;                   /* a line of <AuthzPolicyShadow> */
+    int inert;                       /* its provider acts on nothing */
+    int attr;                        /* role, plan, scope: the attribute it
+                                        reads; -1 for the others */
 } wrapped_line;
+
+/* The providers the hidden area's look-ahead may run (hidden.c): before
+ * any password is checked, with a user name nobody authenticated, only
+ * what reads the request, the configuration or a local file and acts on
+ * nothing:
+ * - mod_authz_core's all, env, method, expr (an expression reads the
+ *   request and files);
+ * - mod_authz_host's ip, local, host, forward-dns (the client's address,
+ *   and DNS answers that do not depend on the user);
+ * - mod_authz_user's user, valid-user; mod_authz_groupfile's group (a
+ *   local file); mod_authz_owner's file-owner, file-group (a stat);
+ * - this module's own, Require role, plan and scope only where the area
+ *   reads that attribute from the user file alone (inert_attr).
+ * Any other provider is not run: mod_authz_dbd's dbd-login writes to a
+ * database, dbd-group and mod_authnz_ldap's queries reach a server for a
+ * name whose password was never checked, and a third party's may do
+ * anything.  Such a line answers an error, so the look-ahead cannot
+ * conclude and the password is checked first, as without it.  An alias
+ * (<AuthzProviderAlias>) is judged by the provider it stands for. */
+static const char *const inert_providers[] = {
+    "all", "env", "method", "expr",
+    "ip", "local", "host", "forward-dns",
+    "user", "valid-user", "group", "file-owner", "file-group",
+    "role", "plan", "scope", "iplist", "region", "same-origin",
+    NULL
+};
+
+static int inert_provider(const char *name)
+{
+    for (const char *const *p = inert_providers; *p; p++)
+        if (!strcasecmp(name, *p))
+            return 1;
+    return 0;
+}
+
+/* The attribute a Require line of this module reads, or -1. */
+static int line_attr(const char *name)
+{
+    for (int a = 0; a < ATTR_COUNT; a++)
+        if (!strcasecmp(name, policy_attr_name[a]))
+            return a;
+    return -1;
+}
+
+/* Whether the area holds attribute a without a query: only from the user
+ * file, which is in memory.  SQL and LDAP would be asked about a name
+ * whose password was never checked; a variable may be one that
+ * authentication sets (mod_authnz_ldap's AUTHENTICATE_*, an OIDC claim),
+ * not set yet before it runs. */
+static int inert_attr(request_rec *r, int a)
+{
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    if (!d->sources[a])
+        return 1;
+    const attr_source *const *src = (const void *)d->sources[a]->elts;
+    for (int i = 0; i < d->sources[a]->nelts; i++)
+        if (src[i]->kind != ASRC_FILE)
+            return 0;
+    return 1;
+}
 
 /* name -> the provider registered under it before it was wrapped; made
  * again for each configuration cycle (the registry is too). */
@@ -89,8 +153,14 @@ static authz_status recorded_check(request_rec *r, const char *line,
                                    const void *parsed)
 {
     const wrapped_line *w = parsed;
+    policy_request *rq = policy_request_get(r, 0);
+    /* the look-ahead cannot conclude: mod_authz_core passes an error up
+     * the tree at once, and the chain answers 500 */
+    if (rq && rq->looking_ahead
+        && (!w->inert || (w->attr >= 0 && !inert_attr(r, w->attr))))
+        return AUTHZ_GENERAL_ERROR;
     authz_status st = w->provider->check_authorization(r, line, w->parsed);
-    if (!w->in_shadow && recording(r, policy_request_get(r, 0)))
+    if (!w->in_shadow && recording(r, rq))
         record(r, w, st);
     return st;
 }
@@ -130,6 +200,8 @@ static const char *recorded_parse(cmd_parms *cmd, const char *line,
         return apr_psprintf(cmd->pool, "mod_authz_policy cannot tell which "
                             "provider this line names (%s)",
                             name ? name : "no name");
+    w->inert = inert_provider(name);
+    w->attr = line_attr(name);
     for (const ap_directive_t *d = cmd->directive; d; d = d->parent)
         if (d->directive && !strcasecmp(d->directive, "<AuthzPolicyShadow"))
             w->in_shadow = 1;

@@ -138,6 +138,44 @@ static void vary_on(request_rec *r, const char *header)
     while (r->main)
         r = r->main;
     apr_table_mergen(r->err_headers_out, "Vary", header);
+    policy_request *rq = policy_request_get(r, 1);
+    rq->vary = rq->vary ? apr_pstrcat(r->pool, rq->vary, ",", header, NULL)
+                        : header;
+}
+
+/* A hidden answer is a missing path's, where none of our checks ran:
+ * the headers our checks added to Vary are taken out again (each once,
+ * so that the same name added by another module stays). */
+void policy_network_unvary(request_rec *r, policy_request *rq)
+{
+    const char *vary = apr_table_get(r->err_headers_out, "Vary");
+    if (!rq->vary || !vary)
+        return;
+    char *ours = apr_pstrdup(r->pool, rq->vary), *last;
+    apr_array_header_t *names = apr_array_make(r->pool, 4, sizeof(char *));
+    for (char *n = apr_strtok(ours, ",", &last); n;
+         n = apr_strtok(NULL, ",", &last))
+        *(char **)apr_array_push(names) = n;
+    const char *kept = NULL;
+    char *all = apr_pstrdup(r->pool, vary);
+    for (char *t = apr_strtok(all, ", \t", &last); t;
+         t = apr_strtok(NULL, ", \t", &last)) {
+        int i;
+        for (i = 0; i < names->nelts; i++) {
+            char **n = &APR_ARRAY_IDX(names, i, char *);
+            if (*n && !strcasecmp(*n, t)) {
+                *n = NULL;                       /* taken out once */
+                break;
+            }
+        }
+        if (i == names->nelts)
+            kept = kept ? apr_pstrcat(r->pool, kept, ", ", t, NULL) : t;
+    }
+    if (kept)
+        apr_table_setn(r->err_headers_out, "Vary", kept);
+    else
+        apr_table_unset(r->err_headers_out, "Vary");
+    rq->vary = NULL;
 }
 
 int policy_client_region(request_rec *r, policy_request *rq)

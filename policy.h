@@ -233,6 +233,9 @@ authz_status policy_check_network(request_rec *r, const policy_require *req);
 /* network.c: looks the client's region up once per request; -1 on a
  * failure (logged): the caller answers 500. */
 int policy_client_region(request_rec *r, policy_request *rq);
+/* network.c: takes out of Vary the request headers our checks added (a
+ * hidden answer is a missing path's, where they did not run). */
+void policy_network_unvary(request_rec *r, policy_request *rq);
 /* network.c: 1 when addr is in the iplist image list. */
 int policy_addr_in_list(const void *list, const apr_sockaddr_t *addr);
 

@@ -75,6 +75,14 @@ struct policy_request {
     apr_array_header_t *checks;  /* of policy_check: the Require lines
                                     evaluated in the last pass, recorded
                                     when explaining or tracing (checks.c) */
+    /* the hidden area's look-ahead (hidden.c) */
+    int looking_ahead;           /* its pass over the Require tree: only
+                                    providers that act on nothing run, with
+                                    attributes held without a query
+                                    (checks.c) */
+    const char *vary;            /* request headers our checks added to
+                                    Vary, which a hidden answer takes out
+                                    again (network.c) */
 };
 
 /* (policy_request_get's slow path: the record made) */

@@ -101,6 +101,8 @@ my @kinds = (
     [ 'unknown user', 'mallory:secret', 1 ],
     [ 'user without the role, right password', 'bob:secret', 1 ],
     [ 'user without the role, wrong password', 'bob:wrong', 1 ],
+    # malformed: mod_auth_basic would check the user's hash (empty password)
+    [ 'user with the role, no colon (malformed)', 'alice', 1 ],
     [ 'user with the role, wrong password (residual)', 'alice:wrong', 0 ],
 );
 my @results;

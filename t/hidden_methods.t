@@ -44,11 +44,12 @@ my @cases = (
       'Content-Length: 5', '', 'hello' ],
 );
 my @places = (
-    # hidden path, missing path
+    # hidden path, missing path (a name with an extension: a missing file
+    # with that extension, in a directory that exists, typed alike)
     [ '/d/hidden/', '/nothing/' ],
-    [ '/d/hidden/index.html', '/nothing/index.html' ],
+    [ '/d/hidden/index.html', '/no-such-page.html' ],
     [ '/d/hidden', '/nothing' ],
-    [ '/d/hidden/index.html/more', '/nothing/index.html/more' ],  # path info
+    [ '/d/hidden/index.html/more', '/no-such-page.html/more' ],  # path info
     [ '/ed/hidden/', '/ed/nothing/' ],          # ErrorDocument 404 local
 );
 

@@ -4,7 +4,7 @@
 # copies are still kept; B's new files that get those inode numbers are
 # B's pages, served.  (A's files are in B's upload directory, writable by
 # all as many sites' are: the filesystem gives a new file a freed inode
-# number of its own directory's neighbourhood.)  A server of its own (POLICY_TEST_PORT + 55, one
+# number of its own directory's neighbourhood.)  A server of its own (POLICY_TEST_PORT + 62, one
 # process: A's loads and B's requests meet in it).
 use strict;
 use warnings FATAL => 'all';
@@ -17,7 +17,7 @@ use File::Path qw(make_path remove_tree);
 
 plan tests => 6;
 
-my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 55;     # away from the suite
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 62;     # away from the suite
 my $dir = var_path('hosting-inodes');
 my $run = "$dir/run";
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;

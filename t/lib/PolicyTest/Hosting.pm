@@ -241,8 +241,8 @@ sub server_children {
 sub status_field {
     my ($pid, $field) = @_;
     open my $fh, '<', "/proc/$pid/status" or return 0;
-    while (<$fh>) {
-        return $1 if /^$field:\s+(\d+)/;
+    while (my $line = <$fh>) {      # not $_: rss_kb's loop aliases it to
+        return $1 if $line =~ /^$field:\s+(\d+)/;     # the caller's pid
     }
     return 0;
 }

@@ -14,7 +14,11 @@
  *   child one thread looks at each file once a second and, when it
  *   changed, parses it again into the child's own memory.  Across restarts the parent keeps the
  *   last good version of each file: a restart with a file that no longer
- *   loads keeps it (and an unchanged file is not parsed again).
+ *   loads keeps it (and an unchanged file is not parsed again).  They are
+ *   read within AuthzPolicyFileLimit, and since the parent is root and
+ *   the path may be a customer's, a parse error shows a token of the file
+ *   only if the server's User and whoever can change the path could read
+ *   it; startup warns about such paths.
  * - Files named only in .htaccess files are loaded by each child into its
  *   own memory, after AuthzPolicyHtaccessFiles has allowed them, within
  *   AuthzPolicyHtaccessLimits; a file that failed to load is not read

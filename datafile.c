@@ -166,6 +166,12 @@ void datafile_set_file_limit(apr_off_t max_bytes)
     configured_set_limit(max_bytes);
 }
 
+char *datafile_configured_text(const char *path, apr_size_t *len)
+{
+    char *buf;
+    return read_configured_text(path, &buf, len) == 0 ? buf : NULL;
+}
+
 /* The server's User cannot read path: its changes will only be seen by the
  * parent, about every ten seconds, and by children started after that. */
 static void warn_unreadable(server_rec *s, const datafile *df)

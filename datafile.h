@@ -94,6 +94,13 @@ void datafile_set_htaccess_limits(apr_off_t max_bytes, unsigned max_files);
 void datafile_set_file_limit(apr_off_t max_bytes);
 #define DATAFILE_CONFIGURED_BYTES ((apr_off_t)256 * 1024 * 1024)
 
+/* The text of a configured file, read as the parent reads it (a regular
+ * file within AuthzPolicyFileLimit), for a check that logs parts of it:
+ * NULL when it cannot be read or its content may not be shown (the
+ * server's User, or a user who can change its path, could not read it).
+ * malloc'd: the caller frees it. */
+char *datafile_configured_text(const char *path, apr_size_t *len);
+
 /* post_config, in the parent: at a first start, !OK when a configured
  * file has no version (it did not load); after the real configuration
  * pass, logs what was loaded, warns about files the server's User cannot

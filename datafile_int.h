@@ -79,6 +79,7 @@ snapshot *load_configured(const datafile_type *type, const char *path,
                           apr_interval_time_t settle, const version *prev,
                           int keep_image, char *why, apr_size_t whylen,
                           int *again, version *v);
+int read_configured_text(const char *path, char **buf, apr_size_t *len);
 
 struct datafile {
     char *path;

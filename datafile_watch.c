@@ -284,6 +284,23 @@ snapshot *load_configured(const datafile_type *type, const char *path,
     return snap;
 }
 
+/* The whole text of the configured file at path, read as load_configured
+ * reads it, for a check that shows parts of it (configtest.c's plans): 0
+ * and a malloc'd *buf, else -1 (not readable, over the limit, or a file
+ * may_show_content() keeps to itself). */
+int read_configured_text(const char *path, char **buf, apr_size_t *len)
+{
+    int fd;
+    struct stat st;
+    version v;
+    if (open_regular(path, &fd, &st))
+        return -1;
+    int e = st.st_size > configured_max || !may_show_content(path, &st)
+            || read_file(fd, &st, 0, NULL, 0, configured_max, buf, len, &v);
+    close(fd);
+    return e ? -1 : 0;
+}
+
 /* What the server's processes tell each other about a configured file,
  * in memory the parent shares with its children (never a file): a version
  * that failed to load is parsed and logged by one process only, and a

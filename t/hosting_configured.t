@@ -19,7 +19,7 @@ use File::Path qw(make_path remove_tree);
 use JSON::PP ();
 use Time::HiRes qw(sleep);
 
-plan tests => 27;
+plan tests => 32;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 52;     # away from the suite
 my $HTTPD = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
@@ -36,6 +36,10 @@ my $LIMIT = 1024 * 1024;
 my $SECRET = sprintf 'TOPSECRET-ROOT-ONLY-%08x%08x', int rand 2**32,
                      int rand 2**32;
 my $root_only = hosting_path("configured-root-only-$$");
+# and customer B's file, which the server's User can read but A cannot
+my (undef, $TB) = @PolicyTest::Setup::TENANTS;
+my $B_MARK = sprintf 'zzbsecret%08x%08x', int rand 2**32, int rand 2**32;
+my $b_file = hosting_path("b/data/configured-$$.txt");
 
 sub pid_of_server {
     open my $fh, '<', "$run/httpd.pid" or return undef;
@@ -47,13 +51,15 @@ stop();                          # an earlier, interrupted run's
 remove_tree($dir);
 make_path($run, "$dir/htdocs/cf");
 write_file("$dir/htdocs/cf/index.html", "configured\n");
-END { stop(); unlink $root_only if $root_only }
+END { stop(); unlink grep { defined } $root_only, $b_file }
 
 system('rm', '-rf', $etc);
 PolicyTest::Setup::customer_dir($etc, $TA);
 PolicyTest::Setup::put($file, "bob role=admin\n", $TA, 0640);
 PolicyTest::Setup::put($root_only, "bob role=admin\ncarol $SECRET=1\n",
                        'root', 0600);
+PolicyTest::Setup::put($b_file, "bob role=admin\ncarol $B_MARK=1\n", $TB,
+                       0640);
 
 # A replaces its file, as it may: what it puts there is its own
 sub replace_file {
@@ -112,7 +118,7 @@ is code('/cf/'), 200, "A's users file, named in the server's configuration, "
                       . 'is in force';
 
 # --- the warning: at startup and from configtest ------------------------
-my $warning = qr/AuthzPolicyUserFile \Q$file\E[^\n]*\Q$A\E/;
+my $warning = qr/AuthzPolicyUserFile \Q$file\E: [^\n]* through \Q$A\E \(a directory owned by \Q$TA\E/;
 like log_text(), $warning, 'startup warns that a non-root user can change '
                            . "the file's path, naming the file and $A";
 my ($rc, $said) = apache2('-t');
@@ -140,6 +146,24 @@ for my $p (sort keys %pages) {
     unlike $pages{$p}, qr/\Q$SECRET/,
         "no token of root's file on the status page ($p)";
 }
+
+# --- a link to customer B's file ----------------------------------------
+replace_file(sub { symlink $b_file, $_[0] or die $! });
+sleep 2.5;                                  # every process looks at it
+$size = log_size();
+kill 'USR1', $parent;
+ok restarted_since($size), "a restart with a link to B's file: the server "
+                           . 'restarts';
+sleep 2.5;                                  # the new child looks at it
+is code('/cf/'), 200, '... and keeps the last good version';
+$logged = log_since($size);
+like $logged, qr/\Q$file\E: line 2: unknown key.*not shown/,
+    '... and says the content of the file is not shown';
+unlike $logged, qr/\Q$B_MARK/, "no token of B's file in the error log "
+                                 . '(the server could read it, A cannot)';
+unlike page('/status?format=json'), qr/\Q$B_MARK/,
+    "no token of B's file on the status page";
+replace_file(sub { symlink $root_only, $_[0] or die $! });
 
 # --- while the file is bad, apache2 -k graceful restarts ------------------
 $size = log_size();

@@ -133,7 +133,8 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
     df = apr_pcalloc(registry.pool, sizeof *df);
     df->path = apr_pstrdup(registry.pool, path);
     df->type = type;
-    df->failed = failed;        /* not read again until it changes */
+    if (!snap)
+        df->failed = failed;    /* not read again until it changes */
     pthread_mutex_init(&df->mu, NULL);
     pthread_cond_init(&df->checked, NULL);
     if (snap)

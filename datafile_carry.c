@@ -130,7 +130,7 @@ void carry_attach(apr_pool_t *pconf)
  * starts from: the carried one if the file is unchanged, else the file
  * parsed now, else (at a restart) the carried one.  NULL on success,
  * else an error that names the file, with *failed the version that did
- * not load (zero if none could be opened). */
+ * not load (zero if none could be opened; meaningless on success). */
 const char *carry_load(apr_pool_t *p, const datafile_type *type,
                        const char *path, const char *key, snapshot **out,
                        version *failed)

@@ -301,6 +301,20 @@ int policy_handler_refused(request_rec *r, const char *what)
     return 1;
 }
 
+/* A size in bytes, which may end in K, M or G; -1 if it is none. */
+static apr_off_t parse_size(const char *bytes)
+{
+    char *end;
+    apr_int64_t n = apr_strtoi64(bytes, &end, 10);
+    apr_int64_t unit = !strcasecmp(end, "K") ? 1024
+                       : !strcasecmp(end, "M") ? 1024 * 1024
+                       : !strcasecmp(end, "G") ? 1024 * 1024 * 1024 : 1;
+    if (end == bytes || n <= 0 || (*end && unit == 1)
+        || n > APR_INT64_MAX / unit)
+        return -1;
+    return (apr_off_t)(n * unit);
+}
+
 /* AuthzPolicyHtaccessLimits BYTES FILES; BYTES may end in K, M or G. */
 static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
                                        const char *bytes, const char *files)
@@ -309,23 +323,38 @@ static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err)
         return err;
-    char *end;
-    apr_int64_t n = apr_strtoi64(bytes, &end, 10);
-    apr_int64_t unit = !strcasecmp(end, "K") ? 1024
-                       : !strcasecmp(end, "M") ? 1024 * 1024
-                       : !strcasecmp(end, "G") ? 1024 * 1024 * 1024 : 1;
-    if (end == bytes || n <= 0 || (*end && unit == 1)
-        || n > APR_INT64_MAX / unit)
+    apr_off_t size = parse_size(bytes);
+    if (size < 0)
         return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
                             "not a size (bytes, or a number with K, M or G)",
                             bytes);
+    char *end;
     long count = strtol(files, &end, 10);
     if (*end || end == files || count < 1 || count > 10000000)
         return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
                             "not a number of files (1 or more)", files);
     policy_server_conf *sc = server_conf(cmd);
-    sc->htaccess_bytes = (apr_off_t)(n * unit);
+    sc->htaccess_bytes = size;
     sc->htaccess_max_files = (unsigned)count;
+    return NULL;
+}
+
+/* AuthzPolicyFileLimit BYTES: the largest data file the server
+ * configuration names.  Files are read as they are named: it applies to
+ * those named after it. */
+static const char *set_file_limit(cmd_parms *cmd, void *dirv,
+                                  const char *bytes)
+{
+    (void)dirv;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err)
+        return err;
+    apr_off_t size = parse_size(bytes);
+    if (size < 0)
+        return apr_psprintf(cmd->pool, "AuthzPolicyFileLimit: '%s' is not "
+                            "a size (bytes, or a number with K, M or G)",
+                            bytes);
+    datafile_set_file_limit(size);
     return NULL;
 }
 
@@ -479,6 +508,9 @@ const command_rec policy_cmds[] = {
                  RSRC_CONF, "on: the status and explain handlers (and the "
                  "module's part of mod_status's page) answer where an "
                  ".htaccess file took part; off (default): they do not"),
+    AP_INIT_TAKE1("AuthzPolicyFileLimit", set_file_limit, NULL, RSRC_CONF,
+                  "the largest data file the server configuration names, "
+                  "for the files named after it"),
     AP_INIT_TAKE1("AuthzPolicyGeoIPDatabase", set_geoip, NULL, RSRC_CONF,
                   "a MaxMind DB file (GeoLite2/GeoIP2 Country or City)"),
     AP_INIT_TAKE_ARGV("AuthzPolicyTrustedProxy", set_trusted_proxy, NULL,

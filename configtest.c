@@ -10,10 +10,7 @@
 #include "http_log.h"
 #include <apr_strings.h>
 
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);
 
@@ -178,33 +175,23 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
                                                   &authz_policy_module);
     if (!sc->plans_set)
         return;                      /* no Require plan can be configured */
-    /* read as the loader reads (a regular file, never blocking), into
-     * memory that goes back to the system: a pool would keep the
-     * megabytes of a large file for the life of the server */
-    int fd = open(pu->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
+    /* read as the loader reads (a regular file within
+     * AuthzPolicyFileLimit, never blocking, and not at all if its plan
+     * names may not be shown), into memory that goes back to the system:
+     * a pool would keep the megabytes of a large file for the life of the
+     * server */
+    apr_size_t got;
+    char *buf = datafile_configured_text(pu->path, &got);
+    if (!buf)
         return;                      /* its reader reports that */
-    char *buf = NULL;
-    size_t got = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0
-        && (buf = malloc((size_t)st.st_size)) != NULL) {
-        while (got < (size_t)st.st_size) {
-            ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-            if (n <= 0)
-                break;
-            got += (size_t)n;
-        }
-        const char *declared = "";
-        for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
-            declared = apr_pstrcat(p, declared, i ? " " : "",
-                                   APR_ARRAY_IDX(sc->plans.names, i,
-                                                 const char *), NULL);
-        plan_scan ps = { p, pu->path, &sc->plans, declared };
-        userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
-    }
+    const char *declared = "";
+    for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
+        declared = apr_pstrcat(p, declared, i ? " " : "",
+                               APR_ARRAY_IDX(sc->plans.names, i,
+                                             const char *), NULL);
+    plan_scan ps = { p, pu->path, &sc->plans, declared };
+    userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
     free(buf);
-    close(fd);
 }
 
 /* A Require line of the server configuration, once its names are

@@ -19,6 +19,7 @@
 #include "datafile_int.h"
 #include "metrics.h"
 
+#include "http_core.h"
 #include "http_log.h"
 #include "unixd.h"
 #include <apr_atomic.h>
@@ -33,6 +34,7 @@ APLOG_USE_MODULE(authz_policy);
 static struct {
     apr_pool_t *pool;           /* this configuration cycle's */
     apr_hash_t *configured;     /* "kind\npath" -> datafile */
+    apr_hash_t *errors;         /* "kind\npath" -> why it did not load */
 } registry;
 
 static apr_status_t registry_cleanup(void *unused)
@@ -48,6 +50,7 @@ static apr_status_t registry_cleanup(void *unused)
     }
     inodes_forget();
     registry.configured = NULL;
+    registry.errors = NULL;
     registry.pool = NULL;
     return APR_SUCCESS;
 }
@@ -58,11 +61,54 @@ void datafile_registry_init(apr_pool_t *pconf)
     fix_mmap_threshold();
     apr_pool_create(&registry.pool, pconf);
     registry.configured = apr_hash_make(registry.pool);
+    registry.errors = apr_hash_make(registry.pool);
     htaccess_init(registry.pool);
     inodes_init(registry.pool);
+    configured_set_limit(DATAFILE_CONFIGURED_BYTES);
     in_child = 0;
     apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
                               apr_pool_cleanup_null);
+}
+
+/* A path that a user other than root can change: the parent, as root,
+ * reads whatever it leads to at every start, restart and change.  Said
+ * where the configuration is read first (on screen, by configtest and at
+ * a start), then at post_config (in the error log). */
+static void warn_changeable(apr_pool_t *p, server_rec *s,
+                            const datafile_type *type, const char *path)
+{
+    const char *where = path_changers(p, path);
+    if (!where)
+        return;
+    ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | APLOG_WARNING, 0, s,
+                 "%s %s: a user other than root can change what this path "
+                 "leads to, through %s; the server (as root) reads it at "
+                 "every start, restart and change.  Keep files the server's "
+                 "configuration names where only root can write, or let "
+                 "the customer name it in an .htaccess file "
+                 "(AuthzPolicyHtaccessFiles)", type->kind, path, where);
+}
+
+/* A configured file that does not load: an error for configtest.
+ * Otherwise this process may only be signalling the running server
+ * (apache2 -k stop or graceful), which must not depend on a data file;
+ * a first start stops at post_config, and a restart goes on, requests
+ * that need the file answering 500 until it loads. */
+static const char *not_loaded(const char *key, const char *err)
+{
+    apr_hash_set(registry.errors, apr_pstrdup(registry.pool, key),
+                 APR_HASH_KEY_STRING, apr_pstrdup(registry.pool, err));
+    if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST)
+        return err;
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
+                     "%s (httpd does not start with it; a running server "
+                     "keeps its last good version)", err);
+    else
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, "%s%s", err,
+                     carry_started() ? ": requests that need it answer 500 "
+                                       "until it loads" : "");
+    return NULL;
 }
 
 /* A file named in the server configuration, loaded by the parent. */
@@ -76,16 +122,23 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
         *out = df;
         return NULL;
     }
-    snapshot *snap;
-    const char *err = carry_load(cmd->pool, type, path, key, &snap);
-    if (err)
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+        warn_changeable(cmd->temp_pool, NULL, type, path);
+    snapshot *snap = NULL;
+    version failed;
+    const char *err = carry_load(cmd->pool, type, path, key, &snap,
+                                 &failed);
+    if (err && (err = not_loaded(key, err)) != NULL)
         return err;
     df = apr_pcalloc(registry.pool, sizeof *df);
     df->path = apr_pstrdup(registry.pool, path);
     df->type = type;
+    if (!snap)
+        df->failed = failed;    /* not read again until it changes */
     pthread_mutex_init(&df->mu, NULL);
     pthread_cond_init(&df->checked, NULL);
-    swap_current(df, snap);
+    if (snap)
+        swap_current(df, snap);
     apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),
                  APR_HASH_KEY_STRING, df);
     *out = df;
@@ -109,6 +162,17 @@ void datafile_set_htaccess_limits(apr_off_t max_bytes, unsigned max_files)
     htaccess_set_limits(max_bytes, max_files);
 }
 
+void datafile_set_file_limit(apr_off_t max_bytes)
+{
+    configured_set_limit(max_bytes);
+}
+
+char *datafile_configured_text(const char *path, apr_size_t *len)
+{
+    char *buf;
+    return read_configured_text(path, &buf, len) == 0 ? buf : NULL;
+}
+
 /* The server's User cannot read path: its changes will only be seen by the
  * parent, about every ten seconds, and by children started after that. */
 static void warn_unreadable(server_rec *s, const datafile *df)
@@ -126,8 +190,18 @@ static void warn_unreadable(server_rec *s, const datafile *df)
                  ap_unixd_config.user_name);
 }
 
-void datafile_post_config(server_rec *s, int real_pass)
+int datafile_post_config(server_rec *s, int real_pass)
 {
+    /* a first start needs every configured file */
+    int missing = 0;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.errors);
+         hi && !carry_started(); hi = apr_hash_next(hi)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: httpd does not "
+                     "start without it", (const char *)apr_hash_this_val(hi));
+        missing = 1;
+    }
+    if (missing)
+        return !OK;
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
          hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
@@ -143,13 +217,16 @@ void datafile_post_config(server_rec *s, int real_pass)
                          df->cur->entries, df->cur->size,
                          (double)df->cur->parse_time / 1e6);
         /* once at a first start (its first pass), then at each restart */
-        if (!real_pass || carry_started())
+        if (!real_pass || carry_started()) {
+            warn_changeable(registry.pool, s, df->type, df->path);
             warn_unreadable(s, df);
+        }
     }
     if (!real_pass)
-        return;
+        return OK;
     notes_share(registry.configured, registry.pool);
     carry_forget_unconfigured();
+    return OK;
 }
 
 void datafile_monitor(server_rec *s)

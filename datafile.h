@@ -14,7 +14,11 @@
  *   child one thread looks at each file once a second and, when it
  *   changed, parses it again into the child's own memory.  Across restarts the parent keeps the
  *   last good version of each file: a restart with a file that no longer
- *   loads keeps it (and an unchanged file is not parsed again).
+ *   loads keeps it (and an unchanged file is not parsed again).  They are
+ *   read within AuthzPolicyFileLimit, and since the parent is root and
+ *   the path may be a customer's, a parse error shows a token of the file
+ *   only if the server's User and whoever can change the path could read
+ *   it; startup warns about such paths.
  * - Files named only in .htaccess files are loaded by each child into its
  *   own memory, after AuthzPolicyHtaccessFiles has allowed them, within
  *   AuthzPolicyHtaccessLimits; a file that failed to load is not read
@@ -72,9 +76,12 @@ typedef struct {
 void datafile_registry_init(apr_pool_t *pconf);
 
 /* From a directive: finds or loads the file at path (already resolved).
- * In the server configuration the parent loads it; from an .htaccess file
- * (at request time) rule decides whether it may be read at all.  NULL on
- * success, else an error that names the file. */
+ * In the server configuration the parent loads it; one that does not load
+ * is an error only for configtest (a first start stops at post_config, a
+ * restart goes on without it, and apache2 -k stop or graceful only
+ * signals the running server).  From an .htaccess file (at request time)
+ * rule decides whether it may be read at all.  NULL on success, else an
+ * error that names the file. */
 const char *datafile_open(cmd_parms *cmd, const datafile_type *type,
                           const char *path, const htaccess_files_rule *rule,
                           datafile **out);
@@ -85,10 +92,23 @@ void datafile_set_htaccess_limits(apr_off_t max_bytes, unsigned max_files);
 #define DATAFILE_HTACCESS_BYTES (16 * 1024 * 1024)
 #define DATAFILE_HTACCESS_FILES 10000
 
-/* post_config, in the parent, after the real configuration pass: logs
- * what was loaded, warns about files the server's User cannot read, and
- * forgets the versions of files no longer configured. */
-void datafile_post_config(server_rec *s, int real_pass);
+/* AuthzPolicyFileLimit: the largest file the server configuration may
+ * name, from here on in this configuration cycle. */
+void datafile_set_file_limit(apr_off_t max_bytes);
+#define DATAFILE_CONFIGURED_BYTES ((apr_off_t)256 * 1024 * 1024)
+
+/* The text of a configured file, read as the parent reads it (a regular
+ * file within AuthzPolicyFileLimit), for a check that logs parts of it:
+ * NULL when it cannot be read or its content may not be shown (the
+ * server's User, or a user who can change its path, could not read it).
+ * malloc'd: the caller frees it. */
+char *datafile_configured_text(const char *path, apr_size_t *len);
+
+/* post_config, in the parent: at a first start, !OK when a configured
+ * file has no version (it did not load); after the real configuration
+ * pass, logs what was loaded, warns about files the server's User cannot
+ * read, and forgets the versions of files no longer configured. */
+int datafile_post_config(server_rec *s, int real_pass);
 
 /* monitor hook, in the parent: looks at the configured files again. */
 void datafile_monitor(server_rec *s);

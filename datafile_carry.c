@@ -129,14 +129,17 @@ void carry_attach(apr_pool_t *pconf)
 /* The version of a configured file (key: "kind\npath") that the parent
  * starts from: the carried one if the file is unchanged, else the file
  * parsed now, else (at a restart) the carried one.  NULL on success,
- * else an error that names the file. */
+ * else an error that names the file, with *failed the version that did
+ * not load (zero if none could be opened; meaningless on success). */
 const char *carry_load(apr_pool_t *p, const datafile_type *type,
-                       const char *path, const char *key, snapshot **out)
+                       const char *path, const char *key, snapshot **out,
+                       version *failed)
 {
     carried *c = carry_find(key);
     struct stat st;
     version now;
     snapshot *snap = NULL;
+    memset(failed, 0, sizeof *failed);
     /* unchanged since the last configuration cycle: not parsed again */
     if (c && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         version_of(&st, &now);
@@ -151,8 +154,8 @@ const char *carry_load(apr_pool_t *p, const datafile_type *type,
     if (!snap) {
         char why[512];
         int again;
-        snap = load_path(type, path, 0, NULL, carrying, why, sizeof why,
-                         &again);
+        snap = load_configured(type, path, 0, NULL, carrying, why,
+                               sizeof why, &again, failed);
         if (snap && carrying) {
             carry_put(key, snap);
         }

@@ -8,8 +8,10 @@
  *                        requests' snapshots
  *   datafile_carry.c     restarts: the parent's carry store, the last good
  *                        version of each configured file
- *   datafile_watch.c     looking at a configured file again: the child's
- *                        reload thread, the parent's monitor check, and the
+ *   datafile_watch.c     reading a configured file (AuthzPolicyFileLimit,
+ *                        whose tokens are shown, who can change its path)
+ *                        and looking at it again: the child's reload
+ *                        thread, the parent's monitor check, and the
  *                        notes the processes share
  *   datafile_htaccess.c  files named in .htaccess files: the per-process
  *                        cache, its limits and AuthzPolicyHtaccessFiles
@@ -75,6 +77,13 @@ typedef struct {
 } snapshot;
 
 typedef struct shared_note shared_note;     /* datafile_watch.c */
+void configured_set_limit(apr_off_t max_bytes);
+const char *path_changers(apr_pool_t *p, const char *path);
+snapshot *load_configured(const datafile_type *type, const char *path,
+                          apr_interval_time_t settle, const version *prev,
+                          int keep_image, char *why, apr_size_t whylen,
+                          int *again, version *v);
+int read_configured_text(const char *path, char **buf, apr_size_t *len);
 
 struct datafile {
     char *path;
@@ -127,12 +136,19 @@ int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino, const char *path);
 /* datafile_carry.c */
 void carry_attach(apr_pool_t *pconf);
 const char *carry_load(apr_pool_t *p, const datafile_type *type,
-                       const char *path, const char *key, snapshot **out);
+                       const char *path, const char *key, snapshot **out,
+                       version *failed);
 void carry_put(const char *key, snapshot *snap);
 int carry_started(void);
 void carry_forget_unconfigured(void);
 
 /* datafile_watch.c */
+void configured_set_limit(apr_off_t max_bytes);
+const char *path_changers(apr_pool_t *p, const char *path);
+snapshot *load_configured(const datafile_type *type, const char *path,
+                          apr_interval_time_t settle, const version *prev,
+                          int keep_image, char *why, apr_size_t whylen,
+                          int *again, version *v);
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now);
 void notes_share(apr_hash_t *configured, apr_pool_t *pool);
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured);

@@ -1,26 +1,305 @@
 /*
- * datafile_watch: looking at a configured file again, in each child from
- * a thread of its own and in the parent from its monitor hook (so that
- * children started later inherit the newest version); and the notes the
- * processes share about each file, through which a process left with a
- * stale version fails closed.
+ * datafile_watch: reading a configured file, and looking at it again, in
+ * each child from a thread of its own and in the parent from its monitor
+ * hook (so that children started later inherit the newest version); and
+ * the notes the processes share about each file, through which a process
+ * left with a stale version fails closed.
+ *
+ * The parent reads configured files as root, from paths the server's
+ * configuration names: within AuthzPolicyFileLimit, and with the
+ * offending token of a file that does not load shown only if the server's
+ * User and every user who can change the path could read the file
+ * themselves (the path may be a customer's, and so may the error log).
  */
 #include "datafile_int.h"
 #include "metrics.h"
 
 #include "http_log.h"
+#include "unixd.h"
 #include <apr_shm.h>
+#include <apr_strings.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);
 
 /* How often a process looks at a file. */
 #define CHECK_INTERVAL apr_time_from_sec(1)
+
+/* AuthzPolicyFileLimit: the largest configured file read. */
+static apr_off_t configured_max = DATAFILE_CONFIGURED_BYTES;
+
+void configured_set_limit(apr_off_t max_bytes)
+{
+    configured_max = max_bytes;
+}
+
+/* Who besides root can change what a path leads to: a directory on the
+ * way (every symlink followed) that is not root's, or that a group or
+ * everyone may write, and the file itself.  The first found is named. */
+#define MAX_CHANGERS 8
+typedef struct {
+    uid_t uids[MAX_CHANGERS];
+    int nuids;
+    int anyone;             /* a group or everyone, or not known */
+    char first[PATH_MAX];   /* the first directory or file found */
+    char how[160];          /* what makes it changeable */
+} changers;
+
+static void user_name(uid_t uid, char *out, apr_size_t len)
+{
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        apr_snprintf(out, len, "%s (uid %ld)", pw.pw_name, (long)uid);
+    else
+        apr_snprintf(out, len, "uid %ld", (long)uid);
+}
+
+static void group_name(gid_t gid, char *out, apr_size_t len)
+{
+    struct group gr, *found = NULL;
+    char buf[1024];
+    if (getgrgid_r(gid, &gr, buf, sizeof buf, &found) == 0 && found)
+        apr_snprintf(out, len, "group %s", gr.gr_name);
+    else
+        apr_snprintf(out, len, "gid %ld", (long)gid);
+}
+
+static void changer_found(changers *c, const char *where, const char *how)
+{
+    if (c->first[0])
+        return;
+    apr_cpystrn(c->first, *where ? where : "/", sizeof c->first);
+    apr_cpystrn(c->how, how, sizeof c->how);
+}
+
+static void add_uid(changers *c, uid_t uid, const char *where,
+                    const char *what)
+{
+    char name[300], how[160];
+    if (uid == 0)
+        return;
+    user_name(uid, name, sizeof name);
+    apr_snprintf(how, sizeof how, "%s owned by %s", what, name);
+    changer_found(c, where, how);
+    for (int i = 0; i < c->nuids; i++)
+        if (c->uids[i] == uid)
+            return;
+    if (c->nuids < MAX_CHANGERS)
+        c->uids[c->nuids++] = uid;
+    else
+        c->anyone = 1;
+}
+
+static void add_anyone(changers *c, const char *where, const char *how)
+{
+    changer_found(c, where, how);
+    c->anyone = 1;
+}
+
+/* Who may write dir (stat()ed as st), and through it replace its entry
+ * (owned by entry_uid). */
+static void dir_changers(changers *c, const char *dir, const struct stat *st,
+                         uid_t entry_uid)
+{
+    add_uid(c, st->st_uid, dir, "a directory");
+    int group = (st->st_mode & S_IWGRP) && st->st_gid != 0;
+    if (!group && !(st->st_mode & S_IWOTH))
+        return;
+    if (st->st_mode & S_ISVTX) {        /* only the entry's owner */
+        add_uid(c, entry_uid, dir, "an entry of a sticky directory");
+        return;
+    }
+    char how[160], name[200];
+    if (st->st_mode & S_IWOTH)
+        apr_cpystrn(how, "a directory everyone may write", sizeof how);
+    else {
+        group_name(st->st_gid, name, sizeof name);
+        apr_snprintf(how, sizeof how, "a directory %s may write", name);
+    }
+    add_anyone(c, dir, how);
+}
+
+/* Walks path as the kernel resolves it (lstat() of each step, symlinks
+ * followed), collecting who can change where it leads.  Anything that
+ * cannot be followed counts as changeable by anyone. */
+static void find_changers(const char *path, changers *c)
+{
+    char done[PATH_MAX] = "";           /* resolved so far; "" is / */
+    char rest[2 * PATH_MAX];
+    struct stat dir, entry;
+    int links = 0;
+    memset(c, 0, sizeof *c);
+    if (path[0] != '/' || strlen(path) >= sizeof rest
+        || lstat("/", &dir) < 0) {
+        add_anyone(c, path, "a path that cannot be followed");
+        return;
+    }
+    apr_cpystrn(rest, path, sizeof rest);
+    int have_entry = 0;
+    for (;;) {
+        char *comp = rest;
+        while (*comp == '/')
+            comp++;
+        if (!*comp)
+            break;
+        char *end = strchr(comp, '/');
+        size_t n = end ? (size_t)(end - comp) : strlen(comp);
+        char name[NAME_MAX + 1];
+        if (n > NAME_MAX) {
+            add_anyone(c, path, "a path that cannot be followed");
+            return;
+        }
+        memcpy(name, comp, n);
+        name[n] = '\0';
+        memmove(rest, comp + n, strlen(comp + n) + 1);
+        if (!strcmp(name, "."))
+            continue;
+        if (!strcmp(name, "..")) {
+            char *slash = strrchr(done, '/');
+            if (slash)
+                *slash = '\0';
+            if (lstat(*done ? done : "/", &dir) < 0) {
+                add_anyone(c, path, "a path that cannot be followed");
+                return;
+            }
+            continue;
+        }
+        char next[PATH_MAX];
+        if (apr_snprintf(next, sizeof next, "%s/%s", done, name)
+                >= (int)sizeof next - 1
+            || lstat(next, &entry) < 0) {
+            add_anyone(c, path, "a path that cannot be followed");
+            return;
+        }
+        dir_changers(c, done, &dir, entry.st_uid);
+        if (S_ISLNK(entry.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t len = readlink(next, target, sizeof target - 1);
+            if (len <= 0 || ++links > 40
+                || (size_t)len + strlen(rest) + 2 > sizeof rest) {
+                add_anyone(c, path, "a path that cannot be followed");
+                return;
+            }
+            target[len] = '\0';
+            memmove(rest + len + 1, rest, strlen(rest) + 1);
+            memcpy(rest, target, (size_t)len);
+            rest[len] = '/';
+            if (target[0] == '/') {
+                done[0] = '\0';
+                lstat("/", &dir);
+            }
+            continue;
+        }
+        apr_cpystrn(done, next, sizeof done);
+        dir = entry;
+        have_entry = 1;
+    }
+    if (!have_entry)
+        return;
+    /* the file itself: its owner, or a group or everyone, may rewrite it */
+    add_uid(c, entry.st_uid, done, "a file");
+    if ((entry.st_mode & S_IWOTH)
+        || ((entry.st_mode & S_IWGRP) && entry.st_gid != 0))
+        add_anyone(c, done, "a file others may write");
+}
+
+const char *path_changers(apr_pool_t *p, const char *path)
+{
+    changers c;
+    find_changers(path, &c);
+    if (!c.first[0])
+        return NULL;
+    return apr_psprintf(p, "%s (%s)", c.first, c.how);
+}
+
+/* Whether the content of the file opened as st, at path, may appear in a
+ * log line: the server's User and everyone who can change the path could
+ * read it themselves. */
+static int may_show_content(const char *path, const struct stat *st)
+{
+    if (!uid_can_read(st, ap_unixd_config.user_id))
+        return 0;
+    changers c;
+    find_changers(path, &c);
+    if (c.anyone && !(st->st_mode & S_IROTH))
+        return 0;
+    for (int i = 0; i < c.nuids; i++)
+        if (!uid_can_read(st, c.uids[i]))
+            return 0;
+    return 1;
+}
+
+/* load_fd on the configured file at path, opened only if it is a regular
+ * file, within AuthzPolicyFileLimit; why holds a token of the file only if
+ * may_show_content() allows it.  *v: the version opened, if any. */
+snapshot *load_configured(const datafile_type *type, const char *path,
+                          apr_interval_time_t settle, const version *prev,
+                          int keep_image, char *why, apr_size_t whylen,
+                          int *again, version *v)
+{
+    int fd;
+    struct stat st;
+    memset(v, 0, sizeof *v);
+    *again = 0;
+    int e = open_regular(path, &fd, &st);
+    if (e) {
+        *again = (e == EAGAIN);
+        describe_read_error(e, why, whylen);
+        return NULL;
+    }
+    version_of(&st, v);
+    if (st.st_size > configured_max) {
+        apr_snprintf(why, whylen, "refused: %" APR_OFF_T_FMT " bytes, more "
+                     "than the %" APR_OFF_T_FMT " that AuthzPolicyFileLimit "
+                     "allows", (apr_off_t)st.st_size, configured_max);
+        close(fd);
+        return NULL;
+    }
+    snapshot *snap = load_fd(type, fd, &st, settle, prev, configured_max,
+                             keep_image, why, whylen, again);
+    close(fd);
+    if (snap)
+        return snap;
+    char grew[256];
+    describe_read_error(ERR_TOO_LARGE, grew, sizeof grew);
+    const char *quote = strchr(why, '\'');
+    if (!strcmp(why, grew))
+        apr_snprintf(why, whylen, "refused: it grew past the %"
+                     APR_OFF_T_FMT " bytes that AuthzPolicyFileLimit allows "
+                     "while being read", configured_max);
+    else if (quote && !may_show_content(path, &st))
+        apr_cpystrn((char *)quote, "(the file's content is not shown: the "
+                    "server's User, or a user who can change its path, "
+                    "cannot read it)", whylen - (apr_size_t)(quote - why));
+    return snap;
+}
+
+/* The whole text of the configured file at path, read as load_configured
+ * reads it, for a check that shows parts of it (configtest.c's plans): 0
+ * and a malloc'd *buf, else -1 (not readable, over the limit, or a file
+ * may_show_content() keeps to itself). */
+int read_configured_text(const char *path, char **buf, apr_size_t *len)
+{
+    int fd;
+    struct stat st;
+    version v;
+    if (open_regular(path, &fd, &st))
+        return -1;
+    int e = st.st_size > configured_max || !may_show_content(path, &st)
+            || read_file(fd, &st, 0, NULL, 0, configured_max, buf, len, &v);
+    close(fd);
+    return e ? -1 : 0;
+}
 
 /* What the server's processes tell each other about a configured file,
  * in memory the parent shares with its children (never a file): a version
@@ -183,9 +462,11 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     }
     char why[512];
     int again;
-    snapshot *fresh = load_path(df->type, df->path, SETTLE_TIME,
-                                df->cur ? &df->cur->source : NULL,
-                                !in_child, why, sizeof why, &again);
+    version opened;
+    snapshot *fresh = load_configured(df->type, df->path, SETTLE_TIME,
+                                      df->cur ? &df->cur->source : NULL,
+                                      !in_child, why, sizeof why, &again,
+                                      &opened);
     if (fresh) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",

@@ -208,7 +208,8 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return !OK;
     if (real_pass)
         policy_status_post_config(s);
-    datafile_post_config(s, real_pass);
+    if (datafile_post_config(s, real_pass) != OK)
+        return !OK;
     if (real_pass && policy_attrs_post_config(pconf, s) != OK)
         return !OK;
     if (real_pass)

@@ -12,6 +12,11 @@
  * may hold at most half of the entries a process keeps (its share): a
  * request beyond it is refused (that owner's 500), and whatever one
  * customer holds, the other half stays for the others.
+ *
+ * The cache also counts what it keeps in memory: the parsed tables of the
+ * kept versions (a table is up to about 7 times its file) stay within
+ * FILES x BYTES, unused entries evicted to make room, and one owner's
+ * requests hold at most half of that too.
  */
 #include "datafile_int.h"
 #include "metrics.h"
@@ -53,6 +58,7 @@ static struct {
     apr_hash_t *holds;          /* hold_key -> hold */
     apr_hash_t *holders;        /* uid -> holder */
     unsigned count;
+    apr_size_t kept_bytes;      /* the entries' kept, summed */
     apr_off_t max_bytes;
     unsigned max_files;
 } cache;
@@ -89,6 +95,20 @@ static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
 static unsigned owner_share(void)
 {
     return cache.max_files > 1 ? cache.max_files / 2 : 1;
+}
+
+/* The parsed bytes a process keeps: FILES x BYTES. */
+static apr_size_t byte_budget(void)
+{
+    apr_uint64_t b = (apr_uint64_t)cache.max_files
+                     * (apr_uint64_t)cache.max_bytes;
+    return b > APR_SIZE_MAX ? APR_SIZE_MAX : (apr_size_t)b;
+}
+
+/* The parsed bytes one owner's requests may hold at once. */
+static apr_size_t owner_byte_share(void)
+{
+    return cache.max_files > 1 ? byte_budget() / 2 : byte_budget();
 }
 
 /* A parse error as the .htaccess owner may see it: the offending token
@@ -228,6 +248,7 @@ static datafile *evict_unused(void)
         apr_hash_set(cache.entries, oldest->key, APR_HASH_KEY_STRING,
                      NULL);
         cache.count--;
+        cache.kept_bytes -= oldest->kept;
     }
     return oldest;
 }
@@ -242,9 +263,67 @@ static int holds(const datafile *df, apr_uint64_t uid)
     return apr_hash_get(cache.holds, &k, sizeof k) != NULL;
 }
 
+/* Under cache.mu: the parsed bytes of the entries uid's requests hold,
+ * but. */
+static apr_size_t bytes_held(apr_uint64_t uid, const datafile *but)
+{
+    apr_size_t n = 0;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache.holds); hi;
+         hi = apr_hash_next(hi)) {
+        const hold *h = apr_hash_this_val(hi);
+        if (h->key.uid == uid && h->key.df != but)
+            n += h->key.df->kept;
+    }
+    return n;
+}
+
+/* Makes room for size parsed bytes as df's version (loaded by a request
+ * of uid's, which pins df): within the owner's share of the bytes, and
+ * within the budget once unused entries are evicted (least recently used
+ * first, into evicted for the caller to free).  NULL when df now keeps
+ * size bytes, else why not (nothing changed but the evictions). */
+static const char *make_room(apr_pool_t *p, datafile *df, apr_size_t size,
+                             apr_uint64_t uid, apr_array_header_t *evicted)
+{
+    const char *why = NULL;
+    pthread_mutex_lock(&cache.mu);
+    apr_size_t held = bytes_held(uid, df);
+    if (held + size > owner_byte_share())
+        why = apr_psprintf(p, "refused: its parsed table takes %"
+                           APR_SIZE_T_FMT " bytes, and requests under way "
+                           "for .htaccess files of uid %" APR_UINT64_T_FMT
+                           " hold %" APR_SIZE_T_FMT " already: more than "
+                           "their share, %" APR_SIZE_T_FMT " of the %"
+                           APR_SIZE_T_FMT " parsed bytes this server process "
+                           "keeps (AuthzPolicyHtaccessLimits)", size, uid,
+                           held, owner_byte_share(), byte_budget());
+    while (!why && cache.kept_bytes - df->kept + size > byte_budget()) {
+        datafile *old = evict_unused();
+        if (old)
+            APR_ARRAY_PUSH(evicted, datafile *) = old;
+        else
+            why = apr_psprintf(p, "refused: its parsed table takes %"
+                               APR_SIZE_T_FMT " bytes, and the files in use "
+                               "keep %" APR_SIZE_T_FMT " of the %"
+                               APR_SIZE_T_FMT " parsed bytes this server "
+                               "process keeps (AuthzPolicyHtaccessLimits)",
+                               size, cache.kept_bytes - df->kept,
+                               byte_budget());
+    }
+    if (!why) {
+        cache.kept_bytes = cache.kept_bytes - df->kept + size;
+        df->kept = size;
+    }
+    pthread_mutex_unlock(&cache.mu);
+    return why;
+}
+
+enum { OVER_FILES = 1, OVER_BYTES };
+
 /* Under cache.mu: the entry for key, made if need be and pinned by uid's
  * request for the life of pool.  NULL when uid's requests hold their
- * share already (*over set), or the cache is full of entries in use. */
+ * share already (*over set: of the files, or of the parsed bytes), or the
+ * cache is full of entries in use. */
 static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
                            const char *key, const char *path,
                            apr_uint64_t uid, datafile **evicted, int *over)
@@ -253,7 +332,14 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
     holder *o = holder_of(uid, 0);
     *evicted = NULL;
     /* checked before an entry is made or another one evicted for it */
-    *over = (!df || !holds(df, uid)) && o && o->entries >= owner_share();
+    int more = !df || !holds(df, uid);
+    if (more && o && o->entries >= owner_share())
+        *over = OVER_FILES;
+    else if (more && df && df->kept
+             && bytes_held(uid, df) + df->kept > owner_byte_share())
+        *over = OVER_BYTES;             /* kept already, but not for uid */
+    else
+        *over = 0;
     if (*over)
         return NULL;
     if (!df) {
@@ -276,7 +362,7 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
     }
     pinned *p = apr_palloc(pool, sizeof *p);
     if (!pin(df, uid)) {
-        *over = 1;                      /* (or out of memory) */
+        *over = OVER_FILES;             /* (or out of memory) */
         return NULL;
     }
     p->df = df;
@@ -330,7 +416,20 @@ static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
     while (df && df->loading)   /* only requests for this file wait */
         pthread_cond_wait(&cache.loaded, &cache.mu);
     *load = 0;
-    if (over)
+    if (over == OVER_BYTES) {
+        const datafile *kept = apr_hash_get(cache.entries, key,
+                                            APR_HASH_KEY_STRING);
+        *why = apr_psprintf(p, "refused: requests under way for .htaccess "
+                            "files of uid %" APR_UINT64_T_FMT " hold %"
+                            APR_SIZE_T_FMT " parsed bytes of files named in "
+                            "them already; with this one's %" APR_SIZE_T_FMT
+                            ", more than their share, %" APR_SIZE_T_FMT
+                            " of the %" APR_SIZE_T_FMT " this server process "
+                            "keeps (AuthzPolicyHtaccessLimits)", uid,
+                            bytes_held(uid, NULL), kept->kept,
+                            owner_byte_share(), byte_budget());
+    }
+    else if (over)
         *why = apr_psprintf(p, "refused: requests under way for .htaccess "
                             "files of uid %" APR_UINT64_T_FMT " hold %u files "
                             "named in them already, their share of the %u "
@@ -386,6 +485,31 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                                   df->cur ? &df->cur->source : NULL,
                                   cache.max_bytes, 0, buf, sizeof buf,
                                   &again);
+        apr_array_header_t *evicted = apr_array_make(p, 4,
+                                                     sizeof(datafile *));
+        const char *no_room = fresh ? make_room(p, df, fresh->size,
+                                                (apr_uint64_t)hst.st_uid,
+                                                evicted) : NULL;
+        for (int i = 0; i < evicted->nelts; i++) {
+            datafile *old = APR_ARRAY_IDX(evicted, i, datafile *);
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, cmd->server,
+                         "%s %s: no longer kept, to make room for %s "
+                         "(the parsed bytes AuthzPolicyHtaccessLimits "
+                         "allows)", old->type->kind, old->path, path);
+            entry_free(old);
+        }
+        if (no_room) {
+            /* not a failed version: it may fit once requests end */
+            snapshot_release(fresh);
+            fresh = NULL;
+            again = 1;
+            if (!df->cur)
+                why = no_room;
+            else
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
+                             "%s (named in %s): %s; the last good version "
+                             "stays in force", named, htaccess, no_room);
+        }
         if (fresh) {
             policy_metrics_htaccess_loaded(path, type->kind,
                                            (apr_uint64_t)hst.st_uid,
@@ -393,6 +517,8 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                                            sizeof fresh->source, !!df->cur);
             swap_current(df, fresh);
         }
+        else if (no_room)
+            ;
         else if (!df->cur)
             why = shown_why(p, buf, &st, hst.st_uid);
         else if (!again) {
@@ -434,6 +560,7 @@ void htaccess_init(apr_pool_t *pool)
     cache.holds = apr_hash_make(pool);
     cache.holders = apr_hash_make(pool);
     cache.count = 0;
+    cache.kept_bytes = 0;
     cache.max_bytes = DATAFILE_HTACCESS_BYTES;
     cache.max_files = DATAFILE_HTACCESS_FILES;
     pthread_mutex_init(&cache.mu, NULL);

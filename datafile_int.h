@@ -100,6 +100,7 @@ struct datafile {
     char *key;
     unsigned pins;              /* live configurations that name it */
     int loading;                /* a thread is reading it */
+    apr_size_t kept;            /* parsed bytes of cur the cache counts */
     apr_time_t last_used;
 };
 

@@ -4,7 +4,9 @@
 # hold at most half of the files a process keeps: connections that never
 # read their answer lock no other customer out.  Nothing is left on disk,
 # during the run or after httpd stops.  A server of its own (one
-# process), with small limits: 4096 bytes, 4 files (2 for each owner).
+# process), with small limits: 4096 bytes, 4 files (2 for each owner),
+# and so 16 KB of parsed tables (8 KB for each owner): the cache counts
+# what it keeps in memory, not only the files' sizes.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -17,7 +19,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 16;
+plan tests => 22;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -37,6 +39,10 @@ my $filler = join '', map { sprintf "u%04d role=viewer\n", $_ } 1 .. 1000;
 my %file = (small => "bob role=admin\n" . substr($filler, 0, 3000),
             large => "bob role=admin\n" . substr($filler, 0, 5000),
             map { ("f$_" => "bob role=admin\n") } 1 .. 5);
+# three files under the size limit (4015 bytes) whose parsed tables take
+# 6967 bytes each: any two fit in the 16 KB kept, three do not, and two
+# are more than one owner's 8 KB
+$file{"h$_"} = "bob role=admin\n" . substr($filler, 0, 4000) for 1 .. 3;
 for my $name (sort keys %file) {
     my $data = "$A/data/lim-$name.txt";
     PolicyTest::Setup::put($data, $file{$name}, $TA, 0640);
@@ -137,6 +143,29 @@ is "@b", join(' ', ('200') x 10),
     "six of A's requests naming four files under way: B's area 200, 10 of 10";
 is join(' ', map { $_->[1] } @slow), join(' ', ('500') x 6),
     "... A's own requests naming more than its share: A's own 500";
+close $_->[0] for @slow;
+
+# The parsed bytes: h1, h2 and h3 one after another are each answered,
+# the least recently used unused table evicted to make room
+$before = length log_text();
+@st = map { get("/ha/lim/h$_/") } 1 .. 3;
+is "@st", '200 200 200',
+    'three tables that do not fit in the bytes kept, one after another: 200';
+like substr(log_text(), $before),
+    qr/lim-h1\.txt: no longer kept, to make room for \S*lim-h3\.txt/,
+    '... the oldest one no longer kept, to make room (info log)';
+# One of A's requests under way holds h2: h3 (kept) or h1 (evicted) as
+# well would be more than A's half of the parsed bytes
+push @big, big('h2');
+@slow = ([ slow('h2') ]);
+is $slow[0][1], 200, "a request of A's under way, holding h2's table";
+$before = length log_text();
+is get('/ha/lim/h3/') . ' ' . get('/ha/lim/h1/'), '500 500',
+    "... A's h3 (kept) and h1 (not) meanwhile: 500 (A's byte share is full)";
+like substr(log_text(), $before),
+    qr/lim-h3\.txt.*uid \d+.*parsed bytes.*AuthzPolicyHtaccessLimits.*\n.*lim-h1\.txt.*uid \d+.*parsed bytes.*AuthzPolicyHtaccessLimits/i,
+    '... and log lines that name the file, the owner and the byte limit';
+is get('/hb/lim-b/'), 200, "... B's file meanwhile: 200";
 close $_->[0] for @slow;
 unlink @big;
 is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,

@@ -88,6 +88,22 @@ static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
         || fstat(fd, hst) < 0)
         return apr_psprintf(p, "cannot check the .htaccess file: %s",
                             strerror(errno));
+    /* httpd follows a symlink named .htaccess, whatever Options say: it
+     * would give its directives the owner of a file the customer did not
+     * write (another customer's .htaccess, or an upload of theirs).  The
+     * name must be the file read, or a link of that file's own owner.  A
+     * name changed since httpd opened it no longer matches and is refused.
+     * (A hard link is the file itself; fs.protected_hardlinks, Debian's
+     * default, keeps customers from linking others' files: see
+     * docs/shared-hosting.md.) */
+    struct stat lst;
+    if (lstat(cmd->config_file->name, &lst) < 0)
+        return apr_psprintf(p, "cannot check the .htaccess file: %s",
+                            strerror(errno));
+    if (S_ISLNK(lst.st_mode) ? lst.st_uid != hst->st_uid
+        : lst.st_dev != hst->st_dev || lst.st_ino != hst->st_ino)
+        return "refused: the .htaccess file is a symbolic link to a file "
+               "of another owner, or changed while it was read";
     return NULL;
 }
 

@@ -11,9 +11,10 @@
  * birth time: a deleted file's number is given to the next new file,
  * perhaps another customer's, while the deleted file's copy may still be
  * kept here; that new file is not the data file, and is served.  Where the
- * filesystem keeps no birth time (NFS), the change time stands in for it
- * (a data file whose mode or links change is then known again only once
- * it is next loaded).
+ * filesystem keeps no birth time (NFS, small ext4 inodes), a loaded file
+ * is known by its number alone: a new file given a kept file's number is
+ * hidden until the copy goes, which fails closed (the change time would
+ * not: a chmod or link() of the data file would make it served).
  */
 #include "datafile_int.h"
 
@@ -109,14 +110,15 @@ static void count_inode(const version *v, int delta)
     pthread_mutex_unlock(&inodes.mu);
 }
 
-/* The birth of the inode sx describes, in ns: its birth time, or where
- * the filesystem keeps none its change time (see the top). */
+/* The birth of the inode sx describes, in ns, or 0 ("unknown") where the
+ * filesystem keeps none (see the top). */
 static apr_int64_t birth_of(const struct statx *sx)
 {
-    const struct statx_timestamp *t = (sx->stx_mask & STATX_BTIME)
-                                      ? &sx->stx_btime : &sx->stx_ctime;
-    apr_int64_t ns = (apr_int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
-    return ns ? ns : 1;                 /* 0 is "unknown" */
+    if (!(sx->stx_mask & STATX_BTIME))
+        return 0;
+    apr_int64_t ns = (apr_int64_t)sx->stx_btime.tv_sec * 1000000000
+                     + sx->stx_btime.tv_nsec;
+    return ns ? ns : 1;
 }
 
 /* Replaces cur; the old snapshot goes when its last request is done.
@@ -269,6 +271,9 @@ int inode_is_loaded(apr_uint64_t dev, apr_uint64_t ino, const char *path)
     /* (what path names now, should it have changed since) */
     dev = (apr_uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor);
     ino = sx.stx_ino;
+    /* no birth to tell a new file from the loaded one: hidden */
+    if (!(sx.stx_mask & STATX_BTIME))
+        return 1;
     /* a load whose birth was not known is believed by number */
     return loaded_key(key_of(dev, ino, birth_of(&sx), 0))
            || loaded_key(key_of(dev, ino, 0, 0));

@@ -13,7 +13,7 @@ use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-plan tests => 54;
+plan tests => 56;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A  = hosting_path('a');
@@ -55,6 +55,13 @@ unlike $log, qr/broken\.txt.*line 1/, '... and it was not read';
                        qr/owner/i);
 is $st, 500, 'owner: through a symlink A owns to B\'s file: 500';
 ok $line, '... logged';
+
+# A's .htaccess a symlink to B's own .htaccess: its directives (B's users
+# file) would come with B as their owner; httpd follows the link whatever
+# Options say
+($st, $line) = refused('htlink', "$B/data/users.txt", qr/symbolic link/);
+is $st, 500, "A's .htaccess a symlink to B's .htaccess: 500, not B's users";
+ok $line, '... logged, naming the .htaccess, the file and why';
 
 ($st, $line) = refused('shared', hosting_path('shared-data/users.txt'),
                        qr/owner/i);

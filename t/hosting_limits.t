@@ -21,7 +21,7 @@ use Time::HiRes qw(sleep);
 
 plan tests => 22;
 
-my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 70;     # away from the suite
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 77;     # away from the suite
 my $dir = var_path('hosting-limits');
 my $run = "$dir/run";
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;

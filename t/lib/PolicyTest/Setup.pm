@@ -335,6 +335,12 @@ sub prepare_hosting {
              'Require valid-user');
     htaccess("$ah/wp", $ta, "AuthzPolicyUserFile $bh/wp-config.php",
              'Require valid-user');
+    # A's .htaccess is a symlink (A's) to B's own .htaccess (hosting.t)
+    customer_dir("$ah/htlink", $ta);
+    put("$ah/htlink/index.html", "a htlink\n", $ta, 0640);
+    unlink "$ah/htlink/.htaccess";
+    symlink "$bh/own/.htaccess", "$ah/htlink/.htaccess" or die $!;
+    chown_to("$ah/htlink/.htaccess", $ta);
     htaccess("$ah/other", $ta, "AuthzPolicyUserFile $b/data/users.txt",
              'Require role admin');
     htaccess("$ah/broken", $ta, "AuthzPolicyUserFile $b/data/broken.txt",

@@ -22,6 +22,7 @@
 #include "metrics.h"
 
 #include "http_log.h"
+#include "unixd.h"
 #include <apr_portable.h>
 #include <apr_strings.h>
 
@@ -107,10 +108,14 @@ static const char *htaccess_stat(apr_pool_t *p, cmd_parms *cmd,
     return NULL;
 }
 
-/* The entries one owner's requests may hold at once. */
-static unsigned owner_share(void)
+/* The entries one owner's requests may hold at once: half of them; a
+ * quarter for the server's own User, whose uid every customer who runs
+ * code as it (a CGI without suEXEC, a shared PHP pool) holds beside their
+ * own, so that one customer's two uids leave a quarter to the others. */
+static unsigned owner_share(apr_uint64_t uid)
 {
-    return cache.max_files > 1 ? cache.max_files / 2 : 1;
+    unsigned part = uid == (apr_uint64_t)ap_unixd_config.user_id ? 4 : 2;
+    return cache.max_files >= part ? cache.max_files / part : 1;
 }
 
 /* The parsed bytes a process keeps: FILES x BYTES. */
@@ -121,10 +126,12 @@ static apr_size_t byte_budget(void)
     return b > APR_SIZE_MAX ? APR_SIZE_MAX : (apr_size_t)b;
 }
 
-/* The parsed bytes one owner's requests may hold at once. */
-static apr_size_t owner_byte_share(void)
+/* The parsed bytes one owner's requests may hold at once (the same
+ * parts as owner_share). */
+static apr_size_t owner_byte_share(apr_uint64_t uid)
 {
-    return cache.max_files > 1 ? byte_budget() / 2 : byte_budget();
+    unsigned part = uid == (apr_uint64_t)ap_unixd_config.user_id ? 4 : 2;
+    return cache.max_files > 1 ? byte_budget() / part : byte_budget();
 }
 
 /* A parse error as the .htaccess owner may see it: the offending token
@@ -193,7 +200,7 @@ static int pin(datafile *df, apr_uint64_t uid)
     hold *h = apr_hash_get(cache.holds, &k, sizeof k);
     if (!h) {
         holder *o = holder_of(uid, 1);
-        if (!o || o->entries >= owner_share()
+        if (!o || o->entries >= owner_share(uid)
             || (h = calloc(1, sizeof *h)) == NULL) {
             if (o && !o->entries) {
                 apr_hash_set(cache.holders, &o->uid, sizeof o->uid, NULL);
@@ -304,7 +311,7 @@ static const char *make_room(apr_pool_t *p, datafile *df, apr_size_t size,
     const char *why = NULL;
     pthread_mutex_lock(&cache.mu);
     apr_size_t held = bytes_held(uid, df);
-    if (held + size > owner_byte_share())
+    if (held + size > owner_byte_share(uid))
         why = apr_psprintf(p, "refused: its parsed table takes %"
                            APR_SIZE_T_FMT " bytes, and requests under way "
                            "for .htaccess files of uid %" APR_UINT64_T_FMT
@@ -312,7 +319,7 @@ static const char *make_room(apr_pool_t *p, datafile *df, apr_size_t size,
                            "their share, %" APR_SIZE_T_FMT " of the %"
                            APR_SIZE_T_FMT " parsed bytes this server process "
                            "keeps (AuthzPolicyHtaccessLimits)", size, uid,
-                           held, owner_byte_share(), byte_budget());
+                           held, owner_byte_share(uid), byte_budget());
     while (!why && cache.kept_bytes - df->kept + size > byte_budget()) {
         datafile *old = evict_unused();
         if (old)
@@ -349,10 +356,10 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
     *evicted = NULL;
     /* checked before an entry is made or another one evicted for it */
     int more = !df || !holds(df, uid);
-    if (more && o && o->entries >= owner_share())
+    if (more && o && o->entries >= owner_share(uid))
         *over = OVER_FILES;
     else if (more && df && df->kept
-             && bytes_held(uid, df) + df->kept > owner_byte_share())
+             && bytes_held(uid, df) + df->kept > owner_byte_share(uid))
         *over = OVER_BYTES;             /* kept already, but not for uid */
     else
         *over = 0;
@@ -443,7 +450,7 @@ static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
                             " of the %" APR_SIZE_T_FMT " this server process "
                             "keeps (AuthzPolicyHtaccessLimits)", uid,
                             bytes_held(uid, NULL), kept->kept,
-                            owner_byte_share(), byte_budget());
+                            owner_byte_share(uid), byte_budget());
     }
     else if (over)
         *why = apr_psprintf(p, "refused: requests under way for .htaccess "
@@ -451,7 +458,7 @@ static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
                             "named in them already, their share of the %u "
                             "this server process keeps "
                             "(AuthzPolicyHtaccessLimits)", uid,
-                            owner_share(), cache.max_files);
+                            owner_share(uid), cache.max_files);
     else if (!df)
         *why = apr_psprintf(p, "refused: this server process keeps %u files "
                             "named in .htaccess files already, all in use "

@@ -77,13 +77,6 @@ typedef struct {
 } snapshot;
 
 typedef struct shared_note shared_note;     /* datafile_watch.c */
-void configured_set_limit(apr_off_t max_bytes);
-const char *path_changers(apr_pool_t *p, const char *path);
-snapshot *load_configured(const datafile_type *type, const char *path,
-                          apr_interval_time_t settle, const version *prev,
-                          int keep_image, char *why, apr_size_t whylen,
-                          int *again, version *v);
-int read_configured_text(const char *path, char **buf, apr_size_t *len);
 
 struct datafile {
     char *path;
@@ -150,6 +143,7 @@ snapshot *load_configured(const datafile_type *type, const char *path,
                           apr_interval_time_t settle, const version *prev,
                           int keep_image, char *why, apr_size_t whylen,
                           int *again, version *v);
+int read_configured_text(const char *path, char **buf, apr_size_t *len);
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now);
 void notes_share(apr_hash_t *configured, apr_pool_t *pool);
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured);

@@ -19,7 +19,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 22;
+plan tests => 27;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 77;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -58,6 +58,19 @@ PolicyTest::Setup::put($_, "bob role=admin\n", $TA, 0640) for @lock;
 PolicyTest::Setup::htaccess("$A/public_html/lim/lock", $TA,
                             (map { "AuthzPolicyUserFile $_" } @lock),
                             'Require role admin');
+# Two areas whose .htaccess and file belong to the server's User
+# (nobody), as code run by it (a CGI without suEXEC) could write them
+{
+    my (undef, undef, $uid, $gid) = getpwnam 'nobody' or die "no nobody\n";
+    for my $w (qw(w1 w2)) {
+        my $data = "$A/data/lim-$w.txt";
+        PolicyTest::Setup::htaccess("$A/public_html/lim/$w", $TA,
+                                    "AuthzPolicyUserFile $data",
+                                    'Require role admin');
+        PolicyTest::Setup::put($data, "bob role=admin\n", $TA, 0640);
+        chown $uid, $gid, $data, "$A/public_html/lim/$w/.htaccess";
+    }
+}
 # B's area, naming B's own file
 PolicyTest::Setup::put("$B/data/lim-b.txt", "bob role=admin\n", $TB, 0640);
 PolicyTest::Setup::htaccess("$B/public_html/lim-b", $TB,
@@ -133,6 +146,23 @@ close $_->[0] for @slow;
 # (the server sees the closed connections at its next write)
 ok wait_for(20, sub { get('/ha/lim/f3/') == 200 }),
     "once A's requests have ended, A's third file: 200";
+
+# The server's own User, whose uid every customer who runs code as it
+# holds beside their own, has a quarter of the files kept (one here): with
+# a request of its w1 under way, its w2 is refused, and A's own half and
+# B's quarter stay
+big('w1');
+@slow = map { [ slow($_) ] } qw(w1);
+is $slow[0][1], 200, "a request under way for the server User's w1";
+$before = length log_text();
+is get('/ha/lim/w2/'), 500,
+    "... the server User's second file meanwhile: 500 (a quarter is its share)";
+like substr(log_text(), $before), qr/lim-w2\.txt.*uid \d+.*AuthzPolicyHtaccessLimits/i,
+    '... and a log line that names the file, the owner and the limit';
+is get('/hb/lim-b/'), 200, "... B's file meanwhile: 200";
+close $_->[0] for @slow;
+ok wait_for(20, sub { get('/ha/lim/w2/') == 200 }),
+    "once the request has ended, the server User's w2: 200";
 
 # An .htaccess of A's naming four files (all a process keeps) and six
 # connections that ask for a large file there and never read the answer:

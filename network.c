@@ -143,13 +143,33 @@ static void vary_on(request_rec *r, const char *header)
                         : header;
 }
 
+struct vary_values {
+    apr_pool_t *pool;
+    const char *all;
+};
+
+/* (apr_table_do: every Vary field, as one list) */
+static int join_vary(void *rec, const char *key, const char *value)
+{
+    struct vary_values *v = rec;
+    (void)key;
+    v->all = v->all ? apr_pstrcat(v->pool, v->all, ", ", value, NULL)
+                    : value;
+    return 1;
+}
+
 /* A hidden answer is a missing path's, where none of our checks ran:
  * the headers our checks added to Vary are taken out again (each once,
- * so that the same name added by another module stays). */
+ * so that the same name added by another module stays, in whichever Vary
+ * field it was added). */
 void policy_network_unvary(request_rec *r, policy_request *rq)
 {
-    const char *vary = apr_table_get(r->err_headers_out, "Vary");
-    if (!rq->vary || !vary)
+    struct vary_values v = { r->pool, NULL };
+    if (!rq->vary)
+        return;
+    apr_table_do(join_vary, &v, r->err_headers_out, "Vary", NULL);
+    const char *vary = v.all;
+    if (!vary)
         return;
     char *ours = apr_pstrdup(r->pool, rq->vary), *last;
     apr_array_header_t *names = apr_array_make(r->pool, 4, sizeof(char *));

@@ -20,6 +20,13 @@
 #include "mod_dbd.h"
 #include <apr_lib.h>
 #include <apr_sha1.h>
+
+/* The bytes of each of a cache key's two digests (the server's, the
+ * source's; SHA-1 cut to 64 bits), in hex: worked out at configuration
+ * time, so that a request only joins them.  Together 128 bits, and no
+ * name a site can choose (its ServerName, its database's, its query)
+ * meets another site's half without a second preimage of 64 bits. */
+#define KEY_DIGEST_BYTES 8
 #include <apr_strings.h>
 
 APLOG_USE_MODULE(authz_policy);
@@ -119,13 +126,15 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
                             "ldap URL [OPTION...]", argv[0], kind);
     }
     if (src->identity) {
-        src->key = apr_pstrcat(cmd->pool, "ap:", policy_attr_name[a], ":",
-                               NULL);
         apr_sha1_ctx_t sha;
+        char hex[2 * KEY_DIGEST_BYTES + 1];
         apr_sha1_init(&sha);
         apr_sha1_update_binary(&sha, (const unsigned char *)src->identity,
                                (unsigned int)strlen(src->identity));
         apr_sha1_final(src->digest, &sha);
+        ap_bin2hex(src->digest, KEY_DIGEST_BYTES, hex);
+        src->key = apr_pstrcat(cmd->pool, "ap:", policy_attr_name[a], ":",
+                               hex, NULL);
     }
     if (!d->sources[a])
         d->sources[a] = apr_array_make(cmd->pool, 2, sizeof(attr_source *));
@@ -256,11 +265,13 @@ static void digest_servers(apr_pool_t *pconf, server_rec *s)
         digest_field(&sha, dbd.params);
         for (int i = 0; i < dbd.init->nelts; i++)
             digest_field(&sha, APR_ARRAY_IDX(dbd.init, i, const char *));
-        unsigned char *digest = apr_palloc(pconf, APR_SHA1_DIGESTSIZE);
+        unsigned char digest[APR_SHA1_DIGESTSIZE];
+        char *hex = apr_palloc(pconf, 2 * KEY_DIGEST_BYTES + 1);
         apr_sha1_final(digest, &sha);
+        ap_bin2hex(digest, KEY_DIGEST_BYTES, hex);
         server_rec **key = apr_palloc(pconf, sizeof *key);
         *key = v;
-        apr_hash_set(server_digests, key, sizeof *key, digest);
+        apr_hash_set(server_digests, key, sizeof *key, hex);
     }
 }
 
@@ -490,9 +501,6 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
                       "AuthzPolicyCache: could not store %s", key);
 }
 
-/* The bytes of a key's digest, in hex: 128 bits, so that no name a site
- * can choose (its ServerName, its database's) finds another's key. */
-#define KEY_DIGEST_BYTES 16
 
 /* The cache and the user's key in it, when AuthzPolicyCache is on.  The
  * key names everything that can change the answer: the attribute, a
@@ -511,21 +519,13 @@ static policy_cache *cache_for(request_rec *r, const attr_source *src,
     *lifetime = c ? policy_cache_lifetime(r, c) : 0;
     if (*lifetime <= 0)
         return NULL;                /* AuthzPolicyCacheTimeout 0 here */
-    const unsigned char *server = server_digests
+    const char *server = server_digests
         ? apr_hash_get(server_digests, &r->server, sizeof r->server) : NULL;
     if (!server)
         return NULL;                /* whose answer it is is not known */
     const policy_request *rq = policy_request_get(r, 0);
     *keep = !(rq && (rq->unchecked_user || rq->explaining));
-    apr_sha1_ctx_t sha;
-    unsigned char digest[APR_SHA1_DIGESTSIZE];
-    char hex[2 * KEY_DIGEST_BYTES + 1];
-    apr_sha1_init(&sha);
-    apr_sha1_update_binary(&sha, server, APR_SHA1_DIGESTSIZE);
-    apr_sha1_update_binary(&sha, src->digest, APR_SHA1_DIGESTSIZE);
-    apr_sha1_final(digest, &sha);
-    ap_bin2hex(digest, KEY_DIGEST_BYTES, hex);
-    *key = apr_pstrcat(r->pool, src->key, hex, ":", r->user, NULL);
+    *key = apr_pstrcat(r->pool, src->key, server, ":", r->user, NULL);
     return c;
 }
 

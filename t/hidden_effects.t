@@ -292,7 +292,12 @@ my $lines = log_lines();
 flood(2000, 'w');
 my $rss = rss_kb(@children);
 is flood(20_000, 'r'), 20_000, '20,000 random hidden paths: all 404';
-cmp_ok rss_kb(@children) - $rss, '<', 8192,
-    '... the children grew by less than 8 MB';
+SKIP: {
+    # AddressSanitizer keeps freed memory in quarantine (hosting_memory.t)
+    skip 'memory is not measured under the sanitizers (make test measures it)', 1
+        if $ENV{POLICY_SANITIZER_LOG};
+    cmp_ok rss_kb(@children) - $rss, '<', 8192,
+        '... the children grew by less than 8 MB';
+}
 cmp_ok log_lines() - $lines, '<=', 1,
        '... and the error log by one line (the area\'s unusable decoy)';

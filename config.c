@@ -315,6 +315,18 @@ static apr_off_t parse_size(const char *bytes)
     return (apr_off_t)(n * unit);
 }
 
+/* A directive's size argument into *size, or the error naming it. */
+static const char *size_arg(cmd_parms *cmd, const char *bytes,
+                            apr_off_t *size)
+{
+    *size = parse_size(bytes);
+    if (*size < 0)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a size (bytes, or "
+                            "a number with K, M or G)", cmd->cmd->name,
+                            bytes);
+    return NULL;
+}
+
 /* AuthzPolicyHtaccessLimits BYTES FILES; BYTES may end in K, M or G. */
 static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
                                        const char *bytes, const char *files)
@@ -323,11 +335,9 @@ static const char *set_htaccess_limits(cmd_parms *cmd, void *dirv,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err)
         return err;
-    apr_off_t size = parse_size(bytes);
-    if (size < 0)
-        return apr_psprintf(cmd->pool, "AuthzPolicyHtaccessLimits: '%s' is "
-                            "not a size (bytes, or a number with K, M or G)",
-                            bytes);
+    apr_off_t size;
+    if ((err = size_arg(cmd, bytes, &size)) != NULL)
+        return err;
     char *end;
     long count = strtol(files, &end, 10);
     if (*end || end == files || count < 1 || count > 10000000)
@@ -349,11 +359,9 @@ static const char *set_file_limit(cmd_parms *cmd, void *dirv,
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err)
         return err;
-    apr_off_t size = parse_size(bytes);
-    if (size < 0)
-        return apr_psprintf(cmd->pool, "AuthzPolicyFileLimit: '%s' is not "
-                            "a size (bytes, or a number with K, M or G)",
-                            bytes);
+    apr_off_t size;
+    if ((err = size_arg(cmd, bytes, &size)) != NULL)
+        return err;
     datafile_set_file_limit(size);
     return NULL;
 }

@@ -160,7 +160,7 @@ typedef struct {
     const char *uri, *user, *ip, *method, *host;
     const char **headers, **env;
     int nheaders, nenv;
-    char *url_host;              /* the host of a URL given for URL-PATH */
+    char *url_host, *url_path;   /* of a URL given for URL-PATH */
 } question;
 
 static void append_param(buffer *b, const char *name, const char *value)
@@ -376,7 +376,15 @@ static int split_url(question *q)
     if (!len || memchr(rest, '@', len))
         return -1;
     q->url_host = strndup(rest, len);
-    q->uri = rest[len] == '/' ? rest + len : "/";
+    /* http://host?q is http://host/?q */
+    q->url_path = malloc(strlen(rest + len) + 2);
+    if (!q->url_host || !q->url_path) {
+        fprintf(stderr, "authz-policy: out of memory\n");
+        exit(1);
+    }
+    strcpy(q->url_path + 1, rest + len);
+    q->url_path[0] = '/';
+    q->uri = rest[len] == '/' ? q->url_path + 1 : q->url_path;
     return 1;
 }
 
@@ -430,6 +438,7 @@ int explain_command(int argc, char **argv)
     free(q.headers);
     free(q.env);
     free(q.url_host);
+    free(q.url_path);
     free(t.host);
     free(t.port);
     free(t.path);

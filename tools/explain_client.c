@@ -244,13 +244,14 @@ static void put(const char *s)
     }
 }
 
+/* null: no source applies (or it failed); for the plan, also none held */
 static void put_attribute(const json *attrs, const char *name,
                           const char *label)
 {
     const json *v = json_get(attrs, name);
     printf("%s ", label);
     if (!v || v->type == JSON_NULL)
-        fputs("(no source)", stdout);
+        fputs(strcmp(name, "plan") ? "(no source)" : "(none)", stdout);
     else if (v->type == JSON_STRING)
         put(v->string);
     else if (v->type == JSON_ARRAY && !v->first)

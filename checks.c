@@ -147,6 +147,7 @@ static void record(request_rec *r, const wrapped_line *w, authz_status st)
     policy_check *c = apr_array_push(rq->checks);
     c->require = w->text;
     c->result = st;
+    c->attr = w->attr;
 }
 
 static authz_status recorded_check(request_rec *r, const char *line,

@@ -11,6 +11,8 @@
 typedef struct {
     const char *require;         /* "role admin", "not ip 10.0.0.0/8" */
     authz_status result;
+    int attr;                    /* role, plan, scope: the attribute the
+                                    line reads; -1 for the others */
 } policy_check;
 
 /* "granted", "denied", "denied_no_user", "neutral" or "error". */

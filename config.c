@@ -279,25 +279,31 @@ static const char *set_htaccess_handlers(cmd_parms *cmd, void *dirv, int on)
  * them did cannot be told from the merged result, so any file counts.
  * Subrequests and internal redirects inherit the list: a page reached
  * from a customer's request is refused too. */
-int policy_handler_refused(request_rec *r, const char *what)
+const char *policy_handler_htaccess(const request_rec *r)
 {
     const struct htaccess_result *h = r->htaccess;
+    /* (the list begins with the directory walked last: the deepest) */
     while (h && !h->htaccess)
         h = h->next;
-    if (!h)
+    return h ? h->dir : NULL;
+}
+
+int policy_handler_refused(request_rec *r, const char *what)
+{
+    const char *dir = policy_handler_htaccess(r);
+    if (!dir)
         return 0;
     const policy_server_conf *sc = ap_get_module_config(
         r->server->module_config, &authz_policy_module);
     if (sc->htaccess_handlers)
         return 0;
-    /* (the list begins with the directory walked last: the deepest) */
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                   "%s at %s: the .htaccess file in %s took part in this "
                   "request's configuration and may have set the handler "
                   "(AuthzPolicyHtaccessHandlers on in this virtual host "
                   "allows it)", what,
                   ap_escape_logitem(r->pool, r->uri),
-                  ap_escape_logitem(r->pool, h->dir));
+                  ap_escape_logitem(r->pool, dir));
     return 1;
 }
 

@@ -1,23 +1,34 @@
 /*
  * explain: SetHandler authz-policy-explain.
  *
- *   GET ?uri=URL-PATH&user=NAME&ip=ADDRESS[&method=M][&header=NAME:VALUE...]
+ *   GET ?uri=URL-PATH&user=NAME&ip=ADDRESS[&method=M][&host=NAME]
+ *       [&header=NAME:VALUE...][&env=NAME=VALUE...]
  *
  * answers, as JSON, what the server's own configuration decides for that
  * request.  Nothing is re-implemented: the request is a look-up
- * (ap_sub_req_method_uri) for the URL, in this handler's virtual host, so
- * httpd walks and merges the same sections and runs the same access
- * phases as for a real request.  The look-up starts from a copy of this
- * request's client address, headers and variables: for as long as it is
- * made, they are the explained ones (the address given, only the headers
- * given, no variables).  takeover.c takes the user as authenticated
- * without a password in the look-up's authentication phase, and logs none
- * of its denials; a look-up answers no client, writes no denial log line
+ * (ap_sub_req_method_uri) for the URL in the virtual host its Host picks
+ * among those of the address the handler was asked on, as httpd picks
+ * one for a request it reads (pick_server), so httpd walks and merges the
+ * same sections and runs the same access phases as for a real request.
+ * The look-up starts from a copy of this request's client address,
+ * headers and variables: for as long as it is made, they are the
+ * explained ones (the address given, only the headers given, only the
+ * variables given).  takeover.c takes the user as authenticated without
+ * a password in the look-up's authentication phase, and logs none of its
+ * denials; a look-up answers no client, writes no denial log line
  * (decision_log.c) and is marked as explaining (never counted).  The
  * result of each Require line is recorded as it is evaluated (checks.c).
+ *
+ * What the look-up cannot know is said as a caveat, and then the decision
+ * is "unknown": a Host no virtual host of the address is named, an area
+ * that needs a user and has no AuthType (a real request is a 500), a
+ * variable of an attribute source that authentication would set and the
+ * question did not give, a look-up that failed (500).
+ *
  * Where an .htaccess file took part in the handler request's
  * configuration, it answers only with AuthzPolicyHtaccessHandlers on
- * (policy_handler_refused, config.c).
+ * (policy_handler_refused, config.c), and then only about its own
+ * virtual host: a customer's handler never explains another site.
  */
 #include "policy.h"
 #include "request.h"
@@ -27,6 +38,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_vhost.h"
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -38,8 +50,15 @@ APLOG_USE_MODULE(authz_policy);
 
 typedef struct {
     const char *uri, *user, *ip, *method;
+    const char *host;            /* given (host= or header=Host:), or NULL */
     apr_sockaddr_t *addr;
     apr_table_t *headers;        /* the explained request's, Host first */
+    apr_table_t *env;            /* its variables (env=NAME=VALUE) */
+    server_rec *server;          /* the virtual host that answers it */
+    const char *hostname;        /* host as httpd reads it (lower case, no
+                                    port); NULL if none was given */
+    int host_unknown;            /* no virtual host of the address is named
+                                    host: the address's first answers */
 } explain_query;
 
 static int is_token(const char *s)
@@ -50,6 +69,41 @@ static int is_token(const char *s)
         if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s))
             return 0;
     return 1;
+}
+
+/* The Host, once: from host= or from header=Host:. */
+static const char *parse_host(explain_query *q, const char *value)
+{
+    if (q->host)
+        return "host is given twice (host= and header=Host: are one)";
+    if (!*value)
+        return "host: empty";
+    q->host = value;
+    return NULL;
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if (apr_iscntrl(*s) && *s != '\t')
+            return 1;
+    return 0;
+}
+
+/* env=NAME=VALUE: a variable the explained request has, as one that an
+ * authentication module (an SSO module's claims) sets for a real one. */
+static const char *parse_env(request_rec *r, explain_query *q, char *value)
+{
+    char *eq = strchr(value, '=');
+    if (!eq || eq == value)
+        return "env: NAME=VALUE";
+    *eq = '\0';
+    if (has_control(value) || has_control(eq + 1))
+        return "env: a name or value holds a control character";
+    if (apr_table_get(q->env, value))
+        return apr_psprintf(r->pool, "env: '%s' is given twice", value);
+    apr_table_set(q->env, value, eq + 1);
+    return NULL;
 }
 
 static const char *parse_header(request_rec *r, explain_query *q,
@@ -65,13 +119,11 @@ static const char *parse_header(request_rec *r, explain_query *q,
     if (!is_token(value))
         return apr_psprintf(r->pool, "header: '%s' is not a header name",
                             value);
-    for (const char *c = v; *c; c++)
-        if ((apr_iscntrl(*c) && *c != '\t'))
-            return "header: a value holds a control character";
+    if (has_control(v))
+        return "header: a value holds a control character";
     if (!strcasecmp(value, "Host"))
-        apr_table_set(q->headers, value, v);
-    else
-        apr_table_add(q->headers, value, v);
+        return parse_host(q, v);
+    apr_table_add(q->headers, value, v);
     return NULL;
 }
 
@@ -90,7 +142,7 @@ static const char *parse_address(request_rec *r, explain_query *q)
     return NULL;
 }
 
-/* One parameter; each but header at most once. */
+/* One parameter; each but header and env at most once. */
 static const char *parse_param(request_rec *r, explain_query *q, char *key,
                                char *value)
 {
@@ -100,6 +152,10 @@ static const char *parse_param(request_rec *r, explain_query *q, char *key,
                         : !strcmp(key, "method") ? &q->method : NULL;
     if (!strcmp(key, "header"))
         return parse_header(r, q, value);
+    if (!strcmp(key, "host"))
+        return parse_host(q, value);
+    if (!strcmp(key, "env"))
+        return parse_env(r, q, value);
     if (!slot)
         return apr_psprintf(r->pool, "unknown parameter '%s'", key);
     if (*slot)
@@ -112,6 +168,7 @@ static const char *parse_param(request_rec *r, explain_query *q, char *key,
 static const char *parse_query(request_rec *r, explain_query *q)
 {
     q->headers = apr_table_make(r->pool, 4);
+    q->env = apr_table_make(r->pool, 2);
     const char *host = apr_table_get(r->headers_in, "Host");
     if (host)
         apr_table_setn(q->headers, "Host", host);
@@ -128,6 +185,8 @@ static const char *parse_query(request_rec *r, explain_query *q)
         if (err)
             return err;
     }
+    if (q->host)
+        apr_table_setn(q->headers, "Host", q->host);
     if (!q->uri || !q->user || !q->ip)
         return "uri, user and ip are required";
     if (q->uri[0] != '/' || strchr(q->uri, '#'))
@@ -141,18 +200,66 @@ static const char *parse_query(request_rec *r, explain_query *q)
     return parse_address(r, q);
 }
 
-/* The look-up, made with the explained address, headers and user. */
+/* The virtual host that a request with the given Host reaches on the
+ * handler request's connection, picked as httpd picks it when it reads a
+ * request (ap_update_vhost_from_headers_ex): among the virtual hosts of
+ * the address the connection came to, the first whose ServerName or
+ * ServerAlias matches, else the address's first.  Without a given Host,
+ * the handler's own.  NULL, or what is wrong with the Host. */
+static const char *pick_server(request_rec *r, explain_query *q)
+{
+    q->server = r->server;
+    if (!q->host)
+        return NULL;
+    server_rec *server = r->server;
+    const char *hostname = r->hostname;
+    apr_table_t *headers = r->headers_in;
+    apr_uri_t parsed_uri = r->parsed_uri;
+    int status = r->status;
+    r->server = r->connection->base_server;
+    r->hostname = NULL;
+    r->headers_in = q->headers;
+    r->status = HTTP_OK;
+    q->host_unknown = ap_update_vhost_from_headers_ex(r, 1) != HTTP_OK;
+    int malformed = r->status != HTTP_OK;
+    q->server = r->server;
+    q->hostname = r->hostname;
+    r->server = server;
+    r->hostname = hostname;
+    r->headers_in = headers;
+    r->parsed_uri = parsed_uri;
+    r->status = status;
+    return malformed ? apr_psprintf(r->pool, "host: '%s' is not a host",
+                                    q->host)
+                     : NULL;
+}
+
+/* The look-up, made with the explained address, headers, variables and
+ * user, in the explained virtual host. */
 static request_rec *explained_lookup(request_rec *r, const explain_query *q)
 {
     policy_request *rq = policy_request_get(r, 1);
     apr_sockaddr_t *addr = r->useragent_addr;
     char *ip = r->useragent_ip, *user = r->user;
     apr_table_t *headers = r->headers_in, *env = r->subprocess_env;
+    server_rec *server = r->server;
+    const char *hostname = r->hostname;
+    const struct ap_logconf *log = r->log;
+    const struct htaccess_result *htaccess = r->htaccess;
     r->useragent_addr = q->addr;
     r->useragent_ip = apr_pstrdup(r->pool, q->ip);
     r->headers_in = q->headers;
-    r->subprocess_env = apr_table_make(r->pool, 1);
+    r->subprocess_env = q->env;
     r->user = NULL;
+    if (q->hostname)
+        r->hostname = q->hostname;
+    if (q->server != r->server) {
+        r->server = q->server;
+        r->log = &q->server->log;
+        /* the .htaccess files read for the handler's virtual host are
+         * read again for this one */
+        r->htaccess = NULL;
+    }
     rq->explained_user = q->user;
     request_rec *rr = ap_sub_req_method_uri(q->method, q->uri, r, NULL);
     rq->explained_user = NULL;
@@ -161,6 +268,10 @@ static request_rec *explained_lookup(request_rec *r, const explain_query *q)
     r->headers_in = headers;
     r->subprocess_env = env;
     r->user = user;
+    r->server = server;
+    r->hostname = hostname;
+    r->log = log;
+    r->htaccess = htaccess;
     return rr;
 }
 
@@ -243,19 +354,123 @@ static int note_granted(request_rec *r)
     return DECLINED;
 }
 
-/* "decision", "status", "reason" and "required".  A request let through
- * in report mode is a denial that was not enforced; a denial the module
- * does not answer (Apache's own, a 500 of a source that failed, whose
- * check says "error") has the reason "other", as in report mode's
- * variables. */
-static const char *json_decision(request_rec *r, request_rec *rr,
-                                 const policy_request *rrq)
+/* The status a denied look-up ends with; 0 for a grant. */
+static int denied_status(const request_rec *rr, const policy_request *rrq)
 {
     if (!rrq->reported && rrq->decision == DECISION_GRANT)
+        return 0;
+    return rrq->decided_status ? rrq->decided_status : rr->status;
+}
+
+/* What the answer cannot know here, each as {"caveat": CODE, ...,
+ * "message": TEXT}: any makes the decision "unknown". */
+typedef struct {
+    apr_pool_t *p;
+    const char *json;            /* the list so far, from its "[" */
+    int n;
+} caveat_list;
+
+static void caveat(caveat_list *c, const char *code, const char *fields,
+                   const char *message)
+{
+    c->json = apr_pstrcat(c->p, c->json, c->n++ ? ", " : "",
+                          "{\"caveat\": \"", code, "\"", fields,
+                          ", \"message\": ",
+                          policy_json_string(c->p, message), "}", NULL);
+}
+
+/* Variables of the area's attribute sources that a Require line of the
+ * deciding pass read and the question did not give: a real request has
+ * them from its authentication (mod_auth_openidc's claims, say), which
+ * the look-up does not run. */
+static void env_caveats(caveat_list *c, request_rec *rr,
+                        const policy_request *rrq, const explain_query *q)
+{
+    int read[ATTR_COUNT] = { 0 };
+    for (int i = 0; rrq->checks && i < rrq->checks->nelts; i++) {
+        const policy_check *k = &APR_ARRAY_IDX(rrq->checks, i, policy_check);
+        if (k->attr >= 0 && k->result != AUTHZ_DENIED_NO_USER)
+            read[k->attr] = 1;
+    }
+    const policy_dir_conf *d = ap_get_module_config(rr->per_dir_config,
+                                                    &authz_policy_module);
+    apr_table_t *told = apr_table_make(c->p, 2);
+    for (int a = 0; a < ATTR_COUNT; a++) {
+        const attr_source *const *src = d->sources[a] && read[a]
+            ? (const attr_source *const *)d->sources[a]->elts : NULL;
+        for (int i = 0; src && i < d->sources[a]->nelts; i++) {
+            const char *name = src[i]->name;
+            if (src[i]->kind != ASRC_ENV || apr_table_get(q->env, name)
+                || apr_table_get(told, name))
+                continue;
+            apr_table_setn(told, name, "");
+            caveat(c, "env_not_given",
+                   apr_pstrcat(c->p, ", \"variable\": ",
+                               policy_json_string(c->p, name), NULL),
+                   apr_psprintf(c->p, "%s values come from the variable "
+                                "%s, which a real request's authentication "
+                                "sets (an SSO module's claims): it was not "
+                                "given here; give it as env=%s=VALUE "
+                                "(authz-policy explain: --env)",
+                                policy_attr_name[a], name, name));
+        }
+    }
+}
+
+static const char *json_caveats(request_rec *r, request_rec *rr,
+                                const policy_request *rrq,
+                                const explain_query *q, int authenticated,
+                                int *n)
+{
+    caveat_list c = { r->pool, "[", 0 };
+    if (q->host_unknown)
+        caveat(&c, "host_unknown", "", apr_psprintf(r->pool,
+               "no virtual host of the address this handler was asked on "
+               "is named %s: its first, %s, answered, as it would a "
+               "request sent here; ask the handler on the address that "
+               "serves %s", q->host, q->server->server_hostname, q->host));
+    /* httpd's AH00027: the authentication phase ran, nothing set a user */
+    if (authenticated && !ap_auth_type(rr))
+        caveat(&c, "no_authtype", "", apr_psprintf(r->pool,
+               "the area needs a user and sets no AuthType: a real request "
+               "is answered 500 (AH00027), unless another module sets its "
+               "user; the checks are those of %s taken as authenticated",
+               q->user));
+    env_caveats(&c, rr, rrq, q);
+    if (denied_status(rr, rrq) == HTTP_INTERNAL_SERVER_ERROR) {
+        const char *line = NULL;
+        for (int i = 0; rrq->checks && i < rrq->checks->nelts && !line; i++) {
+            const policy_check *k = &APR_ARRAY_IDX(rrq->checks, i,
+                                                   policy_check);
+            if (k->result == AUTHZ_GENERAL_ERROR)
+                line = k->require;
+        }
+        caveat(&c, "error", "", line
+               ? apr_psprintf(r->pool, "Require %s failed (its source or "
+                              "data file): a real request is answered 500 "
+                              "while it fails", line)
+               : "the look-up failed: a real request is answered 500 while "
+                 "that lasts");
+    }
+    *n = c.n;
+    return apr_pstrcat(r->pool, c.json, "]", NULL);
+}
+
+/* "decision", "status", "reason" and "required".  A request let through
+ * in report mode is a denial that was not enforced; a denial the module
+ * does not answer (Apache's own) has the reason "other", as in report
+ * mode's variables.  With a caveat, the decision is "unknown". */
+static const char *json_decision(request_rec *r, request_rec *rr,
+                                 const policy_request *rrq, int unknown)
+{
+    int status = denied_status(rr, rrq);
+    if (unknown)
+        return "\"decision\": \"unknown\", \"status\": null, "
+               "\"reason\": null, \"required\": null";
+    if (!status)
         return "\"decision\": \"grant\", \"status\": null, "
                "\"reason\": null, \"required\": null";
     int ours = rrq->decided_status != 0;
-    int status = ours ? rrq->decided_status : rr->status;
     const char *reason = reason_table[ours ? rrq->decided_reason
                                            : REASON_OTHER].name;
     const policy_require *req = ours ? rrq->decided_check : NULL;
@@ -276,7 +491,12 @@ static const char *explain(request_rec *r, request_rec *rr,
     const policy_server_conf *sc = ap_get_module_config(
         rr->server->module_config, &authz_policy_module);
     const char *shadows = json_shadows(r, rr);
-    const char *decision = json_decision(r, rr, rrq);
+    /* the look-up has a user only where its authentication phase ran
+     * (takeover.c), that is where the decision needed one */
+    int ncaveats, authenticated = rr->user != NULL;
+    const char *caveats = json_caveats(r, rr, rrq, q, authenticated,
+                                       &ncaveats);
+    const char *decision = json_decision(r, rr, rrq, ncaveats > 0);
     /* granted before authentication: the attributes are still the user's */
     if (!rr->user)
         rr->user = apr_pstrdup(rr->pool, q->user);
@@ -286,8 +506,12 @@ static const char *explain(request_rec *r, request_rec *rr,
     if (!rrq->region_state && (sc->geoip || sc->region_from))
         policy_client_region(rr, rrq);
     const char *region = policy_request_region(rrq);
+    const char *host = apr_table_get(q->headers, "Host");
     return apr_pstrcat(r->pool,
         "{\"uri\": ", policy_json_string(r->pool, q->uri),
+        ", \"host\": ", host ? policy_json_string(r->pool, host) : "null",
+        ", \"server\": ", policy_json_string(r->pool,
+                                             rr->server->server_hostname),
         ", \"area\": ", policy_json_string(r->pool, policy_request_area(rr)->name),
         ", \"user\": ", policy_json_string(r->pool, q->user),
         ", \"ip\": ", policy_json_string(r->pool, q->ip),
@@ -298,7 +522,8 @@ static const char *explain(request_rec *r, request_rec *rr,
         ", \"mode\": \"", d->mode == MODE_REPORT ? "report" : "enforce",
         "\", ", decision,
         ", \"checks\": ", json_checks(r, rrq),
-        ", \"shadows\": ", shadows, "}\n", NULL);
+        ", \"shadows\": ", shadows, ", \"caveats\": ", caveats, "}\n",
+        NULL);
 }
 
 static int answer(request_rec *r, int status, const char *body)
@@ -334,8 +559,29 @@ static int explain_handler(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     explain_query q = { 0 };
     const char *err = parse_query(r, &q);
+    if (!err)
+        err = pick_server(r, &q);
     if (err)
         return bad_request(r, err);
+    /* a handler a customer's .htaccess may have set (where
+     * AuthzPolicyHtaccessHandlers allows it) explains its own site only */
+    const char *htaccess = policy_handler_htaccess(r);
+    if (q.server != r->server && htaccess) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "the "
+                      EXPLAIN_HANDLER " handler at %s refuses host %s "
+                      "(another virtual host, %s): the .htaccess file in "
+                      "%s took part in this request's configuration, and "
+                      "such a handler explains only its own virtual host",
+                      ap_escape_logitem(r->pool, r->uri),
+                      ap_escape_logitem(r->pool, q.host),
+                      ap_escape_logitem(r->pool,
+                                        q.server->server_hostname),
+                      ap_escape_logitem(r->pool, htaccess));
+        return answer(r, HTTP_FORBIDDEN, "{\"error\": \"forbidden\", "
+                      "\"message\": \"host: another virtual host, which a "
+                      "handler set where .htaccess files take part does not "
+                      "explain\"}\n");
+    }
     request_rec *rr = explained_lookup(r, &q);
     if (rr->per_dir_config == r->per_dir_config) {
         ap_destroy_sub_req(rr);

@@ -249,6 +249,9 @@ authz_status policy_check_same_origin(request_rec *r,
 /* config.c: "#..." as an argument: a comment Apache does not read. */
 const char *policy_refuse_comment(apr_pool_t *p, const char *directive,
                                   const char *arg);
+/* config.c: the directory of the deepest .htaccess file that took part in
+ * r's configuration (and so may have set its handler), or NULL. */
+const char *policy_handler_htaccess(const request_rec *r);
 /* config.c: 1 when r's handler (the module's, or mod_status's page with
  * its section) must not answer: an .htaccess file took part in r's
  * configuration, and so could have set it, and its virtual host has no

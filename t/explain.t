@@ -10,24 +10,48 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 use MIME::Base64 ();
+use Digest::SHA qw(hmac_sha256);
 
 my $json = JSON::PP->new->utf8;
 
 # explained(PARAMS...): the response and its JSON (undef if none)
-sub explained {
-    my (@pairs) = @_;
+sub explained { explained_at(undef, @_) }
+# explained_at(VHOST, PARAMS...): the same, asked of the handler in a
+# <VirtualHost> of t/conf/extra.conf.in (the main server's, inherited)
+sub explained_at {
+    my ($vhost, @pairs) = @_;
     my @q;
     while (my ($k, $v) = splice @pairs, 0, 2) {
         (my $e = $v) =~ s/([^A-Za-z0-9_.~\/-])/sprintf '%%%02X', ord $1/ge;
         push @q, "$k=$e";
     }
-    my $res = req(GET => '/explain?' . join '&', @q);
+    my $res = req(GET => '/explain?' . join('&', @q),
+                  $vhost ? (vhost => $vhost) : ());
     my $doc = eval { $json->decode($res->content) };
     return ($res, $doc);
 }
+# The caveats' codes of an answer, in order.
+sub caveats { [ map { $_->{caveat} } @{ $_[0]{caveats} || [] } ] }
+
+# A bearer JWT that mod_auth_openidc accepts in policy_oidc (as t/oidc.t
+# makes them), and the status of a real request for /o/reports/ with it.
+sub token {
+    my (%claims) = @_;
+    my $j = JSON::PP->new->canonical;
+    my ($head, $body) = map { MIME::Base64::encode_base64url($j->encode($_)) }
+        { alg => 'HS256', typ => 'JWT' },
+        { sub => 'oidc-user', iat => time - 10, exp => time + 600, %claims };
+    my $sig = MIME::Base64::encode_base64url(
+        hmac_sha256("$head.$body", 'policy-tests-shared-key-0123456789abcdef'));
+    return "$head.$body.$sig";
+}
+sub bearer {
+    req(GET => '/o/reports/', vhost => 'policy_oidc',
+        Authorization => "Bearer $_[0]")->code;
+}
 
 my @areas = areas();
-plan tests => 47 + 2 * @areas;
+plan tests => 78 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
@@ -38,13 +62,15 @@ is $res->header('Cache-Control'), 'no-store', '... never cached';
 is_deeply $doc, {
     uri => '/p/role/admin', area => '/p/role/admin', user => 'bob',
     ip => '127.0.0.2', region => 'DE',
+    host => Apache::TestRequest::hostport(), server => 'localhost',
     attributes => { roles => ['editor'], plan => 'pro',
                     scopes => ['reports:read'] },
     mode => 'enforce', decision => 'deny', status => 403, reason => 'role',
     required => 'admin',
     checks => [ { require => 'role admin', result => 'denied' } ],
-    shadows => [],
-}, 'bob lacks the role admin: every field of SPEC section 7';
+    shadows => [], caveats => [],
+}, 'bob lacks the role admin: every field of SPEC section 7, the Host '
+   . 'and virtual host asked about, no caveat';
 
 ($res, $doc) = explained(uri => '/p/role/admin', user => 'alice',
                        ip => '127.0.0.1');
@@ -98,8 +124,11 @@ is_deeply [ @$doc{qw(decision status reason required)} ],
                        ip => '127.0.0.1');
 is_deeply [ @$doc{qw(decision status)}, $doc->{checks}[0]{result},
             $doc->{attributes}{roles} ],
-    [ 'deny', 500, 'error', undef ],
-    'a failing source: 500, the check in error, no roles';
+    [ 'unknown', undef, 'error', undef ],
+    'a failing source: no decision, the check in error, no roles';
+is_deeply caveats($doc), ['error'], '... and a caveat says why';
+like $doc->{caveats}[0]{message}, qr/role auditor.*500/,
+    '... naming the line that failed and the 500 a request gets meanwhile';
 ($res, $doc) = explained(uri => '/d/hidden', user => 'bob', ip => '127.0.0.1');
 is_deeply [ @$doc{qw(decision status reason)} ], [ 'deny', 404, 'role' ],
     'a hidden denial: 404';
@@ -144,6 +173,126 @@ $res = req(GET => '/explain?uri=/p/role/admin&user=bob&ip=127.0.0.1',
 is $json->decode($res->content)->{decision}, 'deny',
     'the asker\'s Basic credentials do not authenticate the explained user';
 
+# --- No AuthType: every real request that needs a user is a 500 -----------
+is req(GET => '/x/no-authtype/', user => 'bob')->code, 500,
+    'Require role with no AuthType: a real request is a 500 (AH00027)';
+($res, $doc) = explained(uri => '/x/no-authtype/', user => 'bob',
+                         ip => '127.0.0.1');
+is_deeply [ @$doc{qw(decision status reason)}, caveats($doc) ],
+    [ 'unknown', undef, undef, ['no_authtype'] ],
+    '... explained as no decision (not a grant), with the caveat no_authtype';
+like $doc->{caveats}[0]{message}, qr/AuthType.*500/,
+    '... which says that a request needing a user is answered 500';
+is_deeply $doc->{checks}, [ { require => 'role editor', result => 'granted' } ],
+    '... the checks still show what bob would meet, were he authenticated';
+($res, $doc) = explained(uri => '/r/enforce/ip', user => 'carol',
+                         ip => '10.9.8.7');
+is_deeply [ $doc->{decision}, caveats($doc) ], [ 'grant', [] ],
+    'an area that needs no user: no AuthType needed, no caveat';
+
+# --- Name-based virtual hosts: the Host picks one -------------------------
+# policy_names: www.example.test first (the address's default), then
+# shared.example.test (alias members.example.test) with /members for
+# editors.  The handler is asked on that address with its own Host
+# (localhost), as an administrator would ask it at 127.0.0.1.
+sub members { req(GET => '/members/', vhost => 'policy_names',
+                  Host => 'shared.example.test', user => $_[0])->code }
+is members('erin'), 403, 'shared.example.test: erin, no editor, gets 403';
+isnt members('bob'), 403, '... bob, an editor, passes';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
+                            ip => '127.0.0.1', host => 'shared.example.test');
+is_deeply [ @$doc{qw(server host area decision status reason)},
+            caveats($doc) ],
+    [ 'shared.example.test', 'shared.example.test', '/members', 'deny', 403,
+      'role', [] ],
+    'host=shared.example.test: the look-up is made in that virtual host, '
+    . 'as the real request was';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'bob',
+                            ip => '127.0.0.1', host => 'shared.example.test');
+is $doc->{decision}, 'grant', '... and bob is granted there too';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
+                            ip => '127.0.0.1',
+                            header => 'Host: shared.example.test');
+is_deeply [ @$doc{qw(server decision status)} ],
+    [ 'shared.example.test', 'deny', 403 ],
+    'header=Host:NAME picks the virtual host as host= does';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
+                            ip => '127.0.0.1',
+                            host => 'MEMBERS.example.test.');
+is_deeply [ @$doc{qw(server decision)} ], [ 'shared.example.test', 'deny' ],
+    'a ServerAlias, in any case, with a final dot: as httpd matches it';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
+                            ip => '127.0.0.1');
+is_deeply [ @$doc{qw(server decision)}, caveats($doc) ],
+    [ 'www.example.test', 'grant', [] ],
+    'no host given: the handler request\'s own Host (the first virtual host)';
+($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
+                            ip => '127.0.0.1', host => 'nowhere.example.test');
+is_deeply [ @$doc{qw(server decision)}, caveats($doc) ],
+    [ 'www.example.test', 'unknown', ['host_unknown'] ],
+    'a host no virtual host of this address is named: the address\'s first '
+    . 'answers, as for a real request, with a caveat';
+like $doc->{caveats}[0]{message}, qr/nowhere\.example\.test.*www\.example\.test/,
+    '... naming the host asked and the virtual host that answered';
+for my $bad ([ 'host=a%20b', 'a host that is not a host name' ],
+             [ 'host=shared.example.test&header=Host:www.example.test',
+               'host= and header=Host: both' ],
+             [ 'host=x&host=y', 'host twice' ]) {
+    $res = req(GET => "/explain?uri=/members/&user=bob&ip=127.0.0.1&$bad->[0]",
+               vhost => 'policy_names');
+    my $err = eval { $json->decode($res->content) } || {};
+    ok $res->code == 400 && $err->{error} eq 'bad_request'
+       && $err->{message} =~ /host/, "400: $bad->[1]";
+}
+
+# --- Variables an authentication module sets (SSO claims) -----------------
+SKIP: {
+    skip 'mod_auth_openidc is not installed (make test installs it), or '
+         . 'left out of the sanitizer run (see t/run-sanitizers)', 10
+        unless -e '/usr/lib/apache2/modules/mod_auth_openidc.so'
+               && !$ENV{POLICY_NO_OIDC};
+    my @ask = (uri => '/o/reports/', user => 'oidc-user', ip => '127.0.0.1');
+    my %claims = (OIDC_CLAIM_roles => 'analyst,viewer',
+                  OIDC_CLAIM_plan => 'pro',
+                  OIDC_CLAIM_scope => 'reports:read reports:write');
+    my @env = map { (env => "$_=$claims{$_}") } sort keys %claims;
+    ($res, $doc) = explained_at('policy_oidc', @ask);
+    is_deeply [ $doc->{decision}, caveats($doc) ],
+        [ 'unknown', ['env_not_given'] ],
+        'roles from OIDC_CLAIM_roles, not given: no decision, a caveat';
+    is $doc->{caveats}[0]{variable}, 'OIDC_CLAIM_roles',
+        '... naming the variable';
+    like $doc->{caveats}[0]{message}, qr/OIDC_CLAIM_roles.*env=/,
+        '... and how to give it';
+    ($res, $doc) = explained_at('policy_oidc', @ask,
+                                env => 'OIDC_CLAIM_roles=analyst');
+    is_deeply [ $doc->{decision},
+                [ map { $_->{variable} } @{ $doc->{caveats} } ] ],
+        [ 'unknown', ['OIDC_CLAIM_plan'] ],
+        'given the roles: the plan, read next, is the one not known';
+    ($res, $doc) = explained_at('policy_oidc', @ask, @env);
+    is_deeply [ $doc->{decision}, caveats($doc), $doc->{attributes} ],
+        [ 'grant', [], { roles => ['analyst', 'viewer'], plan => 'pro',
+                         scopes => ['reports:read', 'reports:write'] } ],
+        'every claim given (env=NAME=VALUE): a grant, the attributes from them';
+    is bearer(token(roles => ['analyst', 'viewer'], plan => 'pro',
+                    scope => 'reports:read reports:write')), 200,
+        '... as a real request with a token of those claims';
+    ($res, $doc) = explained_at('policy_oidc', @ask, @env,
+                                env => 'OIDC_CLAIM_plan=free');
+    is $res->code, 400, 'a variable given twice: 400';
+    my @free = map { /^OIDC_CLAIM_plan=/ ? 'OIDC_CLAIM_plan=free' : $_ } @env;
+    ($res, $doc) = explained_at('policy_oidc', @ask, @free);
+    is_deeply [ @$doc{qw(decision status reason)}, caveats($doc) ],
+        [ 'deny', 403, 'plan', [] ], 'a lower plan given: deny, plan';
+    is bearer(token(roles => ['analyst', 'viewer'], plan => 'free',
+                    scope => 'reports:read reports:write')), 403,
+        '... as a real request with a token of that plan';
+    ($res, $doc) = explained_at('policy_oidc', @ask, @env,
+                                env => "OIDC_CLAIM_x\x01=y");
+    is $res->code, 400, 'a control character in a variable: 400';
+}
+
 # --- Bad parameters: 400 with a JSON error ---------------------------------
 for my $bad (['uri=/p&user=bob', 'ip missing'],
              ['uri=/p&ip=127.0.0.1', 'user missing'],
@@ -155,7 +304,9 @@ for my $bad (['uri=/p&user=bob', 'ip missing'],
              ['uri=/p&user=bob&user=eve&ip=127.0.0.1', 'user twice'],
              ['uri=/p&user=bob&ip=127.0.0.1&header=NoColon', 'header form'],
              ['uri=/p&user=bob&ip=127.0.0.1&method=G%20T', 'method'],
-             ['uri=/p&user=bob&ip=127.0.0.1&uri', 'no value']) {
+             ['uri=/p&user=bob&ip=127.0.0.1&uri', 'no value'],
+             ['uri=/p&user=bob&ip=127.0.0.1&env=NOVALUE', 'env form'],
+             ['uri=/p&user=bob&ip=127.0.0.1&env==x', 'env without a name']) {
     my ($q, $what) = @$bad;
     $res = req(GET => "/explain?$q");
     my $err = eval { $json->decode($res->content) } || {};
@@ -190,10 +341,13 @@ is $res->code, 403, 'Require ip around the handler keeps others out';
 # module's AUTHZ_POLICY_STATUS, else Apache's 401, 403 or 500) is the one
 # explained, and a real grant is explained as a grant; a 404 that the log
 # does not call a denial (a hidden one answered by an ErrorDocument) may
-# be either.  Where the real request fails in authentication
-# (no AuthType: 500; a password file that does not exist) explain, which
-# takes the user as authenticated, has nothing to agree with: a 500 that
-# no check of the explained request explains is skipped.
+# be either.  A real 500 is explained as no decision (`unknown`), with a
+# caveat (no AuthType, a check in error), except where the real request
+# fails in authentication for want of a password file: explain, which
+# takes the user as authenticated, has nothing to agree with there, and
+# such a 500 that no caveat or check explains is skipped.  Where explain
+# cannot know variables an authentication module would set, it is asked
+# again with each one it names empty, as the real request had them.
 my $n = 0;
 for my $case (['bob', '127.0.0.2'], ['carol', '127.0.0.5']) {
     my ($user, $ip) = @$case;
@@ -209,11 +363,24 @@ for my $case (['bob', '127.0.0.2'], ['carol', '127.0.0.5']) {
         my $denied = $status =~ /^(401|403|451|500)$/ || ($ours && $status);
         ($res, $doc) = explained(uri => $path, user => $user, ip => $ip);
         $doc ||= {};
+        my @unset = map { $_->{caveat} eq 'env_not_given'
+                          ? (env => "$_->{variable}=") : () }
+                    @{ $doc->{caveats} || [] };
+        ($res, $doc) = explained(uri => $path, user => $user, ip => $ip,
+                                 @unset) if @unset;
+        $doc ||= {};
       SKIP: {
             skip "$area: the real request fails in authentication", 1
-                if $status == 500 && !$ours
+                if $status == 500 && !@{ $doc->{caveats} || [] }
                    && !grep { $_->{result} eq 'error' } @{ $doc->{checks} };
-            if ($denied) {
+            if ($status == 500) {
+                is(($doc->{decision} // '') . ' caveats: '
+                   . (join(',', @{ caveats($doc) }) || 'none'),
+                   'unknown caveats: ' . (join(',', @{ caveats($doc) })
+                                          || 'some'),
+                   "$area for $user from $ip: a 500, explained as unknown");
+            }
+            elsif ($denied) {
                 is "$doc->{decision} " . ($doc->{status} // ''),
                     "deny $status", "$area for $user from $ip: denied $status";
             }

@@ -17,7 +17,7 @@ use PolicyTest::Hosting;
 use PolicyTest::Setup ();
 use LWP::UserAgent ();
 
-plan tests => 41;
+plan tests => 47;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
@@ -164,3 +164,26 @@ like get('/ha/tools/mod-status/', %vh)->content, qr/mod_authz_policy/,
 like get('/ha/tools/mod-status/?auto', %vh)->content,
     qr/^AuthzPolicyGrants: \d+$/m, '... and ?auto its lines';
 is scalar(refusal_lines($size, $tools)), 0, '... and nothing is logged';
+
+# --- another virtual host: only from the server's configuration --------
+# policy_names: www.example.test (its first, AuthzPolicyHtaccessHandlers
+# on) and shared.example.test, name-based on one address.  A's handler
+# there explains its own virtual host; the server's /explain any of them.
+%vh = (vhost => 'policy_names');
+my $shared = explain_path('/ha/tools/explain/', '/members/', 'bob');
+$res = get($shared, %vh);
+is $res->code, 200, "A's explain, allowed in its own virtual host, answers";
+$size = error_log_size();
+$res = get("$shared&host=shared.example.test", %vh);
+is $res->code, 403, '... asked about another one (host=): 403';
+unlike $res->content, qr/"area"|"checks"|"roles"|editor|members/,
+    '... nothing of the other site in it';
+$res = get("$shared&header=Host:shared.example.test", %vh);
+is $res->code, 403, '... asked with header=Host: 403 too';
+is scalar(grep { /\Q$tools\/explain\E/ && /shared\.example\.test/ }
+          split /\n/, error_log_since($size)), 2,
+    '... each refusal logged, with the .htaccess directory and the host';
+$res = get(explain_path('/explain', '/members/', 'bob')
+           . '&host=shared.example.test', %vh);
+like $res->content, qr/"area": "\/members"/,
+    "the server's /explain on that address explains the other one";

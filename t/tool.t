@@ -13,7 +13,7 @@ my $tool = t_path('../build/authz-policy');
 system('make', '-s', '-C', t_path('..'), 'build/authz-policy') == 0
     or die "cannot build $tool\n";
 
-plan tests => 35;
+plan tests => 52;
 
 # run(ARGS...): the exit status and what it printed (stdout, stderr)
 sub run {
@@ -147,6 +147,62 @@ is $rc, 0, '--header sends a request header';
 ($rc, $out) = run('explain', $url, '/r/report/role', '--user', 'carol');
 is $rc, 2, 'report mode: the policy denies, exit 2';
 
+# caveats: what explain cannot know here; exit 3, "cannot tell"
+($rc, $out) = run('explain', $url, '/x/no-authtype/', '--user', 'bob');
+is $rc, 3, 'an area with no AuthType: exit 3, neither grant nor deny';
+like $out, qr/^caveats:\n  no_authtype +[^\n]*AuthType[^\n]*500/m,
+    '... the caveat, with what a real request gets';
+like $out, qr/^decision: cannot tell\b/m, '... and no decision';
+
+# the virtual host: from the URL's host, --host or --header Host:
+{
+    local $Apache::TestRequest::Module = 'policy_names';
+    my $names = 'http://' . Apache::TestRequest::hostport() . '/explain';
+    ($rc, $out) = run('explain', $names, '/members/', '--user', 'erin');
+    is $rc, 0, 'name-based virtual hosts: without a host, the first '
+             . '(no /members there)';
+    ($rc, $out) = run('explain', $names, 'http://shared.example.test/members/',
+                      '--user', 'erin');
+    is $rc, 2, 'a URL with a host: its virtual host (erin denied there)';
+    like $out, qr/^virtual host: shared\.example\.test \(Host: shared\.example\.test\)$/m,
+        '... which the answer names';
+    like $out, qr/^\/members\/ for erin /m, '... asking about its path';
+    ($rc, $out) = run('explain', $names, '/members/', '--user', 'erin',
+                      '--host', 'shared.example.test');
+    is $rc, 2, '--host NAME picks it too';
+    ($rc, $out) = run('explain', $names, '/members/', '--user', 'erin',
+                      '--header', 'Host: members.example.test');
+    is $rc, 2, '... and so does --header Host:NAME (an alias here)';
+    ($rc, $out, $err) = run('explain', $names,
+                            'http://shared.example.test/members/',
+                            '--user', 'erin', '--host', 'www.example.test');
+    is $rc, 1, 'a host in the URL and --host: exit 1';
+    like $err, qr/host/, '... saying so';
+    ($rc, $out) = run('explain', $names, '/members/', '--user', 'erin',
+                      '--host', 'nowhere.example.test');
+    is $rc, 3, 'a host no virtual host of the address is named: exit 3';
+    like $out, qr/^  host_unknown +.*nowhere\.example\.test/m,
+        '... with the caveat';
+}
+
+# variables an authentication module sets: --env NAME=VALUE
+SKIP: {
+    skip 'mod_auth_openidc is not installed, or left out (sanitizers)', 3
+        unless -e '/usr/lib/apache2/modules/mod_auth_openidc.so'
+               && !$ENV{POLICY_NO_OIDC};
+    local $Apache::TestRequest::Module = 'policy_oidc';
+    my $oidc = 'http://' . Apache::TestRequest::hostport() . '/explain';
+    ($rc, $out) = run('explain', $oidc, '/o/reports/', '--user', 'oidc-user');
+    is $rc, 3, 'claims not given: exit 3';
+    like $out, qr/^  env_not_given +.*OIDC_CLAIM_roles/m,
+        '... the caveat names the variable';
+    ($rc, $out) = run('explain', $oidc, '/o/reports/', '--user', 'oidc-user',
+                      '--env', 'OIDC_CLAIM_roles=analyst,viewer',
+                      '--env', 'OIDC_CLAIM_plan=pro',
+                      '--env', 'OIDC_CLAIM_scope=reports:read');
+    is $rc, 0, 'given with --env NAME=VALUE: a grant, exit 0';
+}
+
 ($rc, $out, $err) = run('explain', $url, '/p/role/admin', '--user', 'bob',
                         '--ip', 'nowhere');
 is $rc, 1, 'a parameter the handler refuses: exit 1';
@@ -157,6 +213,8 @@ like $err, qr/answered 400: ip: 'nowhere' is not an IPv4 or IPv6 address/,
 is $rc, 1, 'no server: exit 1';
 ($rc, $out, $err) = run('explain', $url, '/p/role/admin');
 is $rc, 1, 'explain without --user: exit 1';
+like $err, qr/--host NAME.*--env NAME=VALUE.*\n.*0 grant, 2 deny, 3 cannot tell, 1 error/s,
+    '... the usage names --host, --env and the exit codes';
 
 unlink glob "$dir/*";
 rmdir $dir;

@@ -3,8 +3,9 @@
  * (docs/authz-policy.1).
  *
  *   authz-policy check users|iplist FILE...
- *   authz-policy explain EXPLAIN-URL URL-PATH --user NAME [--ip ADDRESS]
- *                        [--header NAME:VALUE]...
+ *   authz-policy explain EXPLAIN-URL URL-PATH|URL --user NAME
+ *                        [--ip ADDRESS] [--method METHOD] [--host NAME]
+ *                        [--header NAME:VALUE]... [--env NAME=VALUE]...
  *
  * check parses data files with the module's own parsers (pure/), read as
  * the module reads them: regular files only, refused without being opened

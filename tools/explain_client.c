@@ -3,7 +3,11 @@
  * HTTP/1.0 (http:// URLs; credentials for a handler behind Basic
  * authentication go in the URL, http://USER:PASSWORD@host/...) and prints
  * its JSON answer for a person.  Without --ip, the explained client is
- * this machine, as the server sees its connection.
+ * this machine, as the server sees its connection.  The virtual host is
+ * the one the explained Host names (--host, a URL's host for URL-PATH,
+ * or --header Host:), among those of the address the handler is asked
+ * on.  An answer with caveats (what the handler cannot know, such as a
+ * variable an SSO module sets, given with --env) decides nothing: exit 3.
  */
 #include "explain_client.h"
 #include "json.h"
@@ -153,9 +157,10 @@ static int local_address(int fd, char *out, size_t outlen)
 }
 
 typedef struct {
-    const char *uri, *user, *ip, *method;
-    const char **headers;
-    int nheaders;
+    const char *uri, *user, *ip, *method, *host;
+    const char **headers, **env;
+    int nheaders, nenv;
+    char *url_host, *url_path;   /* of a URL given for URL-PATH */
 } question;
 
 static void append_param(buffer *b, const char *name, const char *value)
@@ -176,8 +181,12 @@ static void build_request(buffer *req, const target *t, const question *q)
     append_param(req, "ip", q->ip);
     if (q->method)
         append_param(req, "method", q->method);
+    if (q->host)
+        append_param(req, "host", q->host);
     for (int i = 0; i < q->nheaders; i++)
         append_param(req, "header", q->headers[i]);
+    for (int i = 0; i < q->nenv; i++)
+        append_param(req, "env", q->env[i]);
     append_str(req, " HTTP/1.0\r\nHost: ");
     append_str(req, strchr(t->host, ':') ? "[" : "");
     append_str(req, t->host);
@@ -235,13 +244,14 @@ static void put(const char *s)
     }
 }
 
+/* null: no source applies (or it failed); for the plan, also none held */
 static void put_attribute(const json *attrs, const char *name,
                           const char *label)
 {
     const json *v = json_get(attrs, name);
     printf("%s ", label);
     if (!v || v->type == JSON_NULL)
-        fputs("(no source)", stdout);
+        fputs(strcmp(name, "plan") ? "(no source)" : "(none)", stdout);
     else if (v->type == JSON_STRING)
         put(v->string);
     else if (v->type == JSON_ARRAY && !v->first)
@@ -266,7 +276,8 @@ static void put_list(const json *doc, const char *name, const char *key,
     }
 }
 
-/* The answer for a person; the exit status. */
+/* The answer for a person; the exit status: 0 grant, 2 deny, 3 cannot
+ * tell (the caveats say why). */
 static int print_answer(const json *doc)
 {
     const char *decision = json_string(doc, "decision");
@@ -274,12 +285,14 @@ static int print_answer(const json *doc)
         fprintf(stderr, "authz-policy: the answer has no decision\n");
         return 1;
     }
-    /* "URI for USER from IP (region R)\narea: AREA (MODE)" */
+    /* "URI for USER from IP (region R)\nvirtual host: SERVER (Host: HOST)
+     * \narea: AREA (MODE)" */
     static const struct {
         const char *before, *field;
     } head[] = {
         { "", "uri" }, { " for ", "user" }, { " from ", "ip" },
-        { " (region ", "region" }, { ")\narea: ", "area" }, { " (", "mode" },
+        { " (region ", "region" }, { ")\nvirtual host: ", "server" },
+        { " (Host: ", "host" }, { ")\narea: ", "area" }, { " (", "mode" },
     };
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
         fputs(head[i].before, stdout);
@@ -293,6 +306,13 @@ static int print_answer(const json *doc)
     putchar('\n');
     put_list(doc, "checks", "require", "result");
     put_list(doc, "shadows", "name", "result");
+    const json *caveats = json_get(doc, "caveats");
+    if (caveats && caveats->first)
+        put_list(doc, "caveats", "message", "caveat");
+    if (strcmp(decision, "grant") && strcmp(decision, "deny")) {
+        puts("decision: cannot tell (see the caveats)");
+        return 3;
+    }
     int grant = !strcmp(decision, "grant");
     printf("decision: %s", grant ? "grant" : "deny");
     const json *status = json_get(doc, "status");
@@ -344,16 +364,45 @@ static int read_answer(const buffer *answer)
     return rc;
 }
 
+/* URL-PATH may be a URL, http(s)://HOST[:PORT]/PATH: its host is the
+ * explained request's Host, its path the URL-path.  0 if it is not
+ * one; -1 if it is one without a host. */
+static int split_url(question *q)
+{
+    const char *rest = !strncmp(q->uri, "http://", 7) ? q->uri + 7
+                       : !strncmp(q->uri, "https://", 8) ? q->uri + 8 : NULL;
+    if (!rest)
+        return 0;
+    size_t len = strcspn(rest, "/?#");
+    if (!len || memchr(rest, '@', len))
+        return -1;
+    q->url_host = strndup(rest, len);
+    /* http://host?q is http://host/?q */
+    q->url_path = malloc(strlen(rest + len) + 2);
+    if (!q->url_host || !q->url_path) {
+        fprintf(stderr, "authz-policy: out of memory\n");
+        exit(1);
+    }
+    strcpy(q->url_path + 1, rest + len);
+    q->url_path[0] = '/';
+    q->uri = rest[len] == '/' ? q->url_path + 1 : q->url_path;
+    return 1;
+}
+
 static int parse_args(int argc, char **argv, question *q)
 {
     q->headers = calloc((size_t)argc + 1, sizeof *q->headers);
+    q->env = calloc((size_t)argc + 1, sizeof *q->env);
     for (int i = 2; i < argc; i++) {
         const char *opt = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
         const char **slot = !strcmp(opt, "--user") ? &q->user
                              : !strcmp(opt, "--ip") ? &q->ip
                              : !strcmp(opt, "--method") ? &q->method
+                             : !strcmp(opt, "--host") ? &q->host
                              : !strcmp(opt, "--header")
-                               ? &q->headers[q->nheaders++] : NULL;
+                               ? &q->headers[q->nheaders++]
+                             : !strcmp(opt, "--env") ? &q->env[q->nenv++]
+                             : NULL;
         if (!slot || !arg)
             return usage_error(slot ? "an option without its value"
                                     : "explain: unknown option");
@@ -362,13 +411,22 @@ static int parse_args(int argc, char **argv, question *q)
     }
     if (!q->user)
         return usage_error("explain: --user NAME is required");
+    int url = split_url(q);
+    if (url < 0)
+        return usage_error("explain: URL-PATH is /PATH or "
+                           "http(s)://HOST[:PORT]/PATH");
+    if (url > 0 && q->host)
+        return usage_error("explain: the host is given twice (the URL's "
+                           "and --host)");
+    if (url > 0)
+        q->host = q->url_host;
     return 0;
 }
 
 int explain_command(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("explain EXPLAIN-URL URL-PATH --user NAME");
+        return usage_error("explain EXPLAIN-URL URL-PATH|URL --user NAME");
     question q = { .uri = argv[1] };
     target t = { 0 };
     int rc = parse_args(argc, argv, &q);
@@ -379,6 +437,9 @@ int explain_command(int argc, char **argv)
         rc = ask(&t, &q, &answer) ? read_answer(&answer) : 1;
     free(answer.text);
     free(q.headers);
+    free(q.env);
+    free(q.url_host);
+    free(q.url_path);
     free(t.host);
     free(t.port);
     free(t.path);

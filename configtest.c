@@ -112,7 +112,7 @@ static const char *check_attr_source(apr_pool_t *p,
         return NULL;
     return apr_psprintf(p, "Require %s: no source of %ss for this server: "
                         "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
-                        "%s env|dbd, to this area or around it",
+                        "%s env|dbd|ldap, to this area or around it",
                         reason_table[req->reason].name,
                         policy_attr_name[a], policy_attr_name[a]);
 }

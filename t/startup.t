@@ -235,7 +235,7 @@ my @bad = (
     # a provider that needs attributes where nothing can give them
     [ 'Require role with no source of roles',
       "<Location />\nRequire role admin\n</Location>\n", {},
-      qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd, to this area or around it \(.*httpd\.conf:10\)} ],
+      qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd\|ldap, to this area or around it \(.*httpd\.conf:10\)} ],
     [ '... a user file only in another virtual host',
       "<VirtualHost 127.0.0.1:1>\nAuthzPolicyUserFile users.txt\n</VirtualHost>\n"
       . "<VirtualHost 127.0.0.2:1>\n<Location />\nRequire scope a\n</Location>\n</VirtualHost>\n",

@@ -2,8 +2,10 @@
  * configtest: what is checked once the whole configuration is read, so
  * that `apachectl configtest` finds mistakes that would otherwise show
  * only as answers: role inheritance cycles, Require lines whose
- * attribute or region has no source, plans in user files that
- * AuthzPolicyPlans does not declare, region headers never believed.
+ * attribute or region has no source, Require role/plan/scope lines where
+ * no AuthType is in effect or whose names are written as the user file
+ * writes them, plans in user files that AuthzPolicyPlans does not
+ * declare, region headers never believed.
  */
 #include "policy.h"
 

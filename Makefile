@@ -38,6 +38,14 @@ USERDB_SRC = pure/userdb.c pure/userdb_parse.c pure/userdb_scan.c \
              pure/instant.c
 APR_CFLAGS = $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   = $(shell apr-1-config --link-ld --libs 2>/dev/null)
+# The machine's multiarch include directory (maxminddb_config.h is there):
+# asked, so that the build is not tied to amd64 (dpkg-architecture is
+# dpkg-dev's; the compiler knows it too).  libFuzzer's runtime is named
+# by the CPU.
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null \
+                     || $(CC) -print-multiarch 2>/dev/null)
+MULTIARCH_INC = $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+FUZZER_RT = libclang_rt.fuzzer-$(firstword $(subst -, ,$(MULTIARCH))).a
 # Extra compiler and linker flags, e.g. sanitizers:
 # make EXTRA_CFLAGS=-fsanitize=address; debian/rules passes Debian's
 # hardening flags through them.
@@ -98,7 +106,7 @@ all: mod_authz_policy.so build/authz-policy
 # inside the module are then direct, not through the PLT.
 HIDDEN = -fvisibility=hidden
 PURE_CC = $(CC) -std=gnu11 -fPIC -O2 -g $(HIDDEN) $(WARN) $(EXTRA_CFLAGS) \
-          $(APR_CFLAGS) -I/usr/include/x86_64-linux-gnu
+          $(APR_CFLAGS) $(MULTIARCH_INC)
 # the objects are built again when the flags change (a sanitizer build)
 build/pure/flags: FORCE
 	@mkdir -p build/pure
@@ -116,7 +124,7 @@ APXS_CFLAGS := $(foreach v,CFLAGS CPPFLAGS EXTRA_CPPFLAGS,$(shell $(APXS) -q $(v
                -I$(shell $(APXS) -q APR_INCLUDEDIR 2>/dev/null) \
                -I$(shell $(APXS) -q APU_INCLUDEDIR 2>/dev/null)
 MODULE_CC   = $(APXS_CC) $(APXS_CFLAGS) -std=gnu11 -fPIC -DPIC $(HIDDEN) $(WARN) \
-              $(EXTRA_CFLAGS) -Ipure -I/usr/include/x86_64-linux-gnu
+              $(EXTRA_CFLAGS) -Ipure $(MULTIARCH_INC)
 MODULE_OBJ  = $(addprefix build/mod/,$(MODULE_SRC:.c=.o))
 build/mod/flags: FORCE
 	@test -x "$(APXS)" || { echo "apxs not found: run 'make deps-build' (as root) first" >&2; exit 1; }
@@ -334,7 +342,7 @@ build/fuzz/fuzz_userdb_flood: t/fuzz/fuzz_userdb_flood.c $(USERDB_SRC) \
 build/fuzz/fuzz_geoip: t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/geoip_region.h \
                        pure/region.c pure/region.h t/fuzz/coverage-ignore.txt
 	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -I/usr/include/x86_64-linux-gnu -o $@ \
+	clang $(FUZZ_FLAGS) $(MULTIARCH_INC) -o $@ \
 	    t/fuzz/fuzz_geoip.c pure/geoip_region.c pure/region.c -lmaxminddb
 
 # Prometheus label escaping: with the UTF-8 decoder of escape.c
@@ -351,11 +359,11 @@ build/fuzz/fuzz_policy_model: t/fuzz/fuzz_policy_model.c pure/policy_model.c \
 	    pure/policy_model.c $(APR_LIBS)
 
 fuzz-deps:
-	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \
+	@command -v clang >/dev/null && test -n "$$(clang -print-file-name=$(FUZZER_RT) | grep /)" \
 	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	         apt-get install -y -qq clang libclang-rt-14-dev; }
 	@command -v clang >/dev/null || { echo "fuzz: clang is missing (Debian packages clang, libclang-rt-14-dev)" >&2; exit 1; }
-	@test -n "$$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a | grep /)" \
+	@test -n "$$(clang -print-file-name=$(FUZZER_RT) | grep /)" \
 	    || { echo "fuzz: libFuzzer is missing (Debian package libclang-rt-14-dev)" >&2; exit 1; }
 
 # deps: libmaxminddb-dev and APR for the geoip and policy_model targets

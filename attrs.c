@@ -631,7 +631,10 @@ static int from_ldap(request_rec *r, const attr_source *src, collect *out)
     apr_interval_time_t lifetime;
     int keep;
     policy_cache *c = cache_for(r, src, &key, &lifetime, &keep);
-    if (c && cache_get(r, c, key, lifetime, keep, out))
+    int hit = c ? cache_get(r, c, key, lifetime, keep, out) : 0;
+    if (c)
+        policy_metrics_cache(r, hit != 0);
+    if (hit)
         return 0;
     int first = out->values->nelts;
     if (policy_ldap_values(r, src->ldap, out->values) < 0)

@@ -154,7 +154,9 @@ static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
     if (argc < 1)
         return "AuthzPolicyPlans needs at least one plan, lowest first";
     if (sc->plans_set)
-        return "AuthzPolicyPlans is given twice for this server";
+        return apr_psprintf(cmd->pool, "AuthzPolicyPlans is given twice for "
+                            "this server (first at %s): list every plan on "
+                            "one line, lowest first", sc->plans_where);
     const char *err = refuse_comments(cmd, "AuthzPolicyPlans", argc, argv);
     if (err)
         return err;
@@ -163,6 +165,10 @@ static const char *set_plans(cmd_parms *cmd, void *dirv, int argc,
     if (err)
         return apr_pstrcat(cmd->pool, "AuthzPolicyPlans: ", err, NULL);
     sc->plans_set = 1;
+    sc->plans_where = cmd->directive
+        ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                       cmd->directive->line_num)
+        : "?";
     return NULL;
 }
 

@@ -16,6 +16,9 @@ static const char *reason_arg(cmd_parms *cmd, const char *directive,
     *reason = reason_by_name(arg);
     if (*reason >= 0)
         return NULL;
+    const char *err = policy_refuse_comment(cmd->pool, directive, arg);
+    if (err)
+        return err;
     char names[256];                /* "anonymous, role, ... or other" */
     reason_name_list(names, sizeof names);
     return apr_psprintf(cmd->pool, "%s: unknown reason '%s' (%s)",

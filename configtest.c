@@ -2,8 +2,10 @@
  * configtest: what is checked once the whole configuration is read, so
  * that `apachectl configtest` finds mistakes that would otherwise show
  * only as answers: role inheritance cycles, Require lines whose
- * attribute or region has no source, plans in user files that
- * AuthzPolicyPlans does not declare, region headers never believed.
+ * attribute or region has no source, Require role/plan/scope lines where
+ * no AuthType is in effect or whose names are written as the user file
+ * writes them, plans in user files that AuthzPolicyPlans does not
+ * declare, region headers never believed.
  */
 #include "policy.h"
 
@@ -112,9 +114,152 @@ static const char *check_attr_source(apr_pool_t *p,
         return NULL;
     return apr_psprintf(p, "Require %s: no source of %ss for this server: "
                         "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
-                        "%s env|dbd, to this area or around it",
+                        "%s env|dbd|ldap, to this area or around it",
                         reason_table[req->reason].name,
                         policy_attr_name[a], policy_attr_name[a]);
+}
+
+/* Sections whose directives merge into a request's configuration;
+ * other containers (<IfModule>, <RequireAll>, <Limit>, shadows) only
+ * hold lines of the section around them. */
+static int section_kind(const ap_directive_t *d)
+{
+    static const char *const kinds[] = {
+        "<Location", "L", "<LocationMatch", "L", "<Directory", "D",
+        "<DirectoryMatch", "D", "<Files", "F", "<FilesMatch", "F",
+        "<If", "I", "<ElseIf", "I", "<Else", "I", "<Proxy", "P",
+        "<ProxyMatch", "P", "<VirtualHost", "V", NULL };
+    for (int i = 0; d->directive && kinds[i]; i += 2)
+        if (!strcasecmp(d->directive, kinds[i]))
+            return kinds[i + 1][0];
+    return 0;
+}
+
+/* What the lines of one section (through the containers in it, not into
+ * nested sections) say of AuthType: 1 one that authenticates, -1
+ * AuthType None, 0 nothing.  The last line wins, as in httpd. */
+static int authtype_in(const ap_directive_t *first)
+{
+    int said = 0;
+    for (const ap_directive_t *d = first; d; d = d->next) {
+        if (!strcasecmp(d->directive, "AuthType"))
+            said = d->args && !strcasecmp(d->args, "None") ? -1 : 1;
+        else if (d->first_child && !section_kind(d)) {
+            int inner = authtype_in(d->first_child);
+            if (inner)
+                said = inner;
+        }
+    }
+    return said;
+}
+
+/* A section's argument without its closing '>' and quotes. */
+static const char *section_arg(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args ? d->args : "";
+    char *arg = apr_pstrdup(p, args);
+    size_t n = strlen(arg);
+    if (n && arg[n - 1] == '>')
+        arg[--n] = '\0';
+    args = arg;
+    return ap_getword_conf(p, &args);
+}
+
+/* Whether a section elsewhere in the servers a line applies to could
+ * give it an AuthType: one of another kind (<Directory> and <Location>
+ * merge in ways the text does not show), one of its kind whose path is a
+ * prefix of its own (or a regular expression), or an AllowOverride that
+ * lets .htaccess files set it. */
+static int authtype_elsewhere(apr_pool_t *p, const ap_directive_t *first,
+                              const ap_directive_t *vhost,
+                              const ap_directive_t *own)
+{
+    int own_kind = own ? section_kind(own) : 0;
+    const char *own_arg = own ? section_arg(p, own) : "";
+    for (const ap_directive_t *d = first; d; d = d->next) {
+        int kind = section_kind(d);
+        if (kind == 'V' && vhost && d != vhost)
+            continue;                /* another virtual host's */
+        if ((!strcasecmp(d->directive, "AllowOverride")
+             && (has_word(p, d->args, "All")
+                 || has_word(p, d->args, "AuthConfig")))
+            || (!strcasecmp(d->directive, "AllowOverrideList")
+                && has_word(p, d->args, "AuthType")))
+            return 1;
+        if (kind && kind != 'V' && d != own
+            && authtype_in(d->first_child) > 0) {
+            const char *arg = section_arg(p, d);
+            if (!own_kind || kind != own_kind
+                || strcasecmp(d->directive, own->directive)
+                || !strncmp(own_arg, arg, strlen(arg)))
+                return 1;
+        }
+        if (d->first_child && authtype_elsewhere(p, d->first_child, vhost, own))
+            return 1;
+    }
+    return 0;
+}
+
+/* Require role, plan and scope need a user: in a section where no
+ * AuthType is in effect every request they decide answers 500
+ * (AH00027).  The sections around the line decide, the innermost first;
+ * failing those, any section of the server that could merge into it. */
+static const char *check_authtype(apr_pool_t *p,
+                                  const ap_directive_t *directive,
+                                  const policy_require *req)
+{
+    const ap_directive_t *own = NULL, *vhost = NULL;
+    for (const ap_directive_t *d = directive; d; d = d->parent) {
+        int kind = d == directive ? 0 : section_kind(d);
+        if (kind == 'V')
+            vhost = d;
+        else if (kind && !own)
+            own = d;
+    }
+    if (!directive)
+        return NULL;
+    int said = 0;
+    for (const ap_directive_t *d = directive->parent; d && !said;
+         d = d->parent)
+        if (section_kind(d))
+            said = authtype_in(d->first_child);
+    if (!said)
+        said = authtype_in(ap_conftree);
+    if (said > 0 || (!said && authtype_elsewhere(p, ap_conftree, vhost, own)))
+        return NULL;
+    return apr_psprintf(p, "Require %s: no AuthType is in effect in %s: no "
+                        "user is known there, so every request this line "
+                        "decides answers 500 (AH00027); add AuthType and "
+                        "its authentication to this area or around it",
+                        reason_table[req->reason].name,
+                        own ? apr_pstrcat(p, own->directive, " ", own->args,
+                                          NULL)
+                            : "the server");
+}
+
+/* Names in a Require role, plan or scope line hold neither '=' nor ',':
+ * a line written like the user file's fields (role=admin, a,b) requires
+ * names that no user holds. */
+static const char *check_require_names(apr_pool_t *p,
+                                       const policy_require *req)
+{
+    for (unsigned i = 0; i < req->nvalues; i++) {
+        const char *v = req->values[i];
+        if (strchr(v, ','))
+            return apr_psprintf(p, "Require %s: '%s' holds a comma: a "
+                                "Require line separates names with spaces "
+                                "(Require %s a b), unlike the user file",
+                                reason_table[req->reason].name, v,
+                                reason_table[req->reason].name);
+        if (strchr(v, '='))
+            return apr_psprintf(p, "Require %s: '%s' holds '=': name the "
+                                "%ss themselves (Require %s admin), "
+                                "key=value is the user file's form",
+                                reason_table[req->reason].name, v,
+                                reason_table[req->reason].name,
+                                reason_table[req->reason].name);
+    }
+    return NULL;
 }
 
 /* Require region where the server's sources cannot find a region: geoip
@@ -144,6 +289,14 @@ static const char *check_region_source(apr_pool_t *p,
                                           "by default)");
         }
     return NULL;
+}
+
+const char *policy_configtest_plans_text(apr_pool_t *p,
+                                         const policy_server_conf *sc)
+{
+    if (!sc->plans_set || !sc->plans.names || !sc->plans.names->nelts)
+        return NULL;
+    return apr_array_pstrcat(p, sc->plans.names, ' ');
 }
 
 typedef struct {
@@ -184,12 +337,8 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
     char *buf = datafile_configured_text(pu->path, &got);
     if (!buf)
         return;                      /* its reader reports that */
-    const char *declared = "";
-    for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
-        declared = apr_pstrcat(p, declared, i ? " " : "",
-                               APR_ARRAY_IDX(sc->plans.names, i,
-                                             const char *), NULL);
-    plan_scan ps = { p, pu->path, &sc->plans, declared };
+    const char *declared = policy_configtest_plans_text(p, sc);
+    plan_scan ps = { p, pu->path, &sc->plans, declared ? declared : "" };
     userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
     free(buf);
 }
@@ -204,8 +353,14 @@ const char *policy_configtest_require(apr_pool_t *ptemp, server_rec *s,
                                       int *warning)
 {
     if (req->reason == REASON_ROLE || req->reason == REASON_PLAN
-        || req->reason == REASON_SCOPE)
-        return check_attr_source(ptemp, directive, req);
+        || req->reason == REASON_SCOPE) {
+        const char *err = check_attr_source(ptemp, directive, req);
+        if (err)
+            return err;
+        *warning = 1;
+        err = check_require_names(ptemp, req);
+        return err ? err : check_authtype(ptemp, directive, req);
+    }
     if (req->reason != REASON_REGION)
         return NULL;
     const char *err = check_region_source(ptemp, ap_get_module_config(

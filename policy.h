@@ -120,6 +120,7 @@ typedef struct {
 typedef struct {
     policy_plans plans;
     int plans_set;
+    const char *plans_where;       /* its line, "file:line" */
     policy_roles *roles;         /* inheritance edges and, after
                                     check_config, their closure */
     apr_hash_t *iplists;         /* name -> datafile; the main server's */
@@ -284,6 +285,9 @@ const char *policy_configtest_require(apr_pool_t *ptemp, server_rec *s,
                                       const policy_require *req,
                                       int *warning);
 int policy_configtest_roles(apr_pool_t *pconf, server_rec *s);
+/* The server's declared plans, lowest first, or NULL when it has none. */
+const char *policy_configtest_plans_text(apr_pool_t *p,
+                                         const policy_server_conf *sc);
 void policy_configtest_warnings(apr_pool_t *ptemp, server_rec *s);
 
 /* shadow.c: <AuthzPolicyShadow NAME>, its inheritance, and the results

@@ -83,9 +83,17 @@ static const char *validate_plans(apr_pool_t *p, policy_require *req,
     int lowest = -1;
     for (unsigned i = 0; i < req->nvalues; i++) {
         int rank = policy_plan_rank(&sc->plans, req->values[i]);
-        if (rank < 0)
+        if (rank < 0) {
+            const char *declared = policy_configtest_plans_text(p, sc);
             return apr_psprintf(p, "Require plan: '%s' is not declared by "
-                                "AuthzPolicyPlans", req->values[i]);
+                                "AuthzPolicyPlans (%s%s)%s", req->values[i],
+                                declared ? "it declares " : "",
+                                declared ? declared
+                                         : "none for this server",
+                                strchr(req->values[i], ',')
+                                ? ": a Require line separates plans with "
+                                  "spaces" : "");
+        }
         if (lowest < 0 || rank < lowest) {
             lowest = rank;
             req->lowest_plan = req->values[i];

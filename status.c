@@ -84,13 +84,32 @@ static const char *breakdown(apr_pool_t *p, _Atomic uint64_t *c)
     return out;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const metrics_entry *)a)->name,
+                  ((const metrics_entry *)b)->name);
+}
+
+/* A table's entries sorted by name (the table keeps them in hash order),
+ * so that a person finds an area where they look for it. */
+static apr_array_header_t *sorted(apr_pool_t *p, const mtab *table)
+{
+    apr_array_header_t *all = apr_array_make(p, 16, sizeof(metrics_entry));
+    metrics_entry e;
+    for (metrics_walk w = { table, 0 }; metrics_next(&w, &e);)
+        APR_ARRAY_PUSH(all, metrics_entry) = e;
+    qsort(all->elts, (size_t)all->nelts, sizeof(metrics_entry), by_name);
+    return all;
+}
+
 static void html_areas(request_rec *r, const policy_metrics *m)
 {
     ap_rputs("<h2>Areas</h2>\n<table border=\"1\">\n<tr><th>area</th>"
              "<th>grants</th><th>denials</th><th>would deny</th>"
              "<th>by reason and status</th></tr>\n", r);
-    metrics_entry e;
-    for (metrics_walk w = { &m->areas, 0 }; metrics_next(&w, &e);) {
+    apr_array_header_t *areas = sorted(r->pool, &m->areas);
+    for (int i = 0; i < areas->nelts; i++) {
+        metrics_entry e = APR_ARRAY_IDX(areas, i, metrics_entry);
         uint64_t t[MDEC_COUNT];
         mtab_area_totals(e.counters, t);
         ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
@@ -101,10 +120,17 @@ static void html_areas(request_rec *r, const policy_metrics *m)
     }
     ap_rputs("</table>\n<h2>Shadows</h2>\n<table border=\"1\">\n<tr><th>"
              "shadow</th><th>grant</th><th>deny</th></tr>\n", r);
-    for (metrics_walk w = { &m->shadows, 0 }; metrics_next(&w, &e);)
+    apr_array_header_t *shadows = sorted(r->pool, &m->shadows);
+    for (int i = 0; i < shadows->nelts; i++) {
+        metrics_entry e = APR_ARRAY_IDX(shadows, i, metrics_entry);
         ap_rprintf(r, "<tr><td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%"
                    APR_UINT64_T_FMT "</td></tr>\n", html(r->pool, e.name),
                    (uint64_t)e.counters[0], (uint64_t)e.counters[1]);
+    }
+    if (!shadows->nelts)
+        ap_rputs("<tr><td colspan=\"3\">No shadow policy is configured "
+                 "(&lt;AuthzPolicyShadow&gt;, docs/rollout.md).</td></tr>\n",
+                 r);
     ap_rputs("</table>\n", r);
 }
 
@@ -113,8 +139,9 @@ static void html_files(request_rec *r, const policy_metrics *m)
     ap_rputs("<h2>Data files</h2>\n<table border=\"1\">\n<tr><th>file</th>"
              "<th>kind</th><th>entries</th><th>loaded</th><th>reloads</th>"
              "<th>failed reloads</th><th>last error</th></tr>\n", r);
-    metrics_entry e;
-    for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);) {
+    apr_array_header_t *files = sorted(r->pool, &m->files);
+    for (int i = 0; i < files->nelts; i++) {
+        metrics_entry e = APR_ARRAY_IDX(files, i, metrics_entry);
         char err[sizeof ((metrics_file_extra *)0)->last_error];
         char when[APR_RFC822_DATE_LEN] = "";
         policy_metrics_file_error(e.counters, err, sizeof err);
@@ -147,11 +174,13 @@ static void status_html(request_rec *r, const policy_metrics *m)
     uint64_t hit = m->global[MG_CACHE_HIT], miss = m->global[MG_CACHE_MISS];
     ap_rprintf(r, "<h2>Attribute sources</h2>\n<p>Failing look-ups: file %"
                APR_UINT64_T_FMT ", env %" APR_UINT64_T_FMT ", dbd %"
-               APR_UINT64_T_FMT ".</p>\n<p>Cache: %" APR_UINT64_T_FMT
+               APR_UINT64_T_FMT ", ldap %" APR_UINT64_T_FMT ".</p>\n"
+               "<p>Cache: %" APR_UINT64_T_FMT
                " hits, %" APR_UINT64_T_FMT " misses (hit rate %s).</p>\n"
                "</body></html>\n", (uint64_t)m->global[MG_SOURCE_FILE],
                (uint64_t)m->global[MG_SOURCE_ENV],
-               (uint64_t)m->global[MG_SOURCE_DBD], hit, miss,
+               (uint64_t)m->global[MG_SOURCE_DBD],
+               (uint64_t)m->global[MG_SOURCE_LDAP], hit, miss,
                hit + miss ? apr_psprintf(r->pool, "%.1f%%",
                                          100.0 * hit / (hit + miss))
                           : "-");

@@ -35,7 +35,7 @@ static const char *label(apr_pool_t *p, const char *s)
                                  MTAB_LABEL_MAX(1) - 1);
 }
 
-static const char *const source_label[] = { "file", "env", "dbd" };
+static const char *const source_label[] = { "file", "env", "dbd", "ldap" };
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */
@@ -54,12 +54,15 @@ static void json_area(request_rec *r, const char *name, _Atomic uint64_t *c,
     mtab_denial n;
     const char *sep = "";
     for (unsigned slot = 0; mtab_next_denial(c, &slot, &n); sep = ", ")
+        /* a number, as explain gives it; null for one outside the list
+         * the counters keep (Prometheus's "other") */
         ap_rprintf(r, "%s{\"decision\": \"%s\", \"reason\": \"%s\", "
-                   "\"status\": \"%s\", \"count\": %" APR_UINT64_T_FMT "}",
+                   "\"status\": %s, \"count\": %" APR_UINT64_T_FMT "}",
                    sep,
                    mtab_decision_label[n.decision],
                    reason_table[n.reason].name,
-                   mtab_status_label(n.status, buf), n.count);
+                   n.status < MTAB_STATUS_OTHER
+                   ? mtab_status_label(n.status, buf) : "null", n.count);
     ap_rputs("]}", r);
 }
 
@@ -102,7 +105,7 @@ void policy_status_json(request_rec *r, const policy_metrics *m)
     for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);)
         json_file(r, e.name, e.counters, !n++);
     ap_rputs("],\n \"source_errors\": {", r);
-    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_DBD; i++)
+    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_LDAP; i++)
         ap_rprintf(r, "%s\"%s\": %" APR_UINT64_T_FMT, i ? ", " : "",
                    source_label[i], (uint64_t)m->global[i]);
     ap_rprintf(r, "},\n \"cache\": {\"hit\": %" APR_UINT64_T_FMT
@@ -195,7 +198,7 @@ void policy_status_prometheus(request_rec *r, const policy_metrics *m)
     prom_files(r, m);
     family(r, "authz_policy_source_errors_total", "counter",
            "Failing attribute look-ups by source.");
-    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_DBD; i++)
+    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_LDAP; i++)
         ap_rprintf(r, "authz_policy_source_errors_total{source=\"%s\"} %"
                    APR_UINT64_T_FMT "\n", source_label[i],
                    (uint64_t)m->global[i]);

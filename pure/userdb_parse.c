@@ -351,8 +351,16 @@ static int parse_field(parser *ps, const char *f, size_t flen,
                        user_fields *fields)
 {
     const char *eq = memchr(f, '=', flen);
+    /* the usual ways here: "role = admin" and "scope=a b" */
+    if (!eq && ((flen == 4 && (!memcmp(f, "role", 4)
+                               || !memcmp(f, "plan", 4)))
+                || (flen == 5 && !memcmp(f, "scope", 5))))
+        return fail(ps, "malformed field (expected key=value, with no "
+                    "spaces around '='):", f, flen);
     if (!eq)
-        return fail(ps, "malformed field (expected key=value):", f, flen);
+        return fail(ps, "malformed field (expected key=value; a list's "
+                    "values are separated by commas, not spaces: "
+                    "role=a,b):", f, flen);
     size_t klen = (size_t)(eq - f);
     const char *v = eq + 1;
     size_t vlen = flen - klen - 1;
@@ -442,6 +450,14 @@ static int parse_line(parser *ps, const char *p, const char *end)
         if (parse_field(ps, f, (size_t)(p - f), &fields))
             return -1;
     }
+    /* "name:hash", an htpasswd file named by mistake: the name alone is
+     * shown, never what follows the ':' */
+    const char *colon = memchr(name, ':', nlen);
+    if (colon && !fields.seen_role && !fields.seen_plan && !fields.seen_scope)
+        return fail(ps, "a user name holding ':' and no fields: an htpasswd "
+                    "line (name:hash, for AuthUserFile)? This file lists "
+                    "`name role=... plan=... scope=...`; user",
+                    name, (size_t)(colon - name));
     return store_user(ps, name, nlen, &fields);
 }
 

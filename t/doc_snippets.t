@@ -209,4 +209,33 @@ for my $section (split /^(?=### )/m, $ref) {
 ok(!@missing, 'conf/authz_policy.conf lists every server-level directive')
     or diag("missing: @missing");
 
+# The reference has a box for every directive of the command table
+# (config.c), with the rows of the Apache manual's, and an index at the
+# top that links each.
+my $table = do { local (@ARGV, $/) = "$ROOT/config.c"; <> };
+my @directives = $table =~ /AP_INIT_\w+\("(<?AuthzPolicy\w+)"/g;
+ok(@directives > 20, 'config.c: the command table (' . @directives . ' directives)');
+my ($index) = $ref =~ /^## Index\n(.*?)^## /ms;
+$index //= '';
+my (@no_box, @short_box, @unindexed);
+my %section = map { /^### (.+)\n/ ? ($1 => $_) : () } split /^(?=### )/m, $ref;
+for my $d (@directives) {
+    (my $heading = $d) =~ s/^<(.*)$/&lt;$1&gt;/;
+    my $box = $section{$heading};
+    push @no_box, $d and next unless $box;
+    (my $anchor = lc $d) =~ s/[^a-z0-9_ -]//g;
+    push @unindexed, $d unless $index =~ /\]\(#\Q$anchor\E\)/;
+}
+for my $heading (sort keys %section) {
+    my ($box) = $section{$heading} =~ /^(\| \| \|\n.*?)\n\n/ms or next;
+    my @rows = $box =~ /^\| (\w+) \|/mg;
+    my $want = 'Description Syntax Default Context Override Status Module Compatibility';
+    push @short_box, "$heading (@rows)" unless "@rows" eq $want
+        && $box =~ /^\| Status \| Extension \|$/m;
+}
+ok(!@no_box, 'docs/directives.md: a box for every directive') or diag("no box: @no_box");
+ok(!@short_box, '... each with the manual\'s rows, Status Extension and Compatibility')
+    or diag(join "\n", @short_box);
+ok(!@unindexed, '... and linked from the index at the top') or diag("not in the index: @unindexed");
+
 done_testing();

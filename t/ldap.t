@@ -9,6 +9,8 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use PolicyTest;
+use Apache::TestRequest qw(GET_BODY);
+use JSON::PP ();
 use PolicyTest::Slapd ();
 
 # A missing dependency is a failure that names it, never a skip: make
@@ -25,7 +27,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 29;
+plan tests => 32;
 
 END {
     my $status = $?;
@@ -35,6 +37,7 @@ END {
 PolicyTest::Slapd::stop();       # an earlier, interrupted run's
 PolicyTest::Slapd::setup();
 
+sub status_json { JSON::PP->new->decode(GET_BODY('/st/status?format=json')) }
 sub code {
     my ($path, $user, $vhost) = @_;
     return req(GET => "$path/", user => $user, $vhost ? (vhost => $vhost) : ())
@@ -74,6 +77,7 @@ is codes('/l/plain/search-depth1-staff'), '403 403 403',
 # the password file authenticates; only the roles need the directory
 is codes('/lf/mo-staff'), '403 200 403', 'memberOf, users from a file';
 is codes('/lf/search-staff'), '403 200 403', 'groups=, users from a file';
+my $counted = status_json();
 is code('/lf/search-staff', 'bob', 'policy_ldap_cache'), 200,
     'AuthzPolicyCache: bob\'s roles fetched and kept';
 
@@ -92,6 +96,14 @@ is code('/lf/search-staff', 'bob', 'policy_ldap_cache'), 200,
     'AuthzPolicyCache: what was kept still answers';
 is code('/lf/search-staff', 'carol', 'policy_ldap_cache'), 500,
     '... and what was not fails';
+# LDAP's look-ups counted as LDAP's: the cache's and the failures
+my $now = status_json();
+is join(' ', map { $now->{cache}{$_} - $counted->{cache}{$_} } qw(miss hit)),
+    '2 1', 'the status page: the cache\'s LDAP look-ups (bob, bob, carol)';
+cmp_ok $now->{source_errors}{ldap} - ($counted->{source_errors}{ldap} // 0), '>=', 5,
+    '... the directory\'s failures under ldap';
+is $now->{source_errors}{dbd} - $counted->{source_errors}{dbd}, 0,
+    '... not under dbd';
 like error_log_since($size),
     qr/AuthzPolicyAttribute ldap: reading groups on ldap:\S+ failed: Can't contact LDAP server/,
     '... logged with the reason';

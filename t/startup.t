@@ -36,6 +36,8 @@ CONF
 
 # AuthzPolicyAttribute ldap needs mod_ldap's functions
 my $LDAP = "LoadModule ldap_module /usr/lib/apache2/modules/mod_ldap.so\n";
+# AuthType is mod_authn_core's
+my $AUTHN = "LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so\n";
 my @bad = (
     [ 'duplicate user',
       "AuthzPolicyUserFile users.txt\n",
@@ -233,7 +235,7 @@ my @bad = (
     # a provider that needs attributes where nothing can give them
     [ 'Require role with no source of roles',
       "<Location />\nRequire role admin\n</Location>\n", {},
-      qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd, to this area or around it \(.*httpd\.conf:10\)} ],
+      qr{Require role: no source of roles for this server: add AuthzPolicyUserFile, or AuthzPolicyAttribute role env\|dbd\|ldap, to this area or around it \(.*httpd\.conf:10\)} ],
     [ '... a user file only in another virtual host',
       "<VirtualHost 127.0.0.1:1>\nAuthzPolicyUserFile users.txt\n</VirtualHost>\n"
       . "<VirtualHost 127.0.0.2:1>\n<Location />\nRequire scope a\n</Location>\n</VirtualHost>\n",
@@ -320,29 +322,60 @@ my @bad = (
     [ '... more than it may keep',
       "AuthzPolicyCacheMemo 65537\n", {},
       qr{AuthzPolicyCacheMemo: '65537' is not a number of entries} ],
+    # hints where a line was written as another file's form
+    [ 'AuthzPolicyDenyStatus with a comment after it',
+      "<Location />\nAuthzPolicyDenyStatus 404 # hidden from everyone\n</Location>\n", {},
+      qr{AuthzPolicyDenyStatus: '#' begins with '#': Apache reads comments only on lines of their own, not after arguments} ],
+    [ 'a second AuthzPolicyPlans names the first',
+      "AuthzPolicyPlans free pro\nAuthzPolicyRoleInherit a b\nAuthzPolicyPlans enterprise\n", {},
+      qr{AuthzPolicyPlans is given twice for this server \(first at .*httpd\.conf:9\): list every plan on one line, lowest first} ],
+    [ 'an undeclared plan: the declared ones listed',
+      "AuthzPolicyPlans free pro\nAuthzPolicyUserFile users.txt\n<Location />\nRequire plan gold\n</Location>\n",
+      { 'users.txt' => "alice plan=pro\n" },
+      qr{Require plan: 'gold' is not declared by AuthzPolicyPlans \(it declares free pro\) \(.*httpd\.conf:12\)} ],
+    [ '... with no AuthzPolicyPlans at all',
+      "AuthzPolicyUserFile users.txt\n<Location />\nRequire plan gold\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{Require plan: 'gold' is not declared by AuthzPolicyPlans \(none for this server\)} ],
+    [ 'Require plan with plans separated by a comma',
+      "AuthzPolicyPlans free pro\nAuthzPolicyUserFile users.txt\n<Location />\nRequire plan free,pro\n</Location>\n",
+      { 'users.txt' => "alice plan=pro\n" },
+      qr{Require plan: 'free,pro' is not declared by AuthzPolicyPlans \(it declares free pro\): a Require line separates plans with spaces} ],
+    [ 'an htpasswd file given as the user file',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "alice:\$apr1\$Xb1kq9Zt\$3pVqJQ1e4fWbq0h2n1m7k.\nbob:{SHA}fEqNCco3Yq9h5ZUglD3CZJT4lBs=\n" },
+      qr{users\.txt: line 1: a user name holding ':' and no fields: an htpasswd line \(name:hash, for AuthUserFile\)\? This file lists `name role=\.\.\. plan=\.\.\. scope=\.\.\.`; user 'alice'} ],
+    [ 'role = admin in the user file',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "alice role=admin\nbob role = editor\n" },
+      qr{users\.txt: line 2: malformed field \(expected key=value, with no spaces around '='\): 'role'} ],
+    [ 'scope=a b in the user file',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "bob scope=reports:read reports:write\n" },
+      qr{users\.txt: line 1: malformed field \(expected key=value; a list's values are separated by commas, not spaces: role=a,b\): 'reports:write'} ],
 );
 # Configurations that pass, with the warnings they must (or must not) log.
 my @good = (
     [ 'a user file in another section of the server',
-      "<Location /a>\nAuthzPolicyUserFile users.txt\n</Location>\n"
+      "${AUTHN}<Location />\nAuthType Basic\n</Location>\n<Location /a>\nAuthzPolicyUserFile users.txt\n</Location>\n"
       . "<Location /b>\nRequire role a\n</Location>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
     [ 'a user file of the main server, Require in a virtual host',
-      "AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\n"
-      . "Require role a\n</Location>\n</VirtualHost>\n",
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\n"
+      . "AuthType Basic\nRequire role a\n</Location>\n</VirtualHost>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
     [ 'a Require line of the main server, a user file in a virtual host',
-      "<Location />\nRequire role a\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
+      "${AUTHN}<Location />\nAuthType Basic\nRequire role a\n</Location>\n<VirtualHost 127.0.0.1:1>\n"
       . "AuthzPolicyUserFile users.txt\n</VirtualHost>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
     [ 'an .htaccess file may give the user file (AllowOverride AuthConfig)',
       "<Directory />\nAllowOverride AuthConfig\n</Directory>\n"
       . "<Directory /srv>\nRequire role a\n</Directory>\n", {}, undef ],
     [ '... or AllowOverrideList naming it',
-      "<Directory />\nAllowOverrideList AuthzPolicyUserFile Require\n</Directory>\n"
+      "$AUTHN<Directory />\nAllowOverrideList AuthzPolicyUserFile AuthType Require\n</Directory>\n"
       . "<Location />\nRequire scope a\n</Location>\n", {}, undef ],
     [ 'roles from LDAP groups: Active Directory\'s in-chain rule, a bind DN',
-      "$LDAP<Location />\nAuthzPolicyAttribute role ldap ldap://dc1/dc=x?sAMAccountName "
+      "$LDAP$AUTHN<Location />\nAuthType Basic\nAuthzPolicyAttribute role ldap ldap://dc1/dc=x?sAMAccountName "
       . "groups=dc=x chain binddn=cn=a,dc=x bindpw=pw\nRequire role a\n</Location>\n",
       {}, undef ],
     [ 'Require same-origin, alone and with origins in any case and with default ports',
@@ -350,7 +383,7 @@ my @good = (
       . "Require same-origin HTTPS://App.Example.com:443 http://[::1]:8080\n</Location>\n",
       {}, undef ],
     [ 'roles from a variable',
-      "<Location />\nAuthzPolicyAttribute role env ROLES\nRequire role a\n</Location>\n",
+      "$AUTHN<Location />\nAuthType Basic\nAuthzPolicyAttribute role env ROLES\nRequire role a\n</Location>\n",
       {}, undef ],
     [ 'a region source before geoip: a warning naming the line',
       "AuthzPolicyRegionFrom env:REGION geoip\n<Location />\nRequire region DE\n</Location>\n",
@@ -369,6 +402,42 @@ my @good = (
     [ 'regions from a variable only',
       "AuthzPolicyRegionFrom env:REGION\n<Location />\nRequire region DE\n</Location>\n",
       {}, undef ],
+    # Require role, plan and scope need a user, which needs an AuthType
+    [ 'Require role where no AuthType is in effect: a warning naming the section and line',
+      "AuthzPolicyUserFile users.txt\n<Location /admin>\nRequire role admin\n</Location>\n",
+      { 'users.txt' => "alice role=admin\n" },
+      qr{Require role: no AuthType is in effect in <Location /admin>: no user is known there, so every request this line decides answers 500 \(AH00027\); add AuthType and its authentication to this area or around it \(.*httpd\.conf:11\)} ],
+    [ '... AuthType None in the section, Basic around it',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Directory />\nAuthType Basic\n</Directory>\n"
+      . "<Directory /srv>\nAuthType None\n<RequireAll>\nRequire scope a\n</RequireAll>\n</Directory>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: no AuthType is in effect in <Directory /srv>.*\(.*httpd\.conf:17\)} ],
+    [ '... in a virtual host whose other virtual host has one',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\nAuthType Basic\n</Location>\n</VirtualHost>\n"
+      . "<VirtualHost 127.0.0.2:1>\n<Location /b>\nRequire role a\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{Require role: no AuthType is in effect in <Location /b>.*\(.*httpd\.conf:18\)} ],
+    [ '... a sibling <Location> that does not contain it',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /admin>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{Require role: no AuthType is in effect in <Location /admin>} ],
+    [ 'AuthType in a <Location> that contains the line\'s',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /app/admin>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ '... in <Location /> of its virtual host',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\nAuthType Basic\n</Location>\n"
+      . "<Location /admin>\n<RequireAny>\nRequire role a\n</RequireAny>\n</Location>\n</VirtualHost>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'Require role with names joined by a comma: a warning',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location />\nAuthType Basic\nRequire role admin,editor\n</Location>\n",
+      { 'users.txt' => "alice role=admin\n" },
+      qr{Require role: 'admin,editor' holds a comma: a Require line separates names with spaces \(Require role a b\), unlike the user file \(.*httpd\.conf:13\)} ],
+    [ 'Require scope written as a field: a warning',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location />\nAuthType Basic\nRequire scope scope=a\n</Location>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: 'scope=a' holds '=': name the scopes themselves \(Require scope admin\), key=value is the user file's form} ],
     [ 'a plan in the user file that AuthzPolicyPlans does not declare: a warning with file:line',
       "AuthzPolicyPlans free pro\nAuthzPolicyUserFile users.txt\n",
       { 'users.txt' => "# users\nalice plan=pro\nbob role=x plan=enterprize\n" },
@@ -380,7 +449,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 6;
+plan tests => 2 * @bad + 3 * @good + 7;
 
 
 for my $case (@bad) {
@@ -388,6 +457,14 @@ for my $case (@bad) {
     my ($rc, $out) = configtest($body, %$files);
     isnt $rc, 0, "$name: configtest fails";
     like $out, $want, "$name: message" or diag $out;
+}
+
+# an htpasswd file given as the user file: its hashes are never shown
+{
+    my ($rc, $out) = configtest("AuthzPolicyUserFile users.txt\n",
+        'users.txt' => "carol:\$apr1\$Secr3tSalt\$c2VjcmV0aGFzaA\n");
+    unlike $out, qr/Secr3t|apr1|c2Vj/, 'an htpasswd line: its hash is not shown'
+        or diag $out;
 }
 
 my ($rc, $out) = configtest(

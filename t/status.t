@@ -20,7 +20,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 56;
+plan tests => 62;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -162,6 +162,16 @@ my $role0 = area($start, 'st-role');
 my $row = join '', map { "<td>$_</td>" } 'st-role', $role0->{grant} + 1,
     $role0->{deny} + 2, $role0->{would_deny};
 like $html, qr{\Q$row\E}, 'HTML: st-role, one more grant, two more denials';
+# a person looks an area up by its name: the rows in order
+my ($area_rows) = $html =~ m{<h2>Areas</h2>(.*?)</table>}s;
+my @names = ($area_rows // '') =~ m{<tr><td>([^<]*)</td><td>\d}g;
+ok @names > 5, 'HTML: the areas (' . scalar(@names) . ')';
+is join(' ', @names), join(' ', sort @names), '... sorted by name';
+unlike $html, qr{No shadow policy is configured}, 'HTML: shadows listed, no note';
+# the status of a denial is a number, as explain gives it
+my $raw = GET_BODY('/st/status?format=json');
+like $raw, qr{"reason": "role", "status": 403, "count": \d+}, 'JSON: a status is a number';
+unlike $raw, qr{"status": "}, '... never a string';
 
 # a failing source, the cache
 my $before = status_json();
@@ -270,6 +280,9 @@ CONF
 
     # the odd path first: it takes the place after the named area
     get('/q%22x%5Cb');
+    like get('/status') =~ s{.*?\r\n\r\n}{}sr,
+        qr{<tr><td colspan="3">No shadow policy is configured \(&lt;AuthzPolicyShadow&gt;, docs/rollout\.md\)\.</td></tr>\n</table>},
+        "$mpm: HTML: no shadow, and the shadow table says so" if $mpm eq 'prefork';
     my ($text) = get('/status?format=prometheus') =~ /\r\n\r\n(.*)/s;
     like $text, qr{^authz_policy_decisions_total\{area="/q\\"x\\\\b",decision="grant",reason="",status=""\} 1$}m,
         "$mpm: an area named by a path with a quote and a backslash, escaped (\\\" \\\\\\\\)";

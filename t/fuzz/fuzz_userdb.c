@@ -169,6 +169,9 @@ static long naive_parse(const char *buf, size_t len, naive_user *users,
             *slot = v;
             *slen = vlen;
         }
+        /* an htpasswd line: a name holding ':' and no field */
+        if (field == 1 && memchr(u.name, ':', u.nlen))
+            return -1;
         if (count < max)
             users[count] = u;
         count++;

@@ -106,6 +106,28 @@ static void test_errors(void)
     expect_error("alice rol=admin\n", "line 1: unknown key", "unknown key");
     expect_error("\n\nalice admin\n", "line 3: malformed field",
                  "field without '='");
+    expect_error("alice role = admin\n", "line 1: malformed field (expected "
+                 "key=value, with no spaces around '='): 'role'",
+                 "spaces around '=': the hint");
+    expect_error("alice scope=a b\n", "line 1: malformed field (expected "
+                 "key=value; a list's values are separated by commas, not "
+                 "spaces: role=a,b): 'b'", "a list split by a space: the hint");
+    expect_error("x role=a\ncarol:$apr1$Salt$c2VjcmV0\n",
+                 "line 2: a user name holding ':' and no fields: an htpasswd "
+                 "line", "an htpasswd line");
+    {
+        char err[256];
+        userdb *db = parse("carol:$apr1$Salt$c2VjcmV0\n", err, sizeof err);
+        CHECK(!db && strstr(err, "user 'carol'") && !strstr(err, "Salt")
+              && !strstr(err, "apr1"), "... only the name is shown: \"%s\"",
+              err);
+        userdb_free(db);
+        userdb_user u;
+        db = parse("urn:example:carol role=a\n", err, sizeof err);
+        CHECK(db && userdb_lookup(db, "urn:example:carol", &u),
+              "a name holding ':' with fields is a user");
+        userdb_free(db);
+    }
     expect_error("alice role=\n", "empty value", "empty value");
     expect_error("alice role=a,,b\n", "empty value in role list",
                  "empty list item");

@@ -72,6 +72,11 @@ typedef struct {
     int ndirs;
 } htaccess_files_rule;
 
+/* pre_config, before any other module's (the MPM's may detach, the
+ * launcher exiting there): the restarts' store of configured files, freed
+ * with pconf when it goes for good. */
+void datafile_pre_config_first(apr_pool_t *pconf);
+
 /* pre_config: a new registry for this configuration cycle. */
 void datafile_registry_init(apr_pool_t *pconf);
 

@@ -151,6 +151,7 @@ typedef struct {
     const char *path;
     const policy_plans *plans;
     const char *declared;
+    int undeclared;             /* a held plan is not declared */
 } plan_scan;
 
 static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
@@ -167,6 +168,13 @@ static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
                  ps->declared);
 }
 
+static void note_undeclared(void *ctx, const char *plan)
+{
+    plan_scan *ps = ctx;
+    if (policy_plan_rank(ps->plans, plan) < 0)
+        ps->undeclared = 1;
+}
+
 /* Plans in the user files that AuthzPolicyPlans does not declare would
  * silently mean "no plan". */
 static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
@@ -175,6 +183,20 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
                                                   &authz_policy_module);
     if (!sc->plans_set)
         return;                      /* no Require plan can be configured */
+    const char *declared = "";
+    for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
+        declared = apr_pstrcat(p, declared, i ? " " : "",
+                               APR_ARRAY_IDX(sc->plans.names, i,
+                                             const char *), NULL);
+    plan_scan ps = { p, pu->path, &sc->plans, declared, 0 };
+    /* the plans the loaded table holds first: when each is declared,
+     * which is the rule, the text (read again in each configuration pass:
+     * as long as a parse for a million users) has nothing to show */
+    const userdb *db = datafile_configured_image("AuthzPolicyUserFile",
+                                                 pu->path);
+    if (db && userdb_each_held_plan(db, note_undeclared, &ps) == 0
+        && !ps.undeclared)
+        return;
     /* read as the loader reads (a regular file within
      * AuthzPolicyFileLimit, never blocking, and not at all if its plan
      * names may not be shown), into memory that goes back to the system:
@@ -184,12 +206,6 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
     char *buf = datafile_configured_text(pu->path, &got);
     if (!buf)
         return;                      /* its reader reports that */
-    const char *declared = "";
-    for (int i = 0; sc->plans.names && i < sc->plans.names->nelts; i++)
-        declared = apr_pstrcat(p, declared, i ? " " : "",
-                               APR_ARRAY_IDX(sc->plans.names, i,
-                                             const char *), NULL);
-    plan_scan ps = { p, pu->path, &sc->plans, declared };
     userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
     free(buf);
 }

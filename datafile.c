@@ -177,6 +177,16 @@ char *datafile_configured_text(const char *path, apr_size_t *len)
     return read_configured_text(path, &buf, len) == 0 ? buf : NULL;
 }
 
+const void *datafile_configured_image(const char *kind, const char *path)
+{
+    if (!registry.configured)
+        return NULL;
+    const char *key = apr_pstrcat(registry.pool, kind, "\n", path, NULL);
+    datafile *df = apr_hash_get(registry.configured, key,
+                                APR_HASH_KEY_STRING);
+    return df && df->cur ? df->cur->handle : NULL;
+}
+
 /* The server's User cannot read path: its changes will only be seen by the
  * parent, about every ten seconds, and by children started after that. */
 static void warn_unreadable(server_rec *s, const datafile *df)

@@ -109,6 +109,12 @@ void datafile_set_file_limit(apr_off_t max_bytes);
  * malloc'd: the caller frees it. */
 char *datafile_configured_text(const char *path, apr_size_t *len);
 
+/* The version of a configured file (kind as in datafile_type, e.g.
+ * "AuthzPolicyUserFile") loaded in this configuration cycle, for a check
+ * of the configuration (check_config, in the parent, before any child):
+ * the type's image or handle, NULL when the file did not load. */
+const void *datafile_configured_image(const char *kind, const char *path);
+
 /* post_config, in the parent: at a first start, !OK when a configured
  * file has no version (it did not load); after the real configuration
  * pass, logs what was loaded, warns about files the server's User cannot

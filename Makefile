@@ -93,7 +93,7 @@ DEB_PACKAGES = $(sort $(BENCH_DEPS) $(PACKAGE_DEPS))
 
 .PHONY: FORCE all install uninstall clean deps deps-build deps-demo deps-test \
         deps-bench deps-package test unit-test unit-build server-test demo \
-        demo-stop bench bench-hidden bench-instructions bench-parse test-asan \
+        demo-stop bench bench-start bench-hidden bench-instructions bench-parse test-asan \
         test-valgrind fuzz fuzz-deps fuzz-nightly soak deb test-package \
         mutate
 
@@ -404,6 +404,13 @@ soak: deps-bench
 bench: deps-bench
 	$(MAKE) all
 	perl bench/bench.pl $(BENCH_ARGS)
+
+# Start and graceful restart with bench.pl's 1,000,000-user file and
+# 1,000,000-network list (port 8533; make bench-start BENCH_ARGS="--rounds
+# 9 --so old/mod_authz_policy.so" to compare another build).
+bench-start: deps-bench
+	$(MAKE) all
+	perl bench/startup.pl $(BENCH_ARGS)
 
 # Hidden denials against missing paths: median times, bcrypt cost 10
 # (port 8545; make bench-hidden BENCH_ARGS="--requests 500 --port 8546").

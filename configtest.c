@@ -304,6 +304,7 @@ typedef struct {
     const char *path;
     const policy_plans *plans;
     const char *declared;
+    int undeclared;             /* a held plan is not declared */
 } plan_scan;
 
 static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
@@ -320,6 +321,13 @@ static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
                  ps->declared);
 }
 
+static void note_undeclared(void *ctx, const char *plan)
+{
+    plan_scan *ps = ctx;
+    if (policy_plan_rank(ps->plans, plan) < 0)
+        ps->undeclared = 1;
+}
+
 /* Plans in the user files that AuthzPolicyPlans does not declare would
  * silently mean "no plan". */
 static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
@@ -328,6 +336,16 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
                                                   &authz_policy_module);
     if (!sc->plans_set)
         return;                      /* no Require plan can be configured */
+    const char *declared = policy_configtest_plans_text(p, sc);
+    plan_scan ps = { p, pu->path, &sc->plans, declared ? declared : "", 0 };
+    /* the plans the loaded table holds first: when each is declared,
+     * which is the rule, the text (read again in each configuration pass:
+     * as long as a parse for a million users) has nothing to show */
+    const userdb *db = datafile_configured_image("AuthzPolicyUserFile",
+                                                 pu->path);
+    if (db && userdb_each_held_plan(db, note_undeclared, &ps) == 0
+        && !ps.undeclared)
+        return;
     /* read as the loader reads (a regular file within
      * AuthzPolicyFileLimit, never blocking, and not at all if its plan
      * names may not be shown), into memory that goes back to the system:
@@ -337,8 +355,6 @@ static void check_userfile_plans(apr_pool_t *p, const pending_userfile *pu)
     char *buf = datafile_configured_text(pu->path, &got);
     if (!buf)
         return;                      /* its reader reports that */
-    const char *declared = policy_configtest_plans_text(p, sc);
-    plan_scan ps = { p, pu->path, &sc->plans, declared ? declared : "" };
     userdb_each_plan(buf, got, warn_undeclared_plan, &ps);
     free(buf);
 }

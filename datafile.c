@@ -55,9 +55,13 @@ static apr_status_t registry_cleanup(void *unused)
     return APR_SUCCESS;
 }
 
-void datafile_registry_init(apr_pool_t *pconf)
+void datafile_pre_config_first(apr_pool_t *pconf)
 {
     carry_attach(pconf);
+}
+
+void datafile_registry_init(apr_pool_t *pconf)
+{
     fix_mmap_threshold();
     apr_pool_create(&registry.pool, pconf);
     registry.configured = apr_hash_make(registry.pool);
@@ -173,6 +177,16 @@ char *datafile_configured_text(const char *path, apr_size_t *len)
     return read_configured_text(path, &buf, len) == 0 ? buf : NULL;
 }
 
+const void *datafile_configured_image(const char *kind, const char *path)
+{
+    if (!registry.configured)
+        return NULL;
+    const char *key = apr_pstrcat(registry.pool, kind, "\n", path, NULL);
+    datafile *df = apr_hash_get(registry.configured, key,
+                                APR_HASH_KEY_STRING);
+    return df && df->cur ? df->cur->handle : NULL;
+}
+
 /* The server's User cannot read path: its changes will only be seen by the
  * parent, about every ten seconds, and by children started after that. */
 static void warn_unreadable(server_rec *s, const datafile *df)
@@ -213,9 +227,11 @@ int datafile_post_config(server_rec *s, int real_pass)
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                          "%s %s: %" APR_SIZE_T_FMT " entries, %"
                          APR_SIZE_T_FMT " bytes shared by all processes, "
-                         "parsed in %.3f s", df->type->kind, df->path,
+                         "parsed in %.3f s%s", df->type->kind, df->path,
                          df->cur->entries, df->cur->size,
-                         (double)df->cur->parse_time / 1e6);
+                         (double)df->cur->parse_time / 1e6,
+                         df->cur->kept ? " (unchanged since: not parsed "
+                                         "again)" : "");
         /* once at a first start (its first pass), then at each restart */
         if (!real_pass || carry_started()) {
             warn_changeable(registry.pool, s, df->type, df->path);

@@ -72,6 +72,11 @@ typedef struct {
     int ndirs;
 } htaccess_files_rule;
 
+/* pre_config, before any other module's (the MPM's may detach, the
+ * launcher exiting there): the restarts' store of configured files, freed
+ * with pconf when it goes for good. */
+void datafile_pre_config_first(apr_pool_t *pconf);
+
 /* pre_config: a new registry for this configuration cycle. */
 void datafile_registry_init(apr_pool_t *pconf);
 
@@ -103,6 +108,12 @@ void datafile_set_file_limit(apr_off_t max_bytes);
  * server's User, or a user who can change its path, could not read it).
  * malloc'd: the caller frees it. */
 char *datafile_configured_text(const char *path, apr_size_t *len);
+
+/* The version of a configured file (kind as in datafile_type, e.g.
+ * "AuthzPolicyUserFile") loaded in this configuration cycle, for a check
+ * of the configuration (check_config, in the parent, before any child):
+ * the type's image or handle, NULL when the file did not load. */
+const void *datafile_configured_image(const char *kind, const char *path);
 
 /* post_config, in the parent: at a first start, !OK when a configured
  * file has no version (it did not load); after the real configuration

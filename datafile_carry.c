@@ -79,6 +79,7 @@ static snapshot *from_carried(const datafile_type *type, const carried *c)
     snap->source = c->source;
     snap->parse_time = c->parse_time;
     snap->carried = 1;
+    snap->kept = 1;
     snap->handle = type->open ? type->open(c->image, c->size) : c->image;
     if (!snap->handle) {
         free(snap);
@@ -107,8 +108,9 @@ static apr_status_t carry_free(void *store)
     return APR_SUCCESS;
 }
 
-/* pre_config: finds the store, or makes it at a first start; no file is
- * configured yet. */
+/* pre_config, before the MPM's (which may detach, the launcher exiting):
+ * finds the store, or makes it at a first start; no file is configured
+ * yet. */
 void carry_attach(apr_pool_t *pconf)
 {
     /* The carry store lives in the process pool, which outlives pconf
@@ -146,17 +148,17 @@ const char *carry_load(apr_pool_t *p, const datafile_type *type,
         if (same_version(&now, &c->source))
             snap = from_carried(type, c);
     }
-    /* httpd's first pass over the configuration only checks it, and the
-     * process that makes it may go on to exit() in the middle of the
-     * second (to detach): what it parses stays its own. */
-    int carrying = ap_state_query(AP_SQ_MAIN_STATE)
-                   != AP_SQ_MS_CREATE_PRE_CONFIG;
+    /* Carried from httpd's first pass over the configuration too, so
+     * that a first start parses each file once: the second pass finds
+     * it unchanged.  The process that makes the first pass may exit() in
+     * the middle of the second (to detach): carry_attach() ran before
+     * that, and the store is freed with its pconf. */
     if (!snap) {
         char why[512];
         int again;
-        snap = load_configured(type, path, 0, NULL, carrying, why,
-                               sizeof why, &again, failed);
-        if (snap && carrying) {
+        snap = load_configured(type, path, 0, NULL, 1, why, sizeof why,
+                               &again, failed);
+        if (snap) {
             carry_put(key, snap);
         }
         else if (c && carry->started) {

@@ -74,6 +74,8 @@ typedef struct {
     apr_interval_time_t parse_time;
     apr_uint32_t refs;          /* atomic: datafile->cur and requests */
     int carried;                /* the image belongs to the carry store */
+    int kept;                   /* taken from the carry store unchanged:
+                                   not parsed in this configuration pass */
 } snapshot;
 
 typedef struct shared_note shared_note;     /* datafile_watch.c */

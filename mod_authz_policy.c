@@ -164,6 +164,17 @@ static const authz_provider authz_same_origin_provider = {
 /* ------------------------------------------------------------------ */
 /* Start-up and the server's life                                      */
 
+/* Before the MPM's pre_config, which detaches at a first start: the
+ * launcher exits there, and must free what its first pass parsed. */
+static int policy_pre_config_first(apr_pool_t *pconf, apr_pool_t *plog,
+                                   apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    datafile_pre_config_first(pconf);
+    return OK;
+}
+
 static int policy_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
@@ -248,6 +259,8 @@ static void policy_child_init(apr_pool_t *pchild, server_rec *s)
 
 static void register_hooks(apr_pool_t *p)
 {
+    ap_hook_pre_config(policy_pre_config_first, NULL, NULL,
+                       APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(policy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(policy_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* before mod_watchdog's (APR_HOOK_LAST), which starts our thread */

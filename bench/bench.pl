@@ -137,44 +137,10 @@ use lib "$FindBin::Bin/../t/lib";
 use PolicyTest::Setup ();
 sub write_file { PolicyTest::Setup::write_file(@_) }
 
-sub generate {
-    my ($path, $lines, $make) = @_;
-    my $stamp = "$path.count";
-    if (-e $path && -e $stamp && do { open my $s, '<', $stamp; <$s> } eq $lines) {
-        return;
-    }
-    print "generating $path ($lines lines)\n";
-    open my $fh, '>', $path or die "$path: $!";
-    $make->($fh);
-    close $fh;
-    write_file($stamp, $lines);
-}
-
-my @roles = ('viewer', 'editor', 'admin,billing', 'support');
-my @plans = ('free', 'pro', 'enterprise');
-generate("$OUT/users-1m.txt", 1_000_000, sub {
-    my $fh = shift;
-    for my $i (0 .. 999_999) {
-        printf $fh "u%07d role=%s plan=%s scope=s%d\n", $i,
-            $i == 999_999 ? 'editor' : $roles[$i % 4],
-            $i == 999_999 ? 'pro' : $plans[$i % 3], $i % 7;
-    }
-});
-generate("$OUT/group-100k.txt", 100_000, sub {
-    my $fh = shift;
-    print $fh 'staff: ', join(' ', map { sprintf 'm%07d', $_ } 1 .. 99_999),
-              " $USER\n";
-});
-# a million networks that do not merge (every other address), then
-# loopback: the list's last entry
-generate("$OUT/iplist-1m.txt", 1_000_000, sub {
-    my $fh = shift;
-    for my $i (0 .. 999_998) {
-        my $a = 2 * $i;
-        printf $fh "10.%d.%d.%d\n", $a >> 16, ($a >> 8) & 255, $a & 255;
-    }
-    print $fh "127.0.0.1\n";
-});
+use lib $FindBin::Bin;
+use BenchData ();
+BenchData::users_1m($OUT);
+BenchData::iplist_1m($OUT);
 system($^X, "$ROOT/t/data/make-geoip.pl", "$OUT/geo.mmdb") == 0
     or die "make-geoip.pl failed\n";
 # roles kept in SQL (SQLite through mod_dbd)
@@ -188,7 +154,6 @@ my $sha = sha1_base64($PASS) . '=';
 write_file("$OUT/htpasswd", "$USER:{SHA}$sha\n");
 # roles kept as LDAP groups (the user in cn=editor), and a Redis cache:
 # servers of the bench's own, stopped when it ends
-use lib $FindBin::Bin;
 use BenchSources ();
 BenchSources::start_slapd(dir => "$OUT/slapd", port => $opt{'ldap-port'},
                           user => $USER, role => 'editor');
@@ -377,9 +342,16 @@ unlink "$OUT/error.log";
 
 my $t0 = time;
 apache('-k', 'start') == 0 or die "apache2 did not start: see $OUT/error.log\n";
+# until it answers a request: the socket listens from httpd's first
+# configuration pass on, before the second has parsed the files
 my $up;
 for (1 .. 600) {
-    last if $up = IO::Socket::INET->new("127.0.0.1:$opt{port}");
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$opt{port}",
+                                     Timeout => 5);
+    if ($sock) {
+        print $sock "GET /static/f.html HTTP/1.0\r\n\r\n";
+        last if $up = (<$sock> // '') =~ m{^HTTP/};
+    }
     sleep 0.05;
 }
 die "apache2 is not answering on port $opt{port}\n" unless $up;
@@ -577,7 +549,8 @@ for my $s (@scenarios) {
 }
 print "ratio: median req/s over the baseline's; CPU ratio: the baseline's server\n",
       "CPU time per request over this scenario's (1.0 = costs the same).\n";
-printf "\nstartup (apache2 -k start until it answers): %.2f s\n", $startup;
+printf "\nstartup (apache2 -k start until it answers a request): %.2f s "
+     . "(make bench-start: start and restart alone)\n", $startup;
 for my $f (sort keys %load) {
     my $l = $load{$f};
     printf "%s: %s%.1f MB image, parsed in %.2f s\n", $f,

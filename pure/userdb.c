@@ -125,6 +125,26 @@ int userdb_lookup(const userdb *db, const char *name, userdb_user *out)
     return 1;
 }
 
+int userdb_each_held_plan(const userdb *db,
+                          void (*each)(void *ctx, const char *plan),
+                          void *ctx)
+{
+    /* the plan sets users point to, each once: most users share a few */
+    unsigned char *held = calloc(db->nsets, 1);
+    if (!held)
+        return -1;
+    const uint32_t *plan = COL(db, off_plan);
+    for (uint32_t u = 0; u < db->nusers; u++)
+        held[plan[u]] = 1;
+    const uint32_t *start = COL(db, off_set_start), *n = COL(db, off_set_n);
+    const uint32_t *items = COL(db, off_items);
+    for (uint32_t k = 0; k < db->nsets; k++)
+        for (uint32_t i = 0; held[k] && i < n[k]; i++)
+            each(ctx, userdb_str(db, items[start[k] + i]));
+    free(held);
+    return 0;
+}
+
 const char *userdb_str(const userdb *db, uint32_t offset)
 {
     return (const char *)db + db->off_arena + offset;

@@ -53,6 +53,15 @@ int userdb_valid(const void *image, size_t len);
 int userdb_lookup(const userdb *db, const char *name, userdb_user *out);
 const char *userdb_str(const userdb *db, uint32_t offset);
 
+/* Calls each(ctx, plan) for every plan name a user of the table holds
+ * (expiring ones too), at least once each, in no particular order: a
+ * check of the names against a configuration that costs one pass over a
+ * column, where the text's would read the whole file again.  0, or -1
+ * when out of memory (nothing called). */
+int userdb_each_held_plan(const userdb *db,
+                          void (*each)(void *ctx, const char *plan),
+                          void *ctx);
+
 /* Calls each(ctx, plan, plan_len, line) for every plan named in a
  * plan=VALUE[,VALUE...] field of a file's text (the name, without its
  * expiry), in order, without building a table: for checks of the

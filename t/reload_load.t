@@ -15,9 +15,9 @@ my $padding = join '', map { "pad$_ role=viewer plan=free\n" } 1 .. 50000;
 my %version = (admin => "ruth role=admin\n$padding",
                viewer => "ruth role=viewer\n$padding");
 write_file($file, $version{admin});
-sleep 2.5;
+sleep scaled(2.5);
 
-my $seconds = 12;
+my $seconds = scaled(12);
 my @kids;
 for my $k (1 .. 4) {
     my $pid = fork // die "fork: $!";
@@ -48,7 +48,7 @@ while (time < $end) {
     else {
         write_file($file, $version{$which});      # in place
     }
-    sleep 2.6;
+    sleep scaled(2.6);
 }
 waitpid $_, 0 for @kids;
 

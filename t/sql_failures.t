@@ -32,8 +32,10 @@ $size = error_log_size();
 my %seen;
 $seen{ code('policy_sql_drop') }++ for 1 .. 6;
 is join(',', sort keys %seen), '500', 'dropped table: 500 on every connection';
+# (a connection that prepared the query before the drop, as the one
+# process of make test-valgrind has, is told its schema changed)
 like error_log_since($size),
-    qr/AuthzPolicyAttribute dbd: (query failed: .*no such table|no database connection)/,
+    qr/AuthzPolicyAttribute dbd: (query failed: .*(no such table|database schema has changed)|no database connection)/,
     '... logged';
 PolicyTest::Setup::sqlite("CREATE TABLE roles (user TEXT, role TEXT);
     INSERT INTO roles VALUES ('bob', 'auditor');", 'sql-drop.sqlite');

@@ -15,7 +15,7 @@ use Exporter 'import';
 our @EXPORT = qw(req raw_request raw_body_and_headers error_log_since
                  error_log_size access_log_line wait_for t_path
                  write_file var_path from settles listen_port
-                 stop_server);
+                 stop_server scaled);
 
 our $T = $PolicyTest::Setup::T;
 
@@ -112,10 +112,14 @@ sub error_log_since {
     return defined $s ? $s : '';
 }
 
-# Polls cond for up to secs seconds; returns its last value.
+# A time a test waits, stretched by POLICY_TEST_TIME_SCALE (make
+# test-valgrind sets it: the server runs there many times slower).
+sub scaled { $_[0] * ($ENV{POLICY_TEST_TIME_SCALE} || 1) }
+
+# Polls cond for up to secs seconds (scaled); returns its last value.
 sub wait_for {
     my ($secs, $cond) = @_;
-    my $end = time + $secs;
+    my $end = time + scaled($secs);
     my $v;
     while (1) {
         $v = $cond->();

@@ -232,6 +232,45 @@ static void test_each_plan(void)
           "\"%s\"", seen_plans);
 }
 
+/* userdb_each_held_plan: every plan a user holds, expiring ones too, and
+ * no other value (roles, scopes) and no plan of a comment. */
+static void note_held(void *ctx, const char *plan)
+{
+    (void)ctx;
+    char item[64];
+    snprintf(item, sizeof item, " %s ", plan);
+    if (!strstr(seen_plans, item)) {
+        size_t at = strlen(seen_plans);
+        snprintf(seen_plans + at, sizeof seen_plans - at, "%s", item + 1);
+    }
+}
+
+static void test_held_plans(void)
+{
+    const char *text =
+        "# plan=commented\n"
+        "alice role=admin plan=enterprize\n"
+        "bob plan=pro scope=a,b\n"
+        "carol role=free\n"
+        "dave plan=free,trial@2030-01-01T00:00:00Z\n"
+        "erin plan=pro\n";
+    char err[256];
+    userdb *db = userdb_parse(text, strlen(text), err, sizeof err);
+    CHECK(db != NULL, "a file of plans parses: %s", db ? "" : err);
+    if (!db)
+        return;
+    strcpy(seen_plans, " ");
+    CHECK(userdb_each_held_plan(db, note_held, NULL) == 0,
+          "the held plans are listed");
+    /* each name once here; the order is the table's */
+    int all = strstr(seen_plans, " enterprize ") && strstr(seen_plans, " pro ")
+              && strstr(seen_plans, " free ") && strstr(seen_plans, " trial ");
+    CHECK(all && strlen(seen_plans) == strlen(" enterprize pro free trial "),
+          "every plan held, expiring ones too, and nothing else: \"%s\"",
+          seen_plans);
+    userdb_free(db);
+}
+
 /* The instant beside value v of list, -1 when v is not in it. */
 static int64_t expiry_of(const uint32_t *list, const int64_t *expiry,
                          unsigned n, const char *v)
@@ -595,6 +634,7 @@ static void test_image_size(void)
 int main(void)
 {
     test_each_plan();
+    test_held_plans();
     test_expiry();
     test_sample();
     test_errors();

@@ -111,12 +111,13 @@ sub as_user {
 }
 
 # get_timed(PATH, user => NAME, vhost => NAME, timeout => SECS): a GET that
-# gives up after timeout seconds (default 5): undef when no answer came.
+# gives up after timeout seconds (default 5; scaled, see PolicyTest::scaled):
+# undef when no answer came.
 sub get_timed {
     my ($path, %o) = @_;
     local $Apache::TestRequest::Module = $o{vhost} || 'default';
     my $hostport = Apache::TestRequest::hostport();
-    my $ua = LWP::UserAgent->new(timeout => $o{timeout} || 5,
+    my $ua = LWP::UserAgent->new(timeout => PolicyTest::scaled($o{timeout} || 5),
                                  keep_alive => 0);
     my @auth;
     if (defined $o{user}) {
@@ -177,7 +178,7 @@ sub flood_get {
             sleep 0.05;
         }
         my @st;
-        my $end = time + ($o{timeout} || 60);
+        my $end = time + PolicyTest::scaled($o{timeout} || 60);
         for my $s (@socks) {
             my $left = $end - time;
             my $line = '';
@@ -199,7 +200,7 @@ sub collect_background {
     my ($pids, $secs) = @_;
     my $dir = PolicyTest::t_path('logs');
     my %left = map { $_ => 1 } @$pids;
-    my $end = time + $secs;
+    my $end = time + PolicyTest::scaled($secs);
     while (%left && time < $end) {
         for my $pid (keys %left) {
             delete $left{$pid} if waitpid($pid, POSIX::WNOHANG()) == $pid;
@@ -269,9 +270,11 @@ sub runtime_leftovers {
         return if $_ eq $dir;
         my $name = substr $_, length($dir) + 1;
         return if -d $_ && !-l $_;
-        # mod_cgid's socket (t/report_authn.t's CGI) is the daemon's
+        # mod_cgid's socket (t/report_authn.t's CGI) is the daemon's;
+        # make test-valgrind's memcheck logs are its own
         return if $name =~ /^[^\/]*_log$/ || $name eq 'httpd.pid'
-                  || $name =~ /^bg\.\d+$/ || $name =~ /^cgisock\.\d+$/;
+                  || $name =~ /^bg\.\d+$/ || $name =~ /^cgisock\.\d+$/
+                  || $name =~ /^valgrind\.\d+$/;
         push @found, $name;
     } }, $dir);
     return sort @found;

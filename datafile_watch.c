@@ -539,7 +539,8 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     /* A process with no version at all (the file was missing) waits for a
      * writer to finish rather than answer 500 meanwhile: a little longer
      * than it takes to settle, once. */
-    if (state == 0 && !df->cur && !same_version(&v, &df->failed)
+    if (state == 0 && !refused && !df->cur
+        && !same_version(&v, &df->failed)
         && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
         apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));
         now = apr_time_now();

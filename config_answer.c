@@ -27,6 +27,8 @@ static const char *reason_arg(cmd_parms *cmd, const char *directive,
 
 static int reason_status_valid(int reason, int status)
 {
+    if (reason == REASON_ERROR)
+        return 0;                       /* a failure stays a 500 */
     if (reason == REASON_ANONYMOUS)
         return status == 401 || status == 404;
     return status == 403 || status == 404 || status == 451;
@@ -66,7 +68,10 @@ const char *policy_set_deny_status(cmd_parms *cmd, void *dirv, int argc,
                                 "not a valid status for reason '%s'%s",
                                 status, argv[a], reason == REASON_ANONYMOUS
                                 ? " (an anonymous client can log in: use 401"
-                                  " or 404)" : " (use 403, 404 or 451)");
+                                  " or 404)"
+                                : reason == REASON_ERROR
+                                ? " (a source that failed is always a 500)"
+                                : " (use 403, 404 or 451)");
         d->status[reason] = (int)status;
     }
     d->responds = 1;

@@ -25,6 +25,7 @@
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
+#include <limits.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);
@@ -187,21 +188,41 @@ const void *datafile_configured_image(const char *kind, const char *path)
     return df && df->cur ? df->cur->handle : NULL;
 }
 
-/* The server's User cannot read path: its changes will only be seen by the
- * parent, about every ten seconds, and by children started after that. */
+/* The server's User cannot read path (the file, or a directory on the
+ * way): the root parent loads it, but the running processes, which look
+ * at it again as the User, never see it change.  A warning, not an
+ * error: a file kept from the User (and from customers' code running as
+ * it) is a choice an administrator may make.  s NULL: on screen, where
+ * the configuration is read first (configtest, a start); else in the
+ * error log. */
 static void warn_unreadable(server_rec *s, const datafile *df)
 {
-    struct stat st;
+    char why[PATH_MAX + 200];
     if (geteuid() != 0 || ap_unixd_config.user_id == 0
-        || stat(df->path, &st) < 0 || uid_can_read(&st,
-                                                   ap_unixd_config.user_id))
+        || user_can_read_path(df->path, ap_unixd_config.user_id,
+                              ap_unixd_config.group_id,
+                              ap_unixd_config.user_name, why, sizeof why))
         return;
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                 "%s %s is not readable by the server's User (%s): running "
-                 "server processes cannot reload it when it changes; only "
-                 "the parent will (within about ten seconds), for the "
-                 "processes it starts afterwards", df->type->kind, df->path,
-                 ap_unixd_config.user_name);
+    ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | APLOG_WARNING, 0, s,
+                 "%s %s: the server's User (%s) cannot read it: %s.  The "
+                 "server loads it as root, but its running processes cannot "
+                 "look at it again: a change (a revoked user) reaches only "
+                 "processes started after the parent rereads it, or a "
+                 "restart (apache2ctl graceful).  Let the User search every "
+                 "directory on the way and read the file (0640 and the "
+                 "User's group), or restart after each change",
+                 df->type->kind, df->path, ap_unixd_config.user_name, why);
+}
+
+void datafile_check_config(void)
+{
+    /* the first pass only: configtest's, and a start's on its screen */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG
+        || !registry.configured)
+        return;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.configured);
+         hi; hi = apr_hash_next(hi))
+        warn_unreadable(NULL, apr_hash_this_val(hi));
 }
 
 int datafile_post_config(server_rec *s, int real_pass)

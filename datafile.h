@@ -115,6 +115,11 @@ char *datafile_configured_text(const char *path, apr_size_t *len);
  * the type's image or handle, NULL when the file did not load. */
 const void *datafile_configured_image(const char *kind, const char *path);
 
+/* check_config, at the first configuration pass (configtest's, and a
+ * start's): warns on screen about configured files the server's User
+ * cannot read (the file, or a directory on the way). */
+void datafile_check_config(void);
+
 /* post_config, in the parent: at a first start, !OK when a configured
  * file has no version (it did not load); after the real configuration
  * pass, logs what was loaded, warns about files the server's User cannot

@@ -89,6 +89,7 @@ struct datafile {
     int checking;               /* the reload thread looks at it now */
     version failed;             /* a source version known not to load */
     int missing_logged;
+    int unreachable_logged;     /* (without a shared note) */
     shared_note *note;          /* configured files; NULL: not shared */
     /* .htaccess entries; under the cache's lock (datafile_htaccess.c) */
     int htaccess;
@@ -110,6 +111,13 @@ int read_file(int fd, const struct stat *before, apr_interval_time_t settle,
               const version *prev, int lines, apr_off_t max, char **buf,
               apr_size_t *len, version *v);
 int uid_can_read(const struct stat *st, uid_t uid);
+/* 1 when the user (uid, gid and the groups of name) can read the file
+ * at path: search permission on every directory on the way (as written
+ * and as its symlinks resolve) and read permission on the file, by their
+ * permission bits.  0 and why (the first step refused) when it cannot;
+ * 1 too when the path does not resolve (its reader reports that). */
+int user_can_read_path(const char *path, uid_t uid, gid_t gid,
+                       const char *name, char *why, apr_size_t whylen);
 
 /* datafile_snapshot.c */
 extern int in_child;            /* this process is a child of the parent */

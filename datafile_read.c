@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,3 +178,80 @@ int uid_can_read(const struct stat *st, uid_t uid)
     return (st->st_mode & S_IROTH) != 0;
 }
 
+
+/* Whether a user (uid, with gid and the groups of name, as httpd's unixd
+ * sets them) has permission want (S_IROTH read, S_IXOTH search) on a file
+ * of mode/owner st, by its permission bits (ACLs are not read). */
+static int user_may(const struct stat *st, uid_t uid, gid_t gid,
+                    const char *name, mode_t want)
+{
+    if (uid == 0)
+        return 1;
+    if (st->st_uid == uid)
+        return (st->st_mode & (want << 6)) != 0;
+    int member = st->st_gid == gid;
+    gid_t groups[256];
+    int n = 256;
+    if (!member && name && getgrouplist(name, gid, groups, &n) >= 0)
+        for (int i = 0; i < n && !member; i++)
+            member = groups[i] == st->st_gid;
+    return (st->st_mode & (member ? want << 3 : want)) != 0;
+}
+
+static void describe_refusal(const char *what, const char *where,
+                             const struct stat *st, char *why,
+                             apr_size_t whylen)
+{
+    struct passwd pw, *found = NULL;
+    char buf[1024], owner[300];
+    if (getpwuid_r(st->st_uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        apr_cpystrn(owner, pw.pw_name, sizeof owner);
+    else
+        apr_snprintf(owner, sizeof owner, "uid %ld", (long)st->st_uid);
+    apr_snprintf(why, whylen, "%s %s (owner %s, mode %04o)", what, where,
+                 owner, (unsigned)(st->st_mode & 07777));
+}
+
+/* Search permission on each directory of path's prefixes ("/", "/a",
+ * "/a/b" for "/a/b/f"), each stat()ed through its symlinks. */
+static int user_may_search(const char *path, uid_t uid, gid_t gid,
+                           const char *name, char *why, apr_size_t whylen)
+{
+    char dir[PATH_MAX];
+    size_t len = strlen(path);
+    if (path[0] != '/' || len >= sizeof dir)
+        return 1;
+    for (size_t i = 0; i < len; i++) {
+        if (path[i] != '/' || (i > 0 && path[i - 1] == '/'))
+            continue;
+        memcpy(dir, path, i ? i : 1);
+        dir[i ? i : 1] = '\0';
+        struct stat st;
+        if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+            return 1;                   /* its reader says what is wrong */
+        if (!user_may(&st, uid, gid, name, S_IXOTH)) {
+            describe_refusal("no search permission on the directory", dir,
+                             &st, why, whylen);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int user_can_read_path(const char *path, uid_t uid, gid_t gid,
+                       const char *name, char *why, apr_size_t whylen)
+{
+    char resolved[PATH_MAX];
+    struct stat st;
+    if (!realpath(path, resolved) || stat(resolved, &st) < 0)
+        return 1;                       /* its reader says what is wrong */
+    if (!user_may_search(path, uid, gid, name, why, whylen)
+        || !user_may_search(resolved, uid, gid, name, why, whylen))
+        return 0;
+    if (!user_may(&st, uid, gid, name, S_IROTH)) {
+        describe_refusal("no read permission on the file", resolved, &st,
+                         why, whylen);
+        return 0;
+    }
+    return 1;
+}

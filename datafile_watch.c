@@ -316,7 +316,9 @@ int read_configured_text(const char *path, char **buf, apr_size_t *len)
 struct shared_note {
     apr_uint32_t lock;          /* a spin lock: held for a few reads */
     apr_uint32_t missing;       /* the loss is logged */
+    apr_uint32_t unreachable;   /* that stat() is refused is logged */
     apr_uint32_t stale_logged;
+    version refused;            /* the last version the User may not read */
     version bad;
     version good;               /* the newest version any process loaded */
 };
@@ -398,14 +400,80 @@ static int note_missing(datafile *df, apr_uint32_t missing)
            != missing;
 }
 
+/* Records whether this process's User may not even stat() the file (a
+ * directory on the way it may not search); 1 when that is news. */
+static int note_unreachable(datafile *df, apr_uint32_t unreachable)
+{
+    if (!df->note) {
+        int news = df->unreachable_logged != (int)unreachable;
+        df->unreachable_logged = (int)unreachable;
+        return news;
+    }
+    return __atomic_exchange_n(&df->note->unreachable, unreachable,
+                               __ATOMIC_ACQ_REL) != unreachable;
+}
+
+/* A process that may not look at the file cannot see it change: said once
+ * (by the first process to find it, and again only after the file was
+ * within reach since), in the log and as the file's last error. */
+static void log_unreachable(datafile *df, server_rec *s, int e)
+{
+    if (!note_unreachable(df, 1))
+        return;
+    char why[300];
+    apr_snprintf(why, sizeof why, "cannot look at it as user %s: %s; "
+                 "changes are not seen by the running processes",
+                 ap_unixd_config.user_name, strerror(e));
+    ap_log_error(APLOG_MARK, APLOG_ERR, e, s, "%s %s: %s (they keep the "
+                 "version they have)", df->type->kind, df->path, why);
+    policy_metrics_datafile_failed(df->path, df->type->kind, why);
+}
+
+/* Records v as a version this process's User may not read; 1 when this
+ * process is the first to say so. */
+static int note_refused(datafile *df, const version *v)
+{
+    if (!df->note)
+        return 1;
+    note_lock(df->note);
+    int first = !same_version(&df->note->refused, v);
+    df->note->refused = *v;
+    note_unlock(df->note);
+    return first;
+}
+
+/* A change this process's User may not read: no bad version (the root
+ * parent reads it, log_parent_only), but one the running processes never
+ * see.  Said once per change. */
+static void log_refused(datafile *df, server_rec *s, const version *v)
+{
+    char why[256];
+    if (!note_refused(df, v))
+        return;
+    apr_snprintf(why, sizeof why, "cannot read it as user %s: %s; the "
+                 "running processes keep the version they have",
+                 ap_unixd_config.user_name, strerror(EACCES));
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s %s: %s", df->type->kind,
+                 df->path, why);
+    policy_metrics_datafile_failed(df->path, df->type->kind, why);
+}
+
 /* The source as it is now: 1 and *v when it is there and settled, 0 when
- * there is nothing new to do, -1 when it is missing. */
-static int source_state(datafile *df, apr_time_t now, version *v)
+ * there is nothing new to do, -1 when it is missing.  *e: the errno of a
+ * stat() refused for another reason than the file's absence. */
+static int source_state(datafile *df, apr_time_t now, version *v, int *e)
 {
     struct stat st;
-    if (stat(df->path, &st) < 0)
-        return errno == ENOENT ? -1 : 0;
+    *e = 0;
+    if (stat(df->path, &st) < 0) {
+        if (errno == ENOENT)
+            return -1;
+        *e = errno;
+        return 0;
+    }
     note_missing(df, 0);
+    if (in_child)                   /* the root parent always reaches it */
+        note_unreachable(df, 0);
     version_of(&st, v);
     if ((df->cur && same_version(v, &df->cur->source))
         || same_version(v, &df->failed))
@@ -441,21 +509,45 @@ static void fail_if_stale(datafile *df, server_rec *s)
     swap_current(df, NULL);
 }
 
+/* The root parent loaded a change that the server's User cannot read:
+ * the running processes do not have it, only those started from now on.
+ * Said once per change, in the log and as the file's last error. */
+static void log_parent_only(datafile *df, server_rec *s)
+{
+    char where[PATH_MAX + 200], why[256];
+    if (in_child || geteuid() != 0 || ap_unixd_config.user_id == 0
+        || user_can_read_path(df->path, ap_unixd_config.user_id,
+                              ap_unixd_config.group_id,
+                              ap_unixd_config.user_name, where,
+                              sizeof where))
+        return;
+    apr_snprintf(why, sizeof why, "reloaded by the parent only: user %s "
+                 "cannot read it, and the running processes keep the "
+                 "version they have", ap_unixd_config.user_name);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s %s: %s (%s)",
+                 df->type->kind, df->path, why, where);
+    policy_metrics_datafile_failed(df->path, df->type->kind, why);
+}
+
 /* Reloads df if it changed; returns the new snapshot (already current)
  * or NULL. */
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
 {
     version v;
-    int state = source_state(df, now, &v);
+    int refused;
+    int state = source_state(df, now, &v, &refused);
     /* A process with no version at all (the file was missing) waits for a
      * writer to finish rather than answer 500 meanwhile: a little longer
      * than it takes to settle, once. */
-    if (state == 0 && !df->cur && !same_version(&v, &df->failed)
+    if (state == 0 && !refused && !df->cur
+        && !same_version(&v, &df->failed)
         && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
         apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));
         now = apr_time_now();
-        state = source_state(df, now, &v);
+        state = source_state(df, now, &v, &refused);
     }
+    if (refused)
+        log_unreachable(df, s, refused);
     if (state < 0 && df->cur) {
         log_missing(df, s);
         swap_current(df, NULL);                 /* fail closed */
@@ -466,6 +558,11 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     if (note_known_bad(df, &v)) {
         df->failed = v;
         fail_if_stale(df, s);
+        return NULL;
+    }
+    if (in_child && access(df->path, R_OK) < 0 && errno == EACCES) {
+        df->failed = v;                 /* looked at again once changed */
+        log_refused(df, s, &v);
         return NULL;
     }
     char why[512];
@@ -484,6 +581,7 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                                        fresh->entries, &fresh->source,
                                        sizeof fresh->source, 1);
         note_good(df, &fresh->source);
+        log_parent_only(df, s);
     }
     else if (!again) {
         df->failed = v;

@@ -38,6 +38,8 @@ static const char *generic_message(int status)
         return "Authentication is required to access this resource.";
     case HTTP_UNAVAILABLE_FOR_LEGAL_REASONS:
         return "This resource is unavailable for legal reasons.";
+    case HTTP_INTERNAL_SERVER_ERROR:   /* names nothing already */
+        return reason_table[REASON_ERROR].message;
     default:
         return "You are not allowed to access this resource.";
     }
@@ -215,7 +217,8 @@ static int answer_with_body(request_rec *r, policy_request *rq,
                             const policy_require *req, int status)
 {
     policy_detail detail = d->detail ? d->detail : DETAIL_REASON;
-    const char *code = detail == DETAIL_NONE
+    /* a failure's code says nothing of the policy: "none" keeps it */
+    const char *code = detail == DETAIL_NONE && reason != REASON_ERROR
         ? (status == HTTP_UNAUTHORIZED ? reason_table[REASON_ANONYMOUS].code
                                        : reason_table[REASON_OTHER].code)
         : reason_table[reason].code;
@@ -263,13 +266,12 @@ static void drop_challenge(request_rec *r)
 }
 
 int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
-                  const policy_require *blamed, int failed)
+                  const policy_require *blamed)
 {
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    int status = failed ? HTTP_INTERNAL_SERVER_ERROR
-                 : status_sent(r, d->status[reason] ? d->status[reason]
-                                  : reason_table[reason].default_status);
+    int status = status_sent(r, d->status[reason] ? d->status[reason]
+                                : reason_table[reason].default_status);
     drop_challenge(r);               /* the request goes on */
     policy_decision_record(r, rq, 1, reason, blamed, status);
     rq->reported = 1;

@@ -196,6 +196,7 @@ static int policy_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     int roles = policy_configtest_roles(pconf, s);
     int requires = policy_require_check_config(pconf, ptemp, s);
     policy_configtest_warnings(ptemp, s);
+    datafile_check_config();
     return roles == OK && requires == OK ? OK : !OK;
 }
 

@@ -316,13 +316,15 @@ void policy_takeover_post_config(apr_pool_t *pconf);
 
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
  * phase into the configured answer; returns the status to hand on.
- * blamed: the check blamed for it, NULL for anonymous and other. */
+ * blamed: the check blamed for it, NULL for anonymous, other and
+ * error (a failing source: 500, whatever AuthzPolicyDenyStatus says). */
 int policy_deny(request_rec *r, policy_request *rq, policy_reason reason,
                 const policy_require *blamed);
 /* deny.c: report mode: records the denial that would have been answered
- * (failed: a failing source, 500) and lets the request through (OK). */
+ * (reason error: a failing source, 500) and lets the request through
+ * (OK). */
 int policy_report(request_rec *r, policy_request *rq, policy_reason reason,
-                  const policy_require *blamed, int failed);
+                  const policy_require *blamed);
 /* deny.c: s as a JSON string, quotes included, escaped for any bytes. */
 const char *policy_json_string(apr_pool_t *p, const char *s);
 /* deny.c: the error filter that gives our bodies their Content-Type. */

@@ -243,7 +243,7 @@ void policy_shadow_init(void)
 }
 
 /* One shadow's result: "grant" or "deny:REASON"; a failing source is a
- * denial (reason other), as the enforced policy fails closed. */
+ * denial (reason error), as the enforced policy fails closed. */
 static const char *shadow_result(request_rec *r, policy_request *rq,
                                  const policy_shadow *shadow)
 {
@@ -254,7 +254,7 @@ static const char *shadow_result(request_rec *r, policy_request *rq,
     if (st == AUTHZ_DENIED_NO_USER && !r->user)
         return deny_result[REASON_ANONYMOUS];
     return deny_result[st == AUTHZ_GENERAL_ERROR
-                       ? REASON_OTHER : policy_request_reason(rq)];
+                       ? REASON_ERROR : policy_request_reason(rq)];
 }
 
 void policy_shadows_evaluate(request_rec *r)

@@ -140,18 +140,18 @@ static void forget_refused_credentials(request_rec *r)
 
 /* A chain's denial of a request this module takes part in: the shadows
  * are evaluated, then the denial is answered, or in report mode recorded
- * and the request let through.  In report mode a 500 of the
- * authorization chains (a failing source) is recorded too. */
+ * and the request let through.  A 500 of the access or authorization
+ * chains (a failing source) is a decision too, with reason error: it is
+ * recorded and answered as a denial, and stays a 500 in enforce mode. */
 static int answer_denial(request_rec *r, phase ph, int rv)
 {
     policy_request *rq = policy_request_get(r, 0);
     int report = report_mode(r);
-    int failed = report && ph != PHASE_AUTHN
-                 && rv == HTTP_INTERNAL_SERVER_ERROR;
+    int failed = ph != PHASE_AUTHN && rv == HTTP_INTERNAL_SERVER_ERROR;
     if ((!denies(ph, rv) && !failed) || !policy_request_takes_part(r, rq))
         return rv;
-    policy_reason reason = ph == PHASE_AUTHN || failed
-                           ? (failed ? REASON_OTHER : REASON_ANONYMOUS)
+    policy_reason reason = failed ? REASON_ERROR
+                           : ph == PHASE_AUTHN ? REASON_ANONYMOUS
                            : policy_request_reason(rq);
     const policy_require *blamed = ph == PHASE_AUTHN || failed || !rq
                                    ? NULL : rq->blamed;
@@ -163,7 +163,7 @@ static int answer_denial(request_rec *r, phase ph, int rv)
     policy_shadows_evaluate(r);
     r->user = user;
     if (report) {
-        int rv_report = policy_report(r, rq, reason, blamed, failed);
+        int rv_report = policy_report(r, rq, reason, blamed);
         if (ph == PHASE_AUTHN)
             forget_refused_credentials(r);
         return rv_report;

@@ -20,6 +20,11 @@ const reason_info reason_table[REASON_COUNT] = {
         "This request was sent from another site and is not allowed." },
     [REASON_OTHER] = { "other", "forbidden", 403,
         "You are not allowed to access this resource." },
+    /* SPEC section 3 has no code for a 500: an API client is told that
+     * the failure is the server's and may be retried, nothing more */
+    [REASON_ERROR] = { "error", "source_unavailable", 500,
+        "Your access to this resource could not be checked. "
+        "Please try again later." },
 };
 
 int reason_by_name(const char *name)

@@ -18,6 +18,7 @@ typedef enum {
     REASON_IPLIST,
     REASON_ORIGIN,
     REASON_OTHER,
+    REASON_ERROR,                /* a source failed: 500, whatever is set */
     REASON_COUNT
 } policy_reason;
 

@@ -27,7 +27,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 32;
+plan tests => 36;
 
 END {
     my $status = $?;
@@ -109,6 +109,22 @@ like error_log_since($size),
     '... logged with the reason';
 unlike error_log_since($size), qr/\[authz_policy:error\].*\bsecret\b/,
     '... without a password';
+# its 500 is a decision like any denial: variables, a log line, a body
+# in the client's format
+$size = error_log_size();
+my $res = req(GET => "/lf/search-staff/?ld$$", user => 'carol',
+              Accept => 'application/json');
+is $res->code . ' ' . $res->header('Content-Type'), '500 application/json',
+    'directory down: a JSON client gets its 500 in JSON';
+like $res->content, qr/^\{"error": "source_unavailable", /,
+    '... with the code source_unavailable';
+like access_log_line("?ld$$") || '',
+    qr/ 500 reason=error required=- status=500$/,
+    '... AUTHZ_POLICY_REASON error, AUTHZ_POLICY_STATUS 500';
+like wait_for(5, sub { my $s = error_log_since($size);
+                       $s =~ /denied: .*search-staff/ ? $s : undef }) || '',
+    qr/denied: reason="error" required=- user="carol" .* status="500" uri="\/lf\/search-staff\/"/,
+    '... and the denial\'s log line';
 
 # and comes back: pooled connections to the old one are replaced
 PolicyTest::Slapd::start();

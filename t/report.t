@@ -26,10 +26,10 @@ my @cases = (
     [ 'not',    'carol', 403, 'role',      'not viewer',    'carol' ],
     [ 'anon',   undef,   401, 'anonymous', '-',             '-' ],
     [ 'hidden', 'carol', 404, 'role',      'admin',         'carol' ],
-    [ 'sql',    'bob',   500, 'other',     '-',             'bob' ],
+    [ 'sql',    'bob',   500, 'error',     '-',             'bob' ],
 );
 
-plan tests => 9 * @cases + 25;
+plan tests => 9 * @cases + 39;
 
 my $n = 0;
 for my $c (@cases) {
@@ -41,14 +41,8 @@ for my $c (@cases) {
     my $res = req(GET => "/r/enforce/$name$tag", @who);
     is $res->code, $status, "enforce $name: $as gets $status";
     my $line = access_log_line($tag, 'rollout_log') || '';
-    if ($status == 500) {
-        like $line, qr/ 500 decision=- /,
-            "enforce $name: a failing source is a 500, not a decision";
-    }
-    else {
-        like $line, qr/ $status decision=deny area=\/r\/enforce\/$name reason=$reason required=\Q$required\E status=$status /,
-            "enforce $name: decision, area, reason, requirement, status";
-    }
+    like $line, qr/ $status decision=deny area=\/r\/enforce\/$name reason=$reason required=\Q$required\E status=$status /,
+        "enforce $name: decision, area, reason, requirement, status";
 
     $tag = "?r$$-" . ++$n;
     my $size = error_log_size();
@@ -143,3 +137,53 @@ is req(GET => "/r/ht/enforce/report/?h5$$")->code, 200,
 like access_log_line("?h5$$", 'rollout_log') || '',
     qr/ 200 decision=would-deny .* reason=anonymous .* status=401 /,
     '... would-deny anonymous 401';
+
+# A failing source (SQL here, LDAP in t/ldap.t) is a decision too: the
+# variables, one log line, the counter and a body in the format the
+# client accepts, as for any denial; only its status is fixed (500).
+sub sql_errors_counted {
+    my $text = req(GET => '/st/status?format=prometheus')->content;
+    my ($n) = $text =~ /^authz_policy_decisions_total\{area="\/r\/enforce\/sql",decision="deny",reason="error",status="500"\} (\d+)$/m;
+    return $n || 0;
+}
+my $counted = sql_errors_counted();
+$size = error_log_size();
+$res = req(GET => "/r/enforce/sql?se$$", user => 'bob',
+           Accept => 'application/json');
+is $res->code, 500, 'enforce, failing source: 500 for a JSON client';
+is $res->header('Content-Type'), 'application/json',
+    '... answered in JSON';
+like $res->content,
+    qr/^\{"error": "source_unavailable", "message": "[^"]+"\}$/,
+    '... with the code source_unavailable';
+is $res->header('Cache-Control'), 'no-store', '... not kept by caches';
+my $logged = wait_for(5, sub {
+    my $s = error_log_since($size);
+    $s =~ /denied: .*uri="\/r\/enforce\/sql"/ ? $s : undef }) || '';
+my @denied = grep { /denied: / && m{uri="/r/enforce/sql"} } split /\n/, $logged;
+is scalar(@denied), 1, '... one denial line';
+like $denied[0] || '',
+    qr/denied: reason="error" required=- user="bob" .* status="500" uri="\/r\/enforce\/sql" area="\/r\/enforce\/sql"$/,
+    '... saying reason error and status 500';
+like $logged, qr/AuthzPolicyAttribute dbd: query failed/,
+    '... beside the source\'s own error';
+
+$res = req(GET => "/r/enforce/sql?sp$$", user => 'bob',
+           Accept => 'application/problem+json');
+is $res->header('Content-Type'), 'application/problem+json',
+    'problem+json when asked for';
+like $res->content,
+    qr/^\{"type": "about:blank", "title": "Internal Server Error", "status": 500, "detail": "[^"]+", "error": "source_unavailable"\}$/,
+    '... with status 500 and the code';
+
+$res = req(GET => "/r/enforce/sql?sh$$", user => 'bob');
+is $res->code, 500, 'a browser: 500';
+like $res->header('Content-Type'), qr{^text/html}, '... an HTML page';
+like $res->content, qr{<h1>Internal Server Error</h1>\n<p>Your access to this resource could not be checked\. Please try again later\.</p>},
+    '... with the message';
+like access_log_line("?sh$$", 'rollout_log') || '',
+    qr/ 500 decision=deny area=\/r\/enforce\/sql reason=error required=- status=500 /,
+    '... and its variables';
+is sql_errors_counted() - $counted, 3,
+    'each failing source\'s 500 counted: decision deny, reason error, '
+    . 'status 500';

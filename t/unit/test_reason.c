@@ -15,7 +15,8 @@ int main(void)
                   && strcmp(ri->code, reason_table[j].code),
                   "%s and %s have names and codes of their own", ri->name,
                   reason_table[j].name);
-        CHECK(ri->default_status == (i == REASON_ANONYMOUS ? 401 : 403),
+        CHECK(ri->default_status == (i == REASON_ANONYMOUS ? 401
+                                     : i == REASON_ERROR ? 500 : 403),
               "%s answers %d by default", ri->name, ri->default_status);
     }
     CHECK(reason_by_name("ROLE") == REASON_ROLE, "names are case-insensitive");
@@ -28,8 +29,11 @@ int main(void)
           "origin's code is cross_origin_request");
     char list[256];
     reason_name_list(list, sizeof list);
-    CHECK(!strcmp(list, "anonymous, role, plan, scope, region, iplist, origin "
-                        "or other"), "the list of names: %s", list);
+    CHECK(!strcmp(list, "anonymous, role, plan, scope, region, iplist, origin, "
+                        "other or error"), "the list of names: %s", list);
+    CHECK(!strcmp(reason_table[REASON_ERROR].name, "error")
+          && !strcmp(reason_table[REASON_ERROR].code, "source_unavailable"),
+          "a failing source: reason error, code source_unavailable");
     reason_name_list(list, 10);
     CHECK(strlen(list) == 9, "a short buffer truncates the list");
     return UNIT_DONE();

@@ -212,6 +212,27 @@ int main(void)
           && !has(l, "::fffe:0:0") && !has(l, "::1:0:0:0"),
           "::ffff:0:0/96 is all of IPv4 and nothing else");
     iplist_free(l);
+    /* a mapped network is stored as the IPv4 network it maps, and only so:
+     * its image (the bytes the error log reports and the .htaccess cache
+     * counts) is that of the IPv4 network written out, at /96 as above */
+    {
+        static const char *const same[][2] = {
+            { "::ffff:0:0/96\n", "0.0.0.0/0\n" },
+            { "::ffff:10.0.0.0/104\n", "10.0.0.0/8\n" },
+            { "::ffff:192.0.2.1\n", "192.0.2.1\n" },
+        };
+        for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+            iplist *m = parse(same[i][0], err, sizeof err);
+            iplist *v4 = parse(same[i][1], err, sizeof err);
+            CHECK(m && v4 && iplist_size(m) == iplist_size(v4),
+                  "%.*s is stored as %.*s (%zu bytes, %zu)",
+                  (int)strlen(same[i][0]) - 1, same[i][0],
+                  (int)strlen(same[i][1]) - 1, same[i][1],
+                  m ? iplist_size(m) : 0, v4 ? iplist_size(v4) : 0);
+            iplist_free(m);
+            iplist_free(v4);
+        }
+    }
     l = parse("::ffff:10.0.0.0/104\n", err, sizeof err);
     CHECK(l && has(l, "10.0.0.0") && has(l, "10.255.255.255") && has(l, "::ffff:10.1.2.3")
           && !has(l, "11.0.0.0") && !has(l, "9.255.255.255") && !has(l, "::ffff:11.0.0.0")
@@ -261,6 +282,7 @@ int main(void)
         iplist_free(l);
     }
     free(buf);
+    test_random_v6_nested();
     test_random_million();
     return UNIT_DONE();
 }

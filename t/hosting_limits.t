@@ -19,7 +19,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 27;
+plan tests => 31;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 77;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -43,6 +43,9 @@ my %file = (small => "bob role=admin\n" . substr($filler, 0, 3000),
 # 6967 bytes each: any two fit in the 16 KB kept, three do not, and two
 # are more than one owner's 8 KB
 $file{"h$_"} = "bob role=admin\n" . substr($filler, 0, 4000) for 1 .. 3;
+# the size limit's edge: exactly 4096 bytes, and one byte more
+$file{exact} = "bob role=admin\n" . substr($filler, 0, 4096 - 15);
+$file{plus1} = "bob role=admin\n" . substr($filler, 0, 4097 - 15);
 for my $name (sort keys %file) {
     my $data = "$A/data/lim-$name.txt";
     PolicyTest::Setup::put($data, $file{$name}, $TA, 0640);
@@ -97,6 +100,12 @@ my $htaccess = quotemeta "$A/public_html/lim/large/.htaccess";
 my $large = quotemeta "$A/data/lim-large.txt";
 like substr(log_text(), $before), qr/$htaccess.*$large.*(larger|limit|size)/i,
     '... the log names the .htaccess, the file and the limit';
+is -s "$A/data/lim-exact.txt", 4096, '(a file of exactly 4096 bytes)';
+is get('/ha/lim/exact/'), 200, 'a file of exactly the size limit: 200';
+$before = length log_text();
+is get('/ha/lim/plus1/'), 500, 'a file one byte over the size limit: 500';
+like substr(log_text(), $before), qr/lim-plus1\.txt.*4097 bytes, more than the 4096/,
+    '... logged with its size and the limit';
 
 # small is kept already; five more distinct files, one after another: each
 # takes the place of the least recently used one that no request is using

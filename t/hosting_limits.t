@@ -6,7 +6,8 @@
 # during the run or after httpd stops.  A server of its own (one
 # process), with small limits: 4096 bytes, 4 files (2 for each owner),
 # and so 16 KB of parsed tables (8 KB for each owner): the cache counts
-# what it keeps in memory, not only the files' sizes.
+# what it keeps in memory, not only the files' sizes.  Its one process
+# also shows when a changed file named in an .htaccess file is believed.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -19,7 +20,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 31;
+plan tests => 34;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 77;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -46,6 +47,9 @@ $file{"h$_"} = "bob role=admin\n" . substr($filler, 0, 4000) for 1 .. 3;
 # the size limit's edge: exactly 4096 bytes, and one byte more
 $file{exact} = "bob role=admin\n" . substr($filler, 0, 4096 - 15);
 $file{plus1} = "bob role=admin\n" . substr($filler, 0, 4097 - 15);
+# a file rewritten in place below (this server's one process loads its
+# first version, so that the change is measured against it)
+$file{settle} = "bob role=admin\n# the first version, longer than the next\n";
 for my $name (sort keys %file) {
     my $data = "$A/data/lim-$name.txt";
     PolicyTest::Setup::put($data, $file{$name}, $TA, 0640);
@@ -209,6 +213,23 @@ close $_->[0] for @slow;
 unlink @big;
 is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,
     '... every request answered';
+# A file named in an .htaccess file and rewritten in place shorter (what a
+# writer caught mid-way leaves) is believed only once it has stayed
+# unchanged for 10 seconds: for the first 4 the version in force answers.
+ok wait_for(20, sub { get('/ha/lim/settle/') == 200 }),
+    "A's file in force: bob is an admin";
+write_file("$A/data/lim-settle.txt", "bob role=viewer\n");
+my $changed = Time::HiRes::time();
+my @early;
+while (Time::HiRes::time() < $changed + 4) {
+    push @early, get('/ha/lim/settle/');
+    sleep 0.2;
+}
+is join(' ', grep { $_ ne '200' } @early), '',
+    '... rewritten in place and shorter: the version in force answers for '
+    . 'the first 4 s (' . scalar(@early) . ' requests)';
+ok wait_for(25, sub { get('/ha/lim/settle/') == 403 }),
+    '... and the new version once it has stayed unchanged';
 is get('/index.html'), 200, 'static files answer as usual';
 unlike log_text(), qr/exit signal/, 'no server process crashed';
 is_deeply [ runtime_leftovers($run) ], [],

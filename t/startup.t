@@ -380,7 +380,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 6;
+plan tests => 2 * @bad + 3 * @good + 8;
 
 
 for my $case (@bad) {
@@ -452,6 +452,22 @@ for my $case (@good) {
     like $out, qr/Syntax OK/, "$name: Syntax OK";
     if ($want) { like $out, $want, "$name: message" or diag $out }
     else { is $out, "Syntax OK\n", "$name: no warning" or diag $out }
+}
+
+# Who can change a users file's path: a directory its group may write
+# counts, unless that group is root's.
+for my $c ([ 'root', 0, undef ],
+           [ 'nogroup', scalar getgrnam('nogroup'),
+             qr/AuthzPolicyUserFile \S+users\.txt: .* \(a directory group nogroup may write\)/ ]) {
+    my ($group, $gid, $want) = @$c;
+    my $d = var_path("startup-group-$group");
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\n");
+    chown 0, $gid, $d or die "$d: $!";
+    chmod 0775, $d or die "$d: $!";
+    my ($rc, $out) = configtest("AuthzPolicyUserFile $d/users.txt\n");
+    if ($want) { like $out, $want, "a users file in a directory group $group may write: a warning" }
+    else { is $out, "Syntax OK\n", "a users file in a directory group $group may write: no warning" }
 }
 
 # A real start fails the same way.

@@ -380,7 +380,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 8;
+plan tests => 2 * @bad + 3 * @good + 11;
 
 
 for my $case (@bad) {
@@ -468,6 +468,34 @@ for my $c ([ 'root', 0, undef ],
     my ($rc, $out) = configtest("AuthzPolicyUserFile $d/users.txt\n");
     if ($want) { like $out, $want, "a users file in a directory group $group may write: a warning" }
     else { is $out, "Syntax OK\n", "a users file in a directory group $group may write: no warning" }
+}
+
+# A users file that does not parse, whose path anyone may change (a
+# directory its group may write): its token is logged only if everyone
+# may read the file, not merely the server's User.
+for my $c ([ 0640, 0 ], [ 0644, 1 ]) {
+    my ($mode, $shown) = @$c;
+    my $d = var_path(sprintf 'startup-shown-%o', $mode);
+    my $mark = sprintf 'zzmark%o', $mode;
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\ncarol $mark=1\n");
+    my $nogroup = getgrnam('nogroup');
+    chown 0, $nogroup, $d, "$d/users.txt" or die "$d: $!";
+    chmod 0775, $d or die "$d: $!";
+    chmod $mode, "$d/users.txt" or die "$d: $!";
+    my ($rc, $out) = configtest("User nobody\nGroup nogroup\n"
+                                . "AuthzPolicyUserFile $d/users.txt\n");
+    my $name = sprintf 'a users file %o that does not parse, in a directory '
+                       . 'group nogroup may write', $mode;
+    if ($shown) {
+        like $out, qr/users\.txt: line 2: unknown key [^\n]*'\Q$mark\E'/,
+            "$name: its token is shown";
+    }
+    else {
+        like $out, qr/users\.txt: line 2: unknown key [^\n']*\(the file's content is not shown/,
+            "$name: its content is not shown";
+        unlike $out, qr/\Q$mark\E/, '... no token of it';
+    }
 }
 
 # A real start fails the same way.

@@ -380,7 +380,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 11;
+plan tests => 2 * @bad + 3 * @good + 13;
 
 
 for my $case (@bad) {
@@ -495,6 +495,33 @@ for my $c ([ 0640, 0 ], [ 0644, 1 ]) {
         like $out, qr/users\.txt: line 2: unknown key [^\n']*\(the file's content is not shown/,
             "$name: its content is not shown";
         unlike $out, qr/\Q$mark\E/, '... no token of it';
+    }
+}
+
+# ... and where only root can change the path, its token is logged if the
+# server's User may read it, by the permissions of the group it is in
+# (nobody is in nogroup): a group that may read, or one that may not
+# beside others who may.
+for my $c ([ 0640, 1 ], [ 0604, 0 ]) {
+    my ($mode, $shown) = @$c;
+    my $d = var_path(sprintf 'startup-group-read-%o', $mode);
+    my $mark = sprintf 'zzgroup%o', $mode;
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\ncarol $mark=1\n");
+    chown 0, 0, $d or die "$d: $!";
+    chmod 0755, $d or die "$d: $!";
+    chown 0, scalar getgrnam('nogroup'), "$d/users.txt" or die "$d: $!";
+    chmod $mode, "$d/users.txt" or die "$d: $!";
+    my ($rc, $out) = configtest("User nobody\nGroup nogroup\n"
+                                . "AuthzPolicyUserFile $d/users.txt\n");
+    my $name = sprintf 'a users file %o of group nogroup that does not parse', $mode;
+    if ($shown) {
+        like $out, qr/users\.txt: line 2: unknown key [^\n]*'\Q$mark\E'/,
+            "$name: the server's User may read it: its token is shown";
+    }
+    else {
+        like $out, qr/users\.txt: line 2: unknown key [^\n']*\(the file's content is not shown/,
+            "$name: the server's User may not read it: its content is not shown";
     }
 }
 

@@ -20,7 +20,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 56;
+plan tests => 58;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -131,6 +131,13 @@ ok $users && $users->{kind} eq 'users' && $users->{entries} >= 5
     && $users->{loaded} > 1e9, 'the user file: kind, entries, when loaded';
 is "$users->{reloads_ok} $users->{reloads_error}", '0 0',
     '... its load at start counted as no reload';
+# each kind of configured file
+for my $c ([ qr{/var/office\.txt$}, 'iplist', 'an IP list' ],
+           [ qr{/var/geo\.mmdb$}, 'geoip', 'the GeoIP database' ]) {
+    my ($re, $kind, $what) = @$c;
+    my ($f) = grep { $_->{file} =~ $re } @{ $doc->{datafiles} };
+    is $f && $f->{kind}, $kind, "$what: kind $kind";
+}
 is ref $doc->{source_errors}, 'HASH', 'source errors in the document';
 is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
     my ($v) = join('', <$fh>) =~ /AUTHZ_POLICY_VERSION "([^"]+)"/; $v },

@@ -19,7 +19,7 @@ sub answer {
 }
 sub status { answer(@_) =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0 }
 
-plan tests => 13;
+plan tests => 21;
 
 my $missing = answer('/nothing/');
 for my $c ([ 'a user without the role, wrong password', 'bob', 'wrong' ],
@@ -49,6 +49,32 @@ like $log, qr/the claimed user bob cannot pass \(reason role\): hidden without c
     'the debug log says no password was checked';
 unlike $log, qr/no-such-htpasswd|AH01631/,
     '... and neither the password file nor a failure of the claimed user shows';
+
+# The scheme's name and AuthType are matched in any case, as
+# mod_auth_basic matches them: a name that cannot pass is hidden there too.
+for my $scheme ('basic', 'BASIC', 'bAsIc') {
+    (my $h = basic('bob', 'wrong')) =~ s/Basic/$scheme/;
+    is status('/d/loud/', $h), 404,
+        "the scheme written '$scheme': the hidden 404, no password check";
+}
+is status('/d/loud-lc/', basic('bob', 'wrong')), 404,
+    "AuthType basic (lower case): the hidden 404, no password check";
+is status('/d/loud-lc/', basic('alice', 'wrong')), 500,
+    '... and for a user who could pass, the password is checked';
+
+# Credentials that name no one are an unknown user's, never a user's: an
+# empty name, and base64 one character over a multiple of four (which
+# names no one, even where its first characters decode to a user who
+# could pass)
+$size = error_log_size();
+answer("/d/loud/?c2-$$", 'Authorization: Basic ' . encode_base64(':wrong', ''));
+like wait_for(5, sub { my $s = error_log_since($size); $s =~ /malformed|claimed/ ? $s : '' }),
+    qr/malformed Basic credentials \(reason role\)/,
+    'an empty user name: malformed credentials, hidden without a password check';
+my $alice = encode_base64('alice:wrongx', '') . 'A';
+is length($alice) % 4, 1, '(base64 one character over a multiple of four)';
+is status('/d/loud/', "Authorization: Basic $alice"), 404,
+    '... is malformed: the hidden 404, not the password check of alice';
 
 # The right password still works in an ordinary hidden area.
 is req(GET => '/d/hidden/', user => 'alice')->code, 200, 'an admin gets in';

@@ -13,7 +13,7 @@ use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(sleep);
 
-plan tests => 56;
+plan tests => 57;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A  = hosting_path('a');
@@ -77,6 +77,9 @@ is bob('/ha/basic/', vhost => 'policy_any'), 200, "any: and A's own";
 # DIR: the file (symlinks followed) lies inside a listed directory
 is bob('/ha/shared/', vhost => 'policy_dirs'), 200,
     'DIR: a file inside the listed directory: 200';
+# every listed directory counts, the last one too (B's data directory)
+is bob('/ha/other/', vhost => 'policy_dirs'), 200,
+    'DIR: a file inside the last of the listed directories: 200';
 ($st, $line) = refused('own', "$A/data/users.txt", qr/./,
                        vhost => 'policy_dirs');
 is $st, 500, 'DIR: A\'s own file outside the listed directories: 500';

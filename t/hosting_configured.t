@@ -19,7 +19,7 @@ use File::Path qw(make_path remove_tree);
 use JSON::PP ();
 use Time::HiRes qw(sleep);
 
-plan tests => 32;
+plan tests => 36;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 52;     # away from the suite
 my $HTTPD = $ENV{POLICY_TEST_HTTPD} || '/usr/sbin/apache2';
@@ -124,6 +124,37 @@ like log_text(), $warning, 'startup warns that a non-root user can change '
 my ($rc, $said) = apache2('-t');
 is $rc, 0, 'configtest passes' or diag $said;
 like $said, $warning, '... and shows the same warning';
+
+# --- the edge of AuthzPolicyFileLimit -----------------------------------
+# A users file of exactly the limit is read; one byte more is refused and
+# the version in force stays.  Told apart by their entries on the status
+# page (both keep bob an admin, for the cases below).
+sub users_of_size {
+    my ($size, @users) = @_;
+    my $text = join '', map { "$_ role=admin\n" } @users;
+    my $left = $size - length $text;
+    my $lines = int($left / 64) - 1;
+    $text .= ('#' x 63 . "\n") x $lines;
+    $left -= 64 * $lines;
+    return $text . '#' x ($left - 1) . "\n";
+}
+sub entries_of_file {
+    my $doc = eval { JSON::PP->new->decode(page('/status?format=json')) } || {};
+    my ($f) = grep { $_->{file} eq $file } @{ $doc->{datafiles} || [] };
+    return $f ? $f->{entries} : -1;
+}
+my $exact = users_of_size($LIMIT, qw(bob carol));
+is length $exact, $LIMIT, '(a users file of exactly the limit, two users)';
+replace_file(sub { write_file($_[0], $exact); chmod 0640, $_[0] });
+ok wait_for(10, sub { entries_of_file() == 2 }),
+    'a users file of exactly AuthzPolicyFileLimit: read (2 entries)';
+my $edge = log_size();
+replace_file(sub { write_file($_[0], users_of_size($LIMIT + 1, qw(bob carol dave)));
+                   chmod 0640, $_[0] });
+like wait_for(10, sub { my $s = log_since($edge); $s =~ /refused/ ? $s : '' }),
+    qr/AuthzPolicyUserFile \Q$file\E: refused: ${\ ($LIMIT + 1)} bytes, more than the $LIMIT that AuthzPolicyFileLimit allows/,
+    'one byte more: refused, and the log names its size and the limit';
+is entries_of_file(), 2, '... the version in force stays (2 entries)';
 
 # --- a link to a root-only file ---------------------------------------
 replace_file(sub { symlink $root_only, $_[0] or die $! });

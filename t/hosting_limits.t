@@ -6,7 +6,8 @@
 # during the run or after httpd stops.  A server of its own (one
 # process), with small limits: 4096 bytes, 4 files (2 for each owner),
 # and so 16 KB of parsed tables (8 KB for each owner): the cache counts
-# what it keeps in memory, not only the files' sizes.
+# what it keeps in memory, not only the files' sizes.  Its one process
+# also shows when a changed file named in an .htaccess file is believed.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -19,7 +20,7 @@ use IO::Socket::INET;
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep);
 
-plan tests => 27;
+plan tests => 34;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 77;     # away from the suite
 my $dir = var_path('hosting-limits');
@@ -43,6 +44,12 @@ my %file = (small => "bob role=admin\n" . substr($filler, 0, 3000),
 # 6967 bytes each: any two fit in the 16 KB kept, three do not, and two
 # are more than one owner's 8 KB
 $file{"h$_"} = "bob role=admin\n" . substr($filler, 0, 4000) for 1 .. 3;
+# the size limit's edge: exactly 4096 bytes, and one byte more
+$file{exact} = "bob role=admin\n" . substr($filler, 0, 4096 - 15);
+$file{plus1} = "bob role=admin\n" . substr($filler, 0, 4097 - 15);
+# a file rewritten in place below (this server's one process loads its
+# first version, so that the change is measured against it)
+$file{settle} = "bob role=admin\n# the first version, longer than the next\n";
 for my $name (sort keys %file) {
     my $data = "$A/data/lim-$name.txt";
     PolicyTest::Setup::put($data, $file{$name}, $TA, 0640);
@@ -97,6 +104,12 @@ my $htaccess = quotemeta "$A/public_html/lim/large/.htaccess";
 my $large = quotemeta "$A/data/lim-large.txt";
 like substr(log_text(), $before), qr/$htaccess.*$large.*(larger|limit|size)/i,
     '... the log names the .htaccess, the file and the limit';
+is -s "$A/data/lim-exact.txt", 4096, '(a file of exactly 4096 bytes)';
+is get('/ha/lim/exact/'), 200, 'a file of exactly the size limit: 200';
+$before = length log_text();
+is get('/ha/lim/plus1/'), 500, 'a file one byte over the size limit: 500';
+like substr(log_text(), $before), qr/lim-plus1\.txt.*4097 bytes, more than the 4096/,
+    '... logged with its size and the limit';
 
 # small is kept already; five more distinct files, one after another: each
 # takes the place of the least recently used one that no request is using
@@ -200,6 +213,23 @@ close $_->[0] for @slow;
 unlink @big;
 is scalar(grep { $_ ne '200' && $_ ne '500' } @st), 0,
     '... every request answered';
+# A file named in an .htaccess file and rewritten in place shorter (what a
+# writer caught mid-way leaves) is believed only once it has stayed
+# unchanged for 10 seconds: for the first 4 the version in force answers.
+ok wait_for(20, sub { get('/ha/lim/settle/') == 200 }),
+    "A's file in force: bob is an admin";
+write_file("$A/data/lim-settle.txt", "bob role=viewer\n");
+my $changed = Time::HiRes::time();
+my @early;
+while (Time::HiRes::time() < $changed + 4) {
+    push @early, get('/ha/lim/settle/');
+    sleep 0.2;
+}
+is join(' ', grep { $_ ne '200' } @early), '',
+    '... rewritten in place and shorter: the version in force answers for '
+    . 'the first 4 s (' . scalar(@early) . ' requests)';
+ok wait_for(25, sub { get('/ha/lim/settle/') == 403 }),
+    '... and the new version once it has stayed unchanged';
 is get('/index.html'), 200, 'static files answer as usual';
 unlike log_text(), qr/exit signal/, 'no server process crashed';
 is_deeply [ runtime_leftovers($run) ], [],

@@ -12,7 +12,7 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 
-plan tests => 77;
+plan tests => 86;
 
 my $hostport = Apache::TestRequest::hostport();
 my $own = "http://$hostport";
@@ -111,6 +111,30 @@ is $r->code, 403, 'Origin only, another site: 403';
 $r = send_req(POST => '/so/plain/');
 is $r->code, 200, 'neither header (not a browser): passes';
 is $r->content, "ok POST\n", '... to the application';
+
+# Header names in any case (HTTP/2 sends them in lower case), and only
+# the names themselves: a longer name that begins like one is another
+# header.  Written byte for byte.
+sub raw_post {
+    my $resp = raw_request(join "\n", 'POST /so/plain/ HTTP/1.1', "Host: $hostport",
+                           'Connection: close', 'Content-Length: 0', @_, '', '');
+    return $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+}
+for my $names ([ 'sec-fetch-site', 'origin' ], [ 'SEC-FETCH-SITE', 'ORIGIN' ],
+               [ 'Sec-fetch-Site', 'OrIgIn' ]) {
+    my ($site, $origin) = @$names;
+    is raw_post("$site: cross-site", "$origin: https://evil.example"), 403,
+        "'$site' and '$origin': cross-site, 403";
+    is raw_post("$origin: https://evil.example"), 403,
+        "'$origin' alone, another site: 403";
+}
+is raw_post('Sec-Fetch-Site-Extra: cross-site'), 200,
+    'a header whose name begins like Sec-Fetch-Site is not it: passes';
+is raw_post('Origin-Extra: https://evil.example'), 200,
+    '... nor one that begins like Origin';
+is raw_post('Sec-Fetch-Site-Extra: cross-site', 'Sec-Fetch-Site: same-origin',
+            "Origin: $own"), 200,
+    '... before the real one, which counts';
 
 $r = send_req(POST => '/so/plain/', Origin => 'null');
 is $r->code, 403, 'Origin null (a sandboxed document): 403';

@@ -452,7 +452,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 7;
+plan tests => 2 * @bad + 3 * @good + 14;
 
 
 for my $case (@bad) {
@@ -532,6 +532,77 @@ for my $case (@good) {
     like $out, qr/Syntax OK/, "$name: Syntax OK";
     if ($want) { like $out, $want, "$name: message" or diag $out }
     else { is $out, "Syntax OK\n", "$name: no warning" or diag $out }
+}
+
+# Who can change a users file's path: a directory its group may write
+# counts, unless that group is root's.
+for my $c ([ 'root', 0, undef ],
+           [ 'nogroup', scalar getgrnam('nogroup'),
+             qr/AuthzPolicyUserFile \S+users\.txt: .* \(a directory group nogroup may write\)/ ]) {
+    my ($group, $gid, $want) = @$c;
+    my $d = var_path("startup-group-$group");
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\n");
+    chown 0, $gid, $d or die "$d: $!";
+    chmod 0775, $d or die "$d: $!";
+    my ($rc, $out) = configtest("AuthzPolicyUserFile $d/users.txt\n");
+    if ($want) { like $out, $want, "a users file in a directory group $group may write: a warning" }
+    else { is $out, "Syntax OK\n", "a users file in a directory group $group may write: no warning" }
+}
+
+# A users file that does not parse, whose path anyone may change (a
+# directory its group may write): its token is logged only if everyone
+# may read the file, not merely the server's User.
+for my $c ([ 0640, 0 ], [ 0644, 1 ]) {
+    my ($mode, $shown) = @$c;
+    my $d = var_path(sprintf 'startup-shown-%o', $mode);
+    my $mark = sprintf 'zzmark%o', $mode;
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\ncarol $mark=1\n");
+    my $nogroup = getgrnam('nogroup');
+    chown 0, $nogroup, $d, "$d/users.txt" or die "$d: $!";
+    chmod 0775, $d or die "$d: $!";
+    chmod $mode, "$d/users.txt" or die "$d: $!";
+    my ($rc, $out) = configtest("User nobody\nGroup nogroup\n"
+                                . "AuthzPolicyUserFile $d/users.txt\n");
+    my $name = sprintf 'a users file %o that does not parse, in a directory '
+                       . 'group nogroup may write', $mode;
+    if ($shown) {
+        like $out, qr/users\.txt: line 2: unknown key [^\n]*'\Q$mark\E'/,
+            "$name: its token is shown";
+    }
+    else {
+        like $out, qr/users\.txt: line 2: unknown key [^\n']*\(the file's content is not shown/,
+            "$name: its content is not shown";
+        unlike $out, qr/\Q$mark\E/, '... no token of it';
+    }
+}
+
+# ... and where only root can change the path, its token is logged if the
+# server's User may read it, by the permissions of the group it is in
+# (nobody is in nogroup): a group that may read, or one that may not
+# beside others who may.
+for my $c ([ 0640, 1 ], [ 0604, 0 ]) {
+    my ($mode, $shown) = @$c;
+    my $d = var_path(sprintf 'startup-group-read-%o', $mode);
+    my $mark = sprintf 'zzgroup%o', $mode;
+    mkdir $d;
+    write_file("$d/users.txt", "alice role=a\ncarol $mark=1\n");
+    chown 0, 0, $d or die "$d: $!";
+    chmod 0755, $d or die "$d: $!";
+    chown 0, scalar getgrnam('nogroup'), "$d/users.txt" or die "$d: $!";
+    chmod $mode, "$d/users.txt" or die "$d: $!";
+    my ($rc, $out) = configtest("User nobody\nGroup nogroup\n"
+                                . "AuthzPolicyUserFile $d/users.txt\n");
+    my $name = sprintf 'a users file %o of group nogroup that does not parse', $mode;
+    if ($shown) {
+        like $out, qr/users\.txt: line 2: unknown key [^\n]*'\Q$mark\E'/,
+            "$name: the server's User may read it: its token is shown";
+    }
+    else {
+        like $out, qr/users\.txt: line 2: unknown key [^\n']*\(the file's content is not shown/,
+            "$name: the server's User may not read it: its content is not shown";
+    }
 }
 
 # A real start fails the same way.

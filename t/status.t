@@ -131,6 +131,13 @@ ok $users && $users->{kind} eq 'users' && $users->{entries} >= 5
     && $users->{loaded} > 1e9, 'the user file: kind, entries, when loaded';
 is "$users->{reloads_ok} $users->{reloads_error}", '0 0',
     '... its load at start counted as no reload';
+# each kind of configured file
+for my $c ([ qr{/var/office\.txt$}, 'iplist', 'an IP list' ],
+           [ qr{/var/geo\.mmdb$}, 'geoip', 'the GeoIP database' ]) {
+    my ($re, $kind, $what) = @$c;
+    my ($f) = grep { $_->{file} =~ $re } @{ $doc->{datafiles} };
+    is $f && $f->{kind}, $kind, "$what: kind $kind";
+}
 is ref $doc->{source_errors}, 'HASH', 'source errors in the document';
 is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
     my ($v) = join('', <$fh>) =~ /AUTHZ_POLICY_VERSION "([^"]+)"/; $v },
@@ -217,6 +224,20 @@ $f = wait_for(10, sub { my $f = status_file();
                         $f->{reloads_ok} > $rewritten->{reloads_ok} ? $f : undef });
 is counts_since($f, $rewritten) . " $f->{last_error}", '6 1 1 ',
     'a good version again: one more reload, no error shown';
+# an error that shows a token with what JSON and HTML escape
+my $good = $f;
+write_file($file, "ruth role=admin\ncarol q\"b\\l<&>=1\n");
+$f = wait_for(10, sub { my $f = status_file();
+                        $f->{reloads_error} > $good->{reloads_error} ? $f : undef });
+like $f && $f->{last_error}, qr/^line 2: unknown key [^']*'q"b\\l<&>'$/,
+    'an error showing a token with a quote, a backslash, < and &: JSON, escaped';
+my $status_page = GET_BODY('/st/status');
+like $status_page, qr/'q(?:&quot;|&#34;)b\\l&lt;&amp;&gt;'|&#39;q(?:&quot;|&#34;)b\\l&lt;&amp;&gt;&#39;/,
+    '... HTML, escaped';
+unlike $status_page, qr/q"b\\l<&>/, '... and never raw';
+write_file($file, "ruth role=admin\n" . join '', map { "u$_ role=viewer\n" } 1 .. 6);
+ok wait_for(10, sub { my $f = status_file();
+                      $f->{reloads_ok} > $good->{reloads_ok} }), '... a good version again';
 
 # --- servers of their own: prefork and event, several children each, a
 # bound of 3 -------------------------------------------------------------

@@ -145,6 +145,76 @@ done:
     free(buf);
 }
 
+/* IPv6 networks that nest and overlap (random prefixes from /56 to /128
+ * in four neighbouring /64s of 2001:db8::/32, listed in random order),
+ * against a linear scan: each network's first and last address and the
+ * ones just outside, and random addresses of the four /64s. */
+typedef unsigned __int128 u128;
+typedef struct { u128 lo, hi; } net6;
+
+static int linear_has6(const net6 *nets, size_t n, u128 a)
+{
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        found |= nets[i].lo <= a && a <= nets[i].hi;
+    return found;
+}
+
+static int has6(const iplist *l, u128 a)
+{
+    uint8_t b[16];
+    for (int i = 15; i >= 0; i--, a >>= 8)
+        b[i] = (uint8_t)a;
+    return iplist_contains_v6(l, b);
+}
+
+static u128 rng64(void)
+{
+    return (u128)rng() << 32 | rng();
+}
+
+static void test_random_v6_nested(void)
+{
+    enum { N = 600 };
+    const u128 base = (u128)UINT64_C(0x20010db800000000) << 64;
+    net6 nets[N];
+    char *buf = malloc((size_t)N * 64), *p = buf;
+    for (int i = 0; i < N; i++) {
+        int prefix = 56 + (int)(rng() % 73);
+        u128 a = base | (u128)(rng() % 4) << 64 | rng64();
+        u128 mask = prefix == 128 ? ~(u128)0 : ~(~(u128)0 >> prefix);
+        nets[i] = (net6){ a & mask, (a & mask) | ~mask };
+        uint8_t b[16];
+        char text[INET6_ADDRSTRLEN];
+        for (int k = 15; k >= 0; k--, a >>= 8)
+            b[k] = (uint8_t)a;
+        inet_ntop(AF_INET6, b, text, sizeof text);
+        p += sprintf(p, "%s/%d\n", text, prefix);
+    }
+    char err[128];
+    iplist *l = iplist_parse(buf, (size_t)(p - buf), err, sizeof err);
+    CHECK(l && iplist_count(l) == N, "%d nested IPv6 networks parse%s%s", N,
+          l ? "" : ": ", l ? "" : err);
+    if (!l)
+        goto done;
+    size_t wrong = 0, checked = 0;
+    for (int i = 0; i < N; i++) {
+        const u128 edge[4] = { nets[i].lo, nets[i].hi, nets[i].lo - 1,
+                               nets[i].hi + 1 };
+        for (int k = 0; k < 4; k++, checked++)
+            wrong += has6(l, edge[k]) != linear_has6(nets, N, edge[k]);
+    }
+    for (int i = 0; i < 4000; i++, checked++) {
+        u128 a = base | (u128)(rng() % 4) << 64 | rng64();
+        wrong += has6(l, a) != linear_has6(nets, N, a);
+    }
+    CHECK(wrong == 0, "%zu addresses around and among nested IPv6 networks "
+          "agree with a linear scan: %zu wrong", checked, wrong);
+    iplist_free(l);
+done:
+    free(buf);
+}
+
 int main(void)
 {
     char err[128];
@@ -212,6 +282,27 @@ int main(void)
           && !has(l, "::fffe:0:0") && !has(l, "::1:0:0:0"),
           "::ffff:0:0/96 is all of IPv4 and nothing else");
     iplist_free(l);
+    /* a mapped network is stored as the IPv4 network it maps, and only so:
+     * its image (the bytes the error log reports and the .htaccess cache
+     * counts) is that of the IPv4 network written out, at /96 as above */
+    {
+        static const char *const same[][2] = {
+            { "::ffff:0:0/96\n", "0.0.0.0/0\n" },
+            { "::ffff:10.0.0.0/104\n", "10.0.0.0/8\n" },
+            { "::ffff:192.0.2.1\n", "192.0.2.1\n" },
+        };
+        for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+            iplist *m = parse(same[i][0], err, sizeof err);
+            iplist *v4 = parse(same[i][1], err, sizeof err);
+            CHECK(m && v4 && iplist_size(m) == iplist_size(v4),
+                  "%.*s is stored as %.*s (%zu bytes, %zu)",
+                  (int)strlen(same[i][0]) - 1, same[i][0],
+                  (int)strlen(same[i][1]) - 1, same[i][1],
+                  m ? iplist_size(m) : 0, v4 ? iplist_size(v4) : 0);
+            iplist_free(m);
+            iplist_free(v4);
+        }
+    }
     l = parse("::ffff:10.0.0.0/104\n", err, sizeof err);
     CHECK(l && has(l, "10.0.0.0") && has(l, "10.255.255.255") && has(l, "::ffff:10.1.2.3")
           && !has(l, "11.0.0.0") && !has(l, "9.255.255.255") && !has(l, "::ffff:11.0.0.0")
@@ -261,6 +352,7 @@ int main(void)
         iplist_free(l);
     }
     free(buf);
+    test_random_v6_nested();
     test_random_million();
     return UNIT_DONE();
 }

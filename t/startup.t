@@ -344,7 +344,11 @@ my @bad = (
     [ 'an htpasswd file given as the user file',
       "AuthzPolicyUserFile users.txt\n",
       { 'users.txt' => "alice:\$apr1\$Xb1kq9Zt\$3pVqJQ1e4fWbq0h2n1m7k.\nbob:{SHA}fEqNCco3Yq9h5ZUglD3CZJT4lBs=\n" },
-      qr{users\.txt: line 1: a user name holding ':' and no fields: an htpasswd line \(name:hash, for AuthUserFile\)\? This file lists `name role=\.\.\. plan=\.\.\. scope=\.\.\.`; user 'alice'} ],
+      qr{users\.txt: line 1: a password hash after ':': an htpasswd or htdigest line \(for AuthUserFile\)\? This file lists `name role=\.\.\. plan=\.\.\. scope=\.\.\.`; user 'alice'} ],
+    [ 'an htdigest file given as the user file, its realm holding a space',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "# digest\nalice:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n" },
+      qr{users\.txt: line 2: a password hash after ':': an htpasswd or htdigest line .*; user 'alice'} ],
     [ 'role = admin in the user file',
       "AuthzPolicyUserFile users.txt\n",
       { 'users.txt' => "alice role=admin\nbob role = editor\n" },
@@ -356,6 +360,9 @@ my @bad = (
 );
 # Configurations that pass, with the warnings they must (or must not) log.
 my @good = (
+    [ 'user names holding \':\' and no fields (a URN, an OIDC subject)',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "urn:x:carol\nsub\@https://issuer.example\nurn:x:dave role=a\n" }, undef ],
     [ 'a user file in another section of the server',
       "${AUTHN}<Location />\nAuthType Basic\n</Location>\n<Location /a>\nAuthzPolicyUserFile users.txt\n</Location>\n"
       . "<Location /b>\nRequire role a\n</Location>\n",
@@ -449,7 +456,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 7;
+plan tests => 2 * @bad + 3 * @good + 9;
 
 
 for my $case (@bad) {
@@ -465,6 +472,12 @@ for my $case (@bad) {
         'users.txt' => "carol:\$apr1\$Secr3tSalt\$c2VjcmV0aGFzaA\n");
     unlike $out, qr/Secr3t|apr1|c2Vj/, 'an htpasswd line: its hash is not shown'
         or diag $out;
+    ($rc, $out) = configtest("AuthzPolicyUserFile users.txt\n",
+        'users.txt' => "carol:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n");
+    unlike $out, qr/Restricted|Area|5f4dcc/,
+        'an htdigest line, a realm with a space: neither realm nor hash is shown'
+        or diag $out;
+    like $out, qr/user 'carol'/, '... the name is' or diag $out;
 }
 
 my ($rc, $out) = configtest(

@@ -433,6 +433,30 @@ my @good = (
       "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
       . "<Location /app/admin>\nRequire role a\n</Location>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
+    [ '... a <Location> whose path starts with the other\'s but not at a /',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /application>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{Require role: no AuthType is in effect in <Location /application>.*\(.*httpd\.conf:15\)} ],
+    [ '... <Directory /srv/www> does not contain <Directory /srv/www2>',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Directory /srv/www>\nAuthType Basic\n</Directory>\n"
+      . "<Directory /srv/www2>\nRequire scope a\n</Directory>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: no AuthType is in effect in <Directory /srv/www2>} ],
+    [ 'AuthType in a <Location> that is the line\'s path, or ends in /',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /app/>\nAuthType Basic\n</Location>\n"
+      . "<Location \"/app\">\nRequire role a\n</Location>\n<Location /app/x>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'Require role inside <AuthzPolicyShadow> with no AuthType: a shadow forces no authentication',
+      "AuthzPolicyUserFile users.txt\n<Location /open>\nRequire all granted\n"
+      . "<AuthzPolicyShadow candidate>\nRequire role a\n</AuthzPolicyShadow>\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ '... the area\'s own Require role beside it is still told',
+      "AuthzPolicyUserFile users.txt\n<Location /open>\nRequire role b\n"
+      . "<AuthzPolicyShadow candidate>\nRequire role a\n</AuthzPolicyShadow>\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{\A[^\n]*Require role: no AuthType is in effect in <Location /open>[^\n]*\(.*httpd\.conf:11\)\nSyntax OK\n\z} ],
     [ '... in <Location /> of its virtual host',
       "${AUTHN}AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\nAuthType Basic\n</Location>\n"
       . "<Location /admin>\n<RequireAny>\nRequire role a\n</RequireAny>\n</Location>\n</VirtualHost>\n",

@@ -484,8 +484,8 @@ static int parse_line(parser *ps, const char *p, const char *end)
     /* "name:hash" or "name:realm:HA1", an htpasswd or htdigest file named
      * by mistake: told before the fields are read, which would quote the
      * text after the ':' (a realm's space makes the HA1 a "field").  The
-     * name alone is shown; a name holding ':' before anything else is a
-     * user like any other. */
+     * name alone is shown.  Any other name holding ':' (a URN, an OIDC
+     * subject) is a user like any other, fields or none. */
     const char *tok_end = p;
     while (tok_end < end && !is_blank(*tok_end))
         tok_end++;

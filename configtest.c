@@ -165,6 +165,17 @@ static const char *section_arg(apr_pool_t *p, const ap_directive_t *d)
     return ap_getword_conf(p, &args);
 }
 
+/* Whether a section's path holds another's as httpd matches them: a
+ * prefix that ends at a path segment ("/app" holds "/app" and "/app/x",
+ * not "/application"). */
+static int path_contains(const char *outer, const char *inner)
+{
+    size_t n = strlen(outer);
+    return !strncmp(inner, outer, n)
+           && (n == 0 || outer[n - 1] == '/' || inner[n] == '\0'
+               || inner[n] == '/');
+}
+
 /* Whether a section elsewhere in the servers a line applies to could
  * give it an AuthType: one of another kind (<Directory> and <Location>
  * merge in ways the text does not show), one of its kind whose path is a
@@ -191,7 +202,7 @@ static int authtype_elsewhere(apr_pool_t *p, const ap_directive_t *first,
             const char *arg = section_arg(p, d);
             if (!own_kind || kind != own_kind
                 || strcasecmp(d->directive, own->directive)
-                || !strncmp(own_arg, arg, strlen(arg)))
+                || path_contains(arg, own_arg))
                 return 1;
         }
         if (d->first_child && authtype_elsewhere(p, d->first_child, vhost, own))
@@ -210,6 +221,11 @@ static const char *check_authtype(apr_pool_t *p,
 {
     const ap_directive_t *own = NULL, *vhost = NULL;
     for (const ap_directive_t *d = directive; d; d = d->parent) {
+        /* a shadow's lines are asked only of requests that already have
+         * a user or not: they never make one authenticate */
+        if (d != directive && d->directive
+            && !strcasecmp(d->directive, "<AuthzPolicyShadow"))
+            return NULL;
         int kind = d == directive ? 0 : section_kind(d);
         if (kind == 'V')
             vhost = d;

@@ -424,6 +424,54 @@ static int store_user(parser *ps, const char *name, size_t nlen,
     return 0;
 }
 
+static int starts_with(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && !memcmp(s, prefix, n);
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+           || (c >= 'A' && c <= 'F');
+}
+
+/* Whether what follows a name's first ':' (up to the line's end) is an
+ * htpasswd hash (the rest of the name: $apr1$, $2y$, {SHA}, $5$, $6$ or
+ * 13 characters of crypt) or an htdigest "realm:HA1" (the realm may hold
+ * spaces; the line ends in ':' and 32 hex digits). */
+static int is_password_rest(const char *rest, const char *end)
+{
+    const char *tok = rest;
+    while (tok < end && !is_blank(*tok))
+        tok++;
+    size_t tlen = (size_t)(tok - rest);
+    static const char *const prefixes[] = {
+        "$apr1$", "$2y$", "$2a$", "$2b$", "{SHA}", "$5$", "$6$"
+    };
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (starts_with(rest, tlen, prefixes[i]))
+            return 1;
+    if (tlen == 13) {
+        size_t i = 0;
+        while (i < tlen && (rest[i] == '.' || rest[i] == '/'
+                            || (rest[i] >= '0' && rest[i] <= '9')
+                            || (rest[i] >= 'A' && rest[i] <= 'Z')
+                            || (rest[i] >= 'a' && rest[i] <= 'z')))
+            i++;
+        if (i == tlen)
+            return 1;
+    }
+    while (end > rest && is_blank(end[-1]))
+        end--;
+    if (end - rest < 33)
+        return 0;
+    for (const char *h = end - 32; h < end; h++)
+        if (!is_hex(*h))
+            return 0;
+    return end[-33] == ':';
+}
+
 static int parse_line(parser *ps, const char *p, const char *end)
 {
     while (p < end && is_blank(*p))
@@ -432,6 +480,21 @@ static int parse_line(parser *ps, const char *p, const char *end)
         return 0;
     if (memchr(p, '\0', (size_t)(end - p)))
         return fail(ps, "NUL byte in line", NULL, 0);
+
+    /* "name:hash" or "name:realm:HA1", an htpasswd or htdigest file named
+     * by mistake: told before the fields are read, which would quote the
+     * text after the ':' (a realm's space makes the HA1 a "field").  The
+     * name alone is shown.  Any other name holding ':' (a URN, an OIDC
+     * subject) is a user like any other, fields or none. */
+    const char *tok_end = p;
+    while (tok_end < end && !is_blank(*tok_end))
+        tok_end++;
+    const char *colon = memchr(p, ':', (size_t)(tok_end - p));
+    if (colon && is_password_rest(colon + 1, end))
+        return fail(ps, "a password hash after ':': an htpasswd or htdigest "
+                    "line (for AuthUserFile)? This file lists `name "
+                    "role=... plan=... scope=...`; user",
+                    p, (size_t)(colon - p));
 
     const char *name;
     size_t nlen;
@@ -450,14 +513,6 @@ static int parse_line(parser *ps, const char *p, const char *end)
         if (parse_field(ps, f, (size_t)(p - f), &fields))
             return -1;
     }
-    /* "name:hash", an htpasswd file named by mistake: the name alone is
-     * shown, never what follows the ':' */
-    const char *colon = memchr(name, ':', nlen);
-    if (colon && !fields.seen_role && !fields.seen_plan && !fields.seen_scope)
-        return fail(ps, "a user name holding ':' and no fields: an htpasswd "
-                    "line (name:hash, for AuthUserFile)? This file lists "
-                    "`name role=... plan=... scope=...`; user",
-                    name, (size_t)(colon - name));
     return store_user(ps, name, nlen, &fields);
 }
 

@@ -227,7 +227,11 @@ for my $d (@directives) {
     push @unindexed, $d unless $index =~ /\]\(#\Q$anchor\E\)/;
 }
 for my $heading (sort keys %section) {
-    my ($box) = $section{$heading} =~ /^(\| \| \|\n.*?)\n\n/ms or next;
+    # every section of the reference is a box: one this pattern misses
+    # is told, never passed over
+    my ($box) = $section{$heading} =~ /^(\| \| \|\n.*?)(?:\n\n|\n?\z)/ms;
+    push @short_box, "$heading (no box: a table opened by '| | |' and "
+        . "closed by a blank line)" and next unless $box;
     my @rows = $box =~ /^\| (\w+) \|/mg;
     my $want = 'Description Syntax Default Context Override Status Module Compatibility';
     push @short_box, "$heading (@rows)" unless "@rows" eq $want

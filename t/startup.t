@@ -347,7 +347,11 @@ my @bad = (
     [ 'an htpasswd file given as the user file',
       "AuthzPolicyUserFile users.txt\n",
       { 'users.txt' => "alice:\$apr1\$Xb1kq9Zt\$3pVqJQ1e4fWbq0h2n1m7k.\nbob:{SHA}fEqNCco3Yq9h5ZUglD3CZJT4lBs=\n" },
-      qr{users\.txt: line 1: a user name holding ':' and no fields: an htpasswd line \(name:hash, for AuthUserFile\)\? This file lists `name role=\.\.\. plan=\.\.\. scope=\.\.\.`; user 'alice'} ],
+      qr{users\.txt: line 1: a password hash after ':': an htpasswd or htdigest line \(for AuthUserFile\)\? This file lists `name role=\.\.\. plan=\.\.\. scope=\.\.\.`; user 'alice'} ],
+    [ 'an htdigest file given as the user file, its realm holding a space',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "# digest\nalice:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n" },
+      qr{users\.txt: line 2: a password hash after ':': an htpasswd or htdigest line .*; user 'alice'} ],
     [ 'role = admin in the user file',
       "AuthzPolicyUserFile users.txt\n",
       { 'users.txt' => "alice role=admin\nbob role = editor\n" },
@@ -359,6 +363,9 @@ my @bad = (
 );
 # Configurations that pass, with the warnings they must (or must not) log.
 my @good = (
+    [ 'user names holding \':\' and no fields (a URN, an OIDC subject)',
+      "AuthzPolicyUserFile users.txt\n",
+      { 'users.txt' => "urn:x:carol\nsub\@https://issuer.example\nurn:x:dave role=a\n" }, undef ],
     [ 'a user file in another section of the server',
       "${AUTHN}<Location />\nAuthType Basic\n</Location>\n<Location /a>\nAuthzPolicyUserFile users.txt\n</Location>\n"
       . "<Location /b>\nRequire role a\n</Location>\n",
@@ -429,6 +436,30 @@ my @good = (
       "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
       . "<Location /app/admin>\nRequire role a\n</Location>\n",
       { 'users.txt' => "alice role=a\n" }, undef ],
+    [ '... a <Location> whose path starts with the other\'s but not at a /',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /application>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{Require role: no AuthType is in effect in <Location /application>.*\(.*httpd\.conf:15\)} ],
+    [ '... <Directory /srv/www> does not contain <Directory /srv/www2>',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Directory /srv/www>\nAuthType Basic\n</Directory>\n"
+      . "<Directory /srv/www2>\nRequire scope a\n</Directory>\n",
+      { 'users.txt' => "alice scope=a\n" },
+      qr{Require scope: no AuthType is in effect in <Directory /srv/www2>} ],
+    [ 'AuthType in a <Location> that is the line\'s path, or ends in /',
+      "${AUTHN}AuthzPolicyUserFile users.txt\n<Location /app>\nAuthType Basic\n</Location>\n"
+      . "<Location /app/>\nAuthType Basic\n</Location>\n"
+      . "<Location \"/app\">\nRequire role a\n</Location>\n<Location /app/x>\nRequire role a\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ 'Require role inside <AuthzPolicyShadow> with no AuthType: a shadow forces no authentication',
+      "AuthzPolicyUserFile users.txt\n<Location /open>\nRequire all granted\n"
+      . "<AuthzPolicyShadow candidate>\nRequire role a\n</AuthzPolicyShadow>\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" }, undef ],
+    [ '... the area\'s own Require role beside it is still told',
+      "AuthzPolicyUserFile users.txt\n<Location /open>\nRequire role b\n"
+      . "<AuthzPolicyShadow candidate>\nRequire role a\n</AuthzPolicyShadow>\n</Location>\n",
+      { 'users.txt' => "alice role=a\n" },
+      qr{\A[^\n]*Require role: no AuthType is in effect in <Location /open>[^\n]*\(.*httpd\.conf:11\)\nSyntax OK\n\z} ],
     [ '... in <Location /> of its virtual host',
       "${AUTHN}AuthzPolicyUserFile users.txt\n<VirtualHost 127.0.0.1:1>\n<Location />\nAuthType Basic\n</Location>\n"
       . "<Location /admin>\n<RequireAny>\nRequire role a\n</RequireAny>\n</Location>\n</VirtualHost>\n",
@@ -452,7 +483,7 @@ my @good = (
       qr{users\.txt:1: plan 'pro' is not declared by AuthzPolicyPlans \(gold\)} ],
 );
 
-plan tests => 2 * @bad + 3 * @good + 14;
+plan tests => 2 * @bad + 3 * @good + 16;
 
 
 for my $case (@bad) {
@@ -468,6 +499,12 @@ for my $case (@bad) {
         'users.txt' => "carol:\$apr1\$Secr3tSalt\$c2VjcmV0aGFzaA\n");
     unlike $out, qr/Secr3t|apr1|c2Vj/, 'an htpasswd line: its hash is not shown'
         or diag $out;
+    ($rc, $out) = configtest("AuthzPolicyUserFile users.txt\n",
+        'users.txt' => "carol:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n");
+    unlike $out, qr/Restricted|Area|5f4dcc/,
+        'an htdigest line, a realm with a space: neither realm nor hash is shown'
+        or diag $out;
+    like $out, qr/user 'carol'/, '... the name is' or diag $out;
 }
 
 my ($rc, $out) = configtest(

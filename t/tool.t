@@ -13,7 +13,7 @@ my $tool = t_path('../build/authz-policy');
 system('make', '-s', '-C', t_path('..'), 'build/authz-policy') == 0
     or die "cannot build $tool\n";
 
-plan tests => 52;
+plan tests => 55;
 
 # run(ARGS...): the exit status and what it printed (stdout, stderr)
 sub run {
@@ -76,6 +76,16 @@ write_file("$dir/dups.txt", "a role=x\na role=y\nb role=z\na role=w\n");
 is $out, "$dir/dups.txt:2: duplicate user (first on line 1) 'a'\n"
        . "$dir/dups.txt:4: duplicate user (first on line 1) 'a'\n",
     'errors only the whole file shows are each reported too';
+
+# an htdigest file: the name is told, never the realm or its hash
+write_file("$dir/digest.txt", "bob role=a\n"
+           . "alice:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n"
+           . "urn:x:carol\n");
+($rc, $out, $err) = run('check', 'users', "$dir/digest.txt");
+is $rc, 1, 'an htdigest line: exit 1';
+like $out, qr{^\Q$dir/digest.txt\E:2: a password hash after ':': .*; user 'alice'\n\z},
+    '... one error, naming FILE:LINE and the user' or diag $out;
+unlike "$out$err", qr/Restricted|Area|5f4dcc/, '... neither realm nor hash is shown';
 
 ($rc, $out) = run('check', 'users', t_path('data/users.txt'),
                   "$dir/bad-users.txt");

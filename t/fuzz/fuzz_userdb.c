@@ -3,10 +3,12 @@
  * Oracle: a naive line parser of the file's rules (docs/directives.md,
  * AuthzPolicyUserFile: "name key=value ...", keys role, scope (lists) and
  * plan, each at most once, no empty values, '#' comments, blank lines,
- * CRLF) keeping every user in a plain array.  A value may end in
- * "@YYYY-MM-DDTHH:MM:SSZ" (its last '@' followed by a digit), years from
- * 2000, checked here by the C library (timegm, and gmtime_r giving the
- * same fields back); a plan may be a list whose values, all but one at
+ * CRLF; a line whose first word holds ':' followed by an htpasswd hash,
+ * or that ends in htdigest's ":realm:HA1", is refused, any other name
+ * holding ':' is a user) keeping every user in a plain array.  A value
+ * may end in "@YYYY-MM-DDTHH:MM:SSZ" (its last '@' followed by a digit),
+ * years from 2000, checked here by the C library (timegm, and gmtime_r
+ * giving the same fields back); a plan may be a list whose values, all but one at
  * most, expire.  The parser must accept exactly what the naive parser
  * accepts, count the same users, and a look-up of each user must return
  * the roles, scopes and plans the line gave, in order, each with its
@@ -105,6 +107,47 @@ static int same(const char *a, size_t alen, const char *b, size_t blen)
     return alen == blen && !memcmp(a, b, alen);
 }
 
+/* An htpasswd or htdigest line, from its first non-blank to its end:
+ * the first word holds ':' and what follows that ':' begins with a
+ * hash's prefix, or is 13 crypt characters up to a blank or the end, or
+ * the line ends in ':' and 32 hex digits (blanks after them allowed). */
+static int password_line(const char *s, const char *e)
+{
+    const char *c = s;
+    while (c < e && !blank(*c) && *c != ':')
+        c++;
+    if (c == e || *c != ':')
+        return 0;
+    const char *r = c + 1;
+    static const char *const hashes[] = {
+        "$apr1$", "$2y$", "$2a$", "$2b$", "{SHA}", "$5$", "$6$"
+    };
+    size_t wlen = 0;
+    while (r + wlen < e && !blank(r[wlen]))
+        wlen++;
+    for (size_t i = 0; i < sizeof hashes / sizeof *hashes; i++)
+        if (wlen >= strlen(hashes[i])
+            && !strncmp(r, hashes[i], strlen(hashes[i])))
+            return 1;
+    static const char crypt_chars[] = "./0123456789"
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    size_t in_crypt = 0;
+    while (in_crypt < wlen && r[in_crypt]
+           && strchr(crypt_chars, r[in_crypt]))
+        in_crypt++;
+    if (wlen == 13 && in_crypt == 13)
+        return 1;
+    const char *t = e;
+    while (t > r && blank(t[-1]))
+        t--;
+    if (t - r < 33 || t[-33] != ':')
+        return 0;
+    for (int i = 1; i <= 32; i++)
+        if (!t[-i] || !strchr("0123456789abcdefABCDEF", t[-i]))
+            return 0;
+    return 1;
+}
+
 /* -1: rejected; else the number of users (at most max kept). */
 static long naive_parse(const char *buf, size_t len, naive_user *users,
                         size_t max)
@@ -123,6 +166,8 @@ static long naive_parse(const char *buf, size_t len, naive_user *users,
         if (s == e || *s == '#')
             continue;
         if (memchr(s, '\0', (size_t)(e - s)))
+            return -1;
+        if (password_line(s, e))
             return -1;
         naive_user u;
         memset(&u, 0, sizeof u);
@@ -169,9 +214,6 @@ static long naive_parse(const char *buf, size_t len, naive_user *users,
             *slot = v;
             *slen = vlen;
         }
-        /* an htpasswd line: a name holding ':' and no field */
-        if (field == 1 && memchr(u.name, ':', u.nlen))
-            return -1;
         if (count < max)
             users[count] = u;
         count++;

@@ -113,8 +113,8 @@ static void test_errors(void)
                  "key=value; a list's values are separated by commas, not "
                  "spaces: role=a,b): 'b'", "a list split by a space: the hint");
     expect_error("x role=a\ncarol:$apr1$Salt$c2VjcmV0\n",
-                 "line 2: a user name holding ':' and no fields: an htpasswd "
-                 "line", "an htpasswd line");
+                 "line 2: a password hash after ':': an htpasswd or "
+                 "htdigest line", "an htpasswd line");
     {
         char err[256];
         userdb *db = parse("carol:$apr1$Salt$c2VjcmV0\n", err, sizeof err);
@@ -127,6 +127,56 @@ static void test_errors(void)
         CHECK(db && userdb_lookup(db, "urn:example:carol", &u),
               "a name holding ':' with fields is a user");
         userdb_free(db);
+    }
+    /* htpasswd and htdigest lines: refused, and only the name before the
+     * first ':' is shown (an htdigest hash is password-equivalent) */
+    {
+        static const char *const secret_lines[] = {
+            "alice:Restricted Area:5f4dcc3b5aa765d61d8327deb882cf99\n",
+            "alice:Restricted:5F4DCC3B5AA765D61D8327DEB882CF99\n",
+            "alice:Restricted Area :5f4dcc3b5aa765d61d8327deb882cf99  \r\n",
+            "alice:$2y$05$Restricted5f4dcc3b5aa765d61d8327deb8\n",
+            "alice:{SHA}Restricted5f4dcc3b5aa7=\n",
+            "alice:$5$Restricted$5f4dcc3b5aa765d61d8327deb\n",
+            "alice:$6$Restricted$5f4dcc3b5aa765d61d8327deb\n",
+            "alice:Restricted.5f\n",           /* crypt: 13 characters */
+            "alice:$apr1$Restricted$5f4dcc3b role=a\n",
+        };
+        for (size_t i = 0; i < sizeof secret_lines / sizeof *secret_lines;
+             i++) {
+            char err[256];
+            userdb *db = parse(secret_lines[i], err, sizeof err);
+            CHECK(!db && strstr(err, "line 1: ") && strstr(err, "'alice'")
+                  && !strstr(err, "Restricted") && !strstr(err, "5f4d")
+                  && !strstr(err, "5F4D") && !strstr(err, "alice:"),
+                  "a password line %zu: refused, the name alone shown: "
+                  "\"%s\"", i, err);
+            userdb_free(db);
+        }
+        expect_error("x role=a\nalice:Restricted Area:"
+                     "5f4dcc3b5aa765d61d8327deb882cf99\n",
+                     "line 2: a password hash after ':': an htpasswd or "
+                     "htdigest line", "an htdigest line: its own message");
+    }
+    /* a name holding ':' and no fields, whose rest is no hash, is a user
+     * with no fields (OIDC subjects, URNs) */
+    {
+        static const char *const names[] = {
+            "urn:x:carol", "sub@https://issuer.example",
+            "a:b", "host:Restricted.5f4", "a:b:c:5f4dcc3b5aa765d61d8327deb882cf9",
+            "x:{sha}y",
+        };
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            char err[256], line[128];
+            snprintf(line, sizeof line, "bob role=a\n%s\n", names[i]);
+            userdb_user u;
+            userdb *db = parse(line, err, sizeof err);
+            CHECK(db && userdb_lookup(db, names[i], &u) && u.nroles == 0
+                  && u.nplans == 0 && u.nscopes == 0,
+                  "'%s' and no fields: a user with none (%s)", names[i],
+                  db ? "" : err);
+            userdb_free(db);
+        }
     }
     expect_error("alice role=\n", "empty value", "empty value");
     expect_error("alice role=a,,b\n", "empty value in role list",

@@ -36,6 +36,7 @@
 #include "policy.h"
 #include "request.h"
 #include "checks.h"
+#include "attrs_ldap.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -430,8 +431,11 @@ static void env_caveats(caveat_list *c, request_rec *rr,
         const attr_source *const *src = d->sources[a] && read[a]
             ? (const attr_source *const *)d->sources[a]->elts : NULL;
         for (int i = 0; src && i < d->sources[a]->nelts; i++) {
-            const char *name = src[i]->name;
-            if (src[i]->kind != ASRC_ENV || apr_table_get(q->env, name)
+            /* an LDAP source's env= too: mod_authnz_ldap sets it */
+            const char *name = src[i]->kind == ASRC_ENV ? src[i]->name
+                               : src[i]->kind == ASRC_LDAP
+                               ? policy_ldap_env(src[i]->ldap) : NULL;
+            if (!name || apr_table_get(q->env, name)
                 || apr_table_get(told, name))
                 continue;
             apr_table_setn(told, name, "");
@@ -440,7 +444,8 @@ static void env_caveats(caveat_list *c, request_rec *rr,
                                policy_json_string(c->p, name), NULL),
                    apr_psprintf(c->p, "%s values come from the variable "
                                 "%s, which a real request's authentication "
-                                "sets (an SSO module's claims): it was not "
+                                "sets (an SSO module's claims, "
+                                "mod_authnz_ldap's memberOf): it was not "
                                 "given here; give it as env=%s=VALUE "
                                 "(authz-policy explain: --env)",
                                 policy_attr_name[a], name, name));
@@ -470,12 +475,18 @@ static const char *json_caveats(request_rec *r, request_rec *rr,
             if (k->result == AUTHZ_GENERAL_ERROR)
                 line = k->require;
         }
+        /* report mode records the 500 and lets the request through */
+        const policy_dir_conf *d = ap_get_module_config(rr->per_dir_config,
+                                                        &authz_policy_module);
+        const char *outcome = d->mode == MODE_REPORT
+            ? "in report mode, a real request is let through and recorded "
+              "as a 500"
+            : "a real request is answered 500";
         caveat(&c, "error", "", line
                ? apr_psprintf(r->pool, "Require %s failed (its source or "
-                              "data file): a real request is answered 500 "
-                              "while it fails", line)
-               : "the look-up failed: a real request is answered 500 while "
-                 "that lasts");
+                              "data file): %s while it fails", line, outcome)
+               : apr_psprintf(r->pool, "the look-up failed: %s while that "
+                              "lasts", outcome));
     }
     *n = c.n;
     return apr_pstrcat(r->pool, c.json, "]", NULL);

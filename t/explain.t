@@ -55,7 +55,7 @@ sub bearer {
 }
 
 my @areas = areas();
-plan tests => 88 + 2 * @areas;
+plan tests => 90 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
@@ -133,6 +133,13 @@ is_deeply [ @$doc{qw(decision status)}, $doc->{checks}[0]{result},
 is_deeply caveats($doc), ['error'], '... and a caveat says why';
 like $doc->{caveats}[0]{message}, qr/role auditor.*500/,
     '... naming the line that failed and the 500 a request gets meanwhile';
+($res, $doc) = explained(uri => '/r/report/sql', user => 'bob',
+                       ip => '127.0.0.1');
+is_deeply caveats($doc), ['error'], 'the same source failing in report mode: '
+    . 'the caveat too';
+like $doc->{caveats}[0]{message},
+    qr/role auditor.*report mode, a real request is let through and recorded as a 500/,
+    '... saying that a real request is let through there, not answered 500';
 ($res, $doc) = explained(uri => '/d/hidden', user => 'bob', ip => '127.0.0.1');
 is_deeply [ @$doc{qw(decision status reason)} ], [ 'deny', 404, 'role' ],
     'a hidden denial: 404';
@@ -418,6 +425,11 @@ for my $case (['bob', '127.0.0.2'], ['carol', '127.0.0.5']) {
             skip "$area: the real request fails in authentication", 1
                 if $status == 500 && !@{ $doc->{caveats} || [] }
                    && !grep { $_->{result} eq 'error' } @{ $doc->{checks} };
+            # mod_authnz_ldap sets these from the directory, not empty;
+            # explain reads its sources only (never a kept answer)
+            skip "$area: the real request's AUTHENTICATE_ variables come "
+                 . 'from the directory', 1
+                if grep { /^AUTHENTICATE_/ } @unset;
             if ($status == 500) {
                 is(($doc->{decision} // '') . ' caveats: '
                    . (join(',', @{ caveats($doc) }) || 'none'),

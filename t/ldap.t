@@ -27,7 +27,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 32;
+plan tests => 33;
 
 END {
     my $status = $?;
@@ -109,6 +109,14 @@ like error_log_since($size),
     '... logged with the reason';
 unlike error_log_since($size), qr/\[authz_policy:error\].*\bsecret\b/,
     '... without a password';
+my $explained = JSON::PP->new->decode(req(GET =>
+    '/explain?uri=/lf/search-staff/&user=bob&ip=127.0.0.1',
+    vhost => 'policy_ldap_cache')->content);
+is_deeply [ $explained->{decision},
+            [ map { $_->{caveat} } @{ $explained->{caveats} } ] ],
+    [ 'unknown', ['error'] ],
+    'explain asks the directory, not the cache: the failure, not what was '
+    . 'kept for bob';
 
 # and comes back: pooled connections to the old one are replaced
 PolicyTest::Slapd::start();

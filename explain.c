@@ -10,7 +10,7 @@
  * request itself reached, so httpd walks and merges the same sections and
  * runs the same access phases as for a real request.  A Host given
  * (host= or header=Host:) must reach that same virtual host, as a real
- * request with it would (check_host): another site is explained by its
+ * request with it would (host_refused): another site is explained by its
  * own handler, asked with its Host, never through this one.
  * The look-up starts from a copy of this request's client address,
  * headers and variables: for as long as it is made, they are the
@@ -22,9 +22,10 @@
  * result of each Require line is recorded as it is evaluated (checks.c).
  *
  * What the look-up cannot know is said as a caveat, and then the decision
- * is "unknown": an area that needs a user and has no AuthType (a real request is a 500), a
- * variable of an attribute source that authentication would set and the
- * question did not give, a look-up that failed (500).
+ * is "unknown": an area that needs a user and has no AuthType (a real
+ * request is a 500), a variable of an attribute source that
+ * authentication would set and the question did not give, a look-up that
+ * failed (500).
  *
  * Where an .htaccess file took part in the handler request's
  * configuration, it answers only with AuthzPolicyHtaccessHandlers on
@@ -247,8 +248,8 @@ static int server_named(const server_rec *s, const char *name)
         if (!strcasecmp(APR_ARRAY_IDX(s->names, i, const char *), name))
             return 1;
     for (int i = 0; s->wild_names && i < s->wild_names->nelts; i++)
-        if (!ap_strcasecmp_match(name,
-                                 APR_ARRAY_IDX(s->wild_names, i, const char *)))
+        if (!ap_strcasecmp_match(name, APR_ARRAY_IDX(s->wild_names, i,
+                                                     const char *)))
             return 1;
     return 0;
 }

@@ -191,7 +191,8 @@ like $res->content, qr/\Q$role\E/,
 # --- another virtual host: only from the server's configuration --------
 # policy_names: www.example.test (its first, AuthzPolicyHtaccessHandlers
 # on) and shared.example.test, name-based on one address.  A's handler
-# there explains its own virtual host; the server's /explain any of them.
+# there explains its own virtual host; the server's /explain each one,
+# asked with its Host.
 %vh = (vhost => 'policy_names');
 my $shared = explain_path('/ha/tools/explain/', '/members/', 'bob');
 $res = get($shared, %vh);

@@ -6,8 +6,9 @@
  * this machine, as the server sees its connection.  The explained Host
  * (--host, a URL's host for URL-PATH, or --header Host:) is also the Host
  * the handler is asked with: it explains only the virtual host that
- * request reaches.  An answer with caveats (what the handler cannot know, such as a
- * variable an SSO module sets, given with --env) decides nothing: exit 3.
+ * request reaches.  An answer with caveats (what the handler cannot
+ * know, such as a variable an SSO module sets, given with --env) decides
+ * nothing: exit 3.
  */
 #include "explain_client.h"
 #include "json.h"

@@ -55,7 +55,7 @@ sub bearer {
 }
 
 my @areas = areas();
-plan tests => 90 + 2 * @areas;
+plan tests => 92 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
@@ -278,13 +278,19 @@ is $res->code, 404, '... and with Host: shared.example.test, it is not '
                              ip => '127.0.0.1', host => 'www.example.test');
 is_deeply [ $res->code, $doc->{server} ], [ 200, 'www.example.test' ],
     '... its own virtual host it explains';
+($res, $doc) = explained_via('/explain', $SHARED, 'policy_names',
+                             uri => '/members/', user => 'erin',
+                             ip => '127.0.0.1', host => 'both.example.test');
+is $res->code, 403, 'asked as shared.example.test about a name it shares '
+    . 'with www.example.test, the first, which a request with it reaches: 403';
+unlike $res->content, $other, '... nothing of either site in it';
 ($res, $doc) = explained_at('policy_names', uri => '/members/', user => 'erin',
                             ip => '127.0.0.1', host => 'nowhere.example.test');
 is $res->code, 403, 'a host no virtual host of this address is named: 403, '
     . 'not the address\'s first';
 unlike $res->content, qr/"area"|"decision"/, '... with no answer in it';
 is scalar(grep { /authz-policy-explain/ && /refuses host/ }
-          split /\n/, error_log_since($size)), 4,
+          split /\n/, error_log_since($size)), 5,
     '... each refusal logged once';
 for my $bad ([ 'host=a%20b', 'a host that is not a host name' ],
              [ 'host=shared.example.test&header=Host:www.example.test',

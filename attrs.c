@@ -507,8 +507,10 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
  * digest of the server's identity and of the source's (the query; the
  * LDAP line), and the user, whole.  keep: whether an answer fetched now
  * may be stored: not for a user whose password was never checked (the
- * look-ahead of a hidden area, an explained look-up), whose answers are
- * read from the cache but never put there. */
+ * look-ahead of a hidden area), whose answers are read from the cache but
+ * never put there.  An explained look-up asks the sources only: what it
+ * is given (env=AUTHENTICATE_MEMBEROF, say) changes their answer, which a
+ * kept one would hide. */
 static policy_cache *cache_for(request_rec *r, const attr_source *src,
                                const char **key,
                                apr_interval_time_t *lifetime, int *keep)
@@ -524,7 +526,9 @@ static policy_cache *cache_for(request_rec *r, const attr_source *src,
     if (!server)
         return NULL;                /* whose answer it is is not known */
     const policy_request *rq = policy_request_get(r, 0);
-    *keep = !(rq && (rq->unchecked_user || rq->explaining));
+    if (rq && rq->explaining)
+        return NULL;
+    *keep = !(rq && rq->unchecked_user);
     *key = apr_pstrcat(r->pool, src->key, server, ":", r->user, NULL);
     return c;
 }

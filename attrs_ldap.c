@@ -439,3 +439,8 @@ int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
     }
     return 0;
 }
+
+const char *policy_ldap_env(const policy_ldap_source *ls)
+{
+    return ls->env;
+}

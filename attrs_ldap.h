@@ -19,4 +19,8 @@ const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
 int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
                        apr_array_header_t *values);
 
+/* The variable env= names (the user's memberOf values, which
+ * mod_authnz_ldap sets), or NULL. */
+const char *policy_ldap_env(const policy_ldap_source *ls);
+
 #endif

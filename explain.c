@@ -6,10 +6,12 @@
  *
  * answers, as JSON, what the server's own configuration decides for that
  * request.  Nothing is re-implemented: the request is a look-up
- * (ap_sub_req_method_uri) for the URL in the virtual host its Host picks
- * among those of the address the handler was asked on, as httpd picks
- * one for a request it reads (pick_server), so httpd walks and merges the
- * same sections and runs the same access phases as for a real request.
+ * (ap_sub_req_method_uri) for the URL in the virtual host the handler
+ * request itself reached, so httpd walks and merges the same sections and
+ * runs the same access phases as for a real request.  A Host given
+ * (host= or header=Host:) must reach that same virtual host, as a real
+ * request with it would (host_refused): another site is explained by its
+ * own handler, asked with its Host, never through this one.
  * The look-up starts from a copy of this request's client address,
  * headers and variables: for as long as it is made, they are the
  * explained ones (the address given, only the headers given, only the
@@ -20,19 +22,22 @@
  * result of each Require line is recorded as it is evaluated (checks.c).
  *
  * What the look-up cannot know is said as a caveat, and then the decision
- * is "unknown": a Host no virtual host of the address is named, an area
- * that needs a user and has no AuthType (a real request is a 500), a
- * variable of an attribute source that authentication would set and the
- * question did not give, a look-up that failed (500).
+ * is "unknown": an area that needs a user and has no AuthType (a real
+ * request is a 500), a variable of an attribute source that
+ * authentication would set and the question did not give, a look-up that
+ * failed (500).
  *
  * Where an .htaccess file took part in the handler request's
  * configuration, it answers only with AuthzPolicyHtaccessHandlers on
- * (policy_handler_refused, config.c), and then only about its own
- * virtual host: a customer's handler never explains another site.
+ * (policy_handler_refused, config.c), and then only about the host name
+ * it was asked with: under mass virtual hosting every customer's name is
+ * one virtual host, and a customer's handler never explains another
+ * site.
  */
 #include "policy.h"
 #include "request.h"
 #include "checks.h"
+#include "attrs_ldap.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -54,11 +59,10 @@ typedef struct {
     apr_sockaddr_t *addr;
     apr_table_t *headers;        /* the explained request's, Host first */
     apr_table_t *env;            /* its variables (env=NAME=VALUE) */
-    server_rec *server;          /* the virtual host that answers it */
+    server_rec *server;          /* the virtual host a request with host
+                                    reaches */
     const char *hostname;        /* host as httpd reads it (lower case, no
                                     port); NULL if none was given */
-    int host_unknown;            /* no virtual host of the address is named
-                                    host: the address's first answers */
 } explain_query;
 
 static int is_token(const char *s)
@@ -202,10 +206,10 @@ static const char *parse_query(request_rec *r, explain_query *q)
 
 /* The virtual host that a request with the given Host reaches on the
  * handler request's connection, picked as httpd picks it when it reads a
- * request (ap_update_vhost_from_headers_ex): among the virtual hosts of
- * the address the connection came to, the first whose ServerName or
- * ServerAlias matches, else the address's first.  Without a given Host,
- * the handler's own.  NULL, or what is wrong with the Host. */
+ * request (ap_update_vhost_from_headers, in every 2.4): among the virtual
+ * hosts of the address the connection came to, the first whose
+ * ServerName or ServerAlias matches, else the address's first.  Without a
+ * given Host, the handler's own.  NULL, or what is wrong with the Host. */
 static const char *pick_server(request_rec *r, explain_query *q)
 {
     q->server = r->server;
@@ -220,7 +224,7 @@ static const char *pick_server(request_rec *r, explain_query *q)
     r->hostname = NULL;
     r->headers_in = q->headers;
     r->status = HTTP_OK;
-    q->host_unknown = ap_update_vhost_from_headers_ex(r, 1) != HTTP_OK;
+    ap_update_vhost_from_headers(r);
     int malformed = r->status != HTTP_OK;
     q->server = r->server;
     q->hostname = r->hostname;
@@ -229,9 +233,50 @@ static const char *pick_server(request_rec *r, explain_query *q)
     r->headers_in = headers;
     r->parsed_uri = parsed_uri;
     r->status = status;
-    return malformed ? apr_psprintf(r->pool, "host: '%s' is not a host",
-                                    q->host)
-                     : NULL;
+    return malformed || !q->hostname
+           ? apr_psprintf(r->pool, "host: '%s' is not a host", q->host)
+           : NULL;
+}
+
+/* Whether s has name as its ServerName or a ServerAlias, as httpd
+ * matches them (ServerAlias wildcards included). */
+static int server_named(const server_rec *s, const char *name)
+{
+    if (s->server_hostname && !strcasecmp(s->server_hostname, name))
+        return 1;
+    for (int i = 0; s->names && i < s->names->nelts; i++)
+        if (!strcasecmp(APR_ARRAY_IDX(s->names, i, const char *), name))
+            return 1;
+    for (int i = 0; s->wild_names && i < s->wild_names->nelts; i++)
+        if (!ap_strcasecmp_match(name, APR_ARRAY_IDX(s->wild_names, i,
+                                                     const char *)))
+            return 1;
+    return 0;
+}
+
+/* Why the given Host is not this handler's to explain, or NULL.  Only
+ * the virtual host the handler request reached: another one, or a name
+ * no virtual host of the address has (httpd would give it the address's
+ * first, which is then not the site asked about), is explained by its
+ * own handler.  Where an .htaccess file took part, only the host name
+ * the handler was asked with: under mass virtual hosting every
+ * customer's name is this one virtual host. */
+static const char *host_refused(request_rec *r, const explain_query *q,
+                                const char *htaccess)
+{
+    if (!q->hostname)
+        return NULL;
+    if (q->server != r->server)
+        return apr_psprintf(r->pool, "another virtual host, %s",
+                            q->server->server_hostname);
+    /* with no virtual host on the address, every name reaches it */
+    if (r->connection->vhost_lookup_data && !server_named(r->server,
+                                                          q->hostname))
+        return "no virtual host of this address has that name";
+    if (htaccess && (!r->hostname || strcasecmp(r->hostname, q->hostname)))
+        return "a name of this virtual host other than the one this "
+               "handler was asked with";
+    return NULL;
 }
 
 /* The look-up, made with the explained address, headers, variables and
@@ -242,24 +287,15 @@ static request_rec *explained_lookup(request_rec *r, const explain_query *q)
     apr_sockaddr_t *addr = r->useragent_addr;
     char *ip = r->useragent_ip, *user = r->user;
     apr_table_t *headers = r->headers_in, *env = r->subprocess_env;
-    server_rec *server = r->server;
     const char *hostname = r->hostname;
-    const struct ap_logconf *log = r->log;
-    const struct htaccess_result *htaccess = r->htaccess;
     r->useragent_addr = q->addr;
     r->useragent_ip = apr_pstrdup(r->pool, q->ip);
     r->headers_in = q->headers;
     r->subprocess_env = q->env;
     r->user = NULL;
+    /* the virtual host is the handler's own (host_refused) */
     if (q->hostname)
         r->hostname = q->hostname;
-    if (q->server != r->server) {
-        r->server = q->server;
-        r->log = &q->server->log;
-        /* the .htaccess files read for the handler's virtual host are
-         * read again for this one */
-        r->htaccess = NULL;
-    }
     rq->explained_user = q->user;
     request_rec *rr = ap_sub_req_method_uri(q->method, q->uri, r, NULL);
     rq->explained_user = NULL;
@@ -268,10 +304,7 @@ static request_rec *explained_lookup(request_rec *r, const explain_query *q)
     r->headers_in = headers;
     r->subprocess_env = env;
     r->user = user;
-    r->server = server;
     r->hostname = hostname;
-    r->log = log;
-    r->htaccess = htaccess;
     return rr;
 }
 
@@ -399,8 +432,11 @@ static void env_caveats(caveat_list *c, request_rec *rr,
         const attr_source *const *src = d->sources[a] && read[a]
             ? (const attr_source *const *)d->sources[a]->elts : NULL;
         for (int i = 0; src && i < d->sources[a]->nelts; i++) {
-            const char *name = src[i]->name;
-            if (src[i]->kind != ASRC_ENV || apr_table_get(q->env, name)
+            /* an LDAP source's env= too: mod_authnz_ldap sets it */
+            const char *name = src[i]->kind == ASRC_ENV ? src[i]->name
+                               : src[i]->kind == ASRC_LDAP
+                               ? policy_ldap_env(src[i]->ldap) : NULL;
+            if (!name || apr_table_get(q->env, name)
                 || apr_table_get(told, name))
                 continue;
             apr_table_setn(told, name, "");
@@ -409,7 +445,8 @@ static void env_caveats(caveat_list *c, request_rec *rr,
                                policy_json_string(c->p, name), NULL),
                    apr_psprintf(c->p, "%s values come from the variable "
                                 "%s, which a real request's authentication "
-                                "sets (an SSO module's claims): it was not "
+                                "sets (an SSO module's claims, "
+                                "mod_authnz_ldap's memberOf): it was not "
                                 "given here; give it as env=%s=VALUE "
                                 "(authz-policy explain: --env)",
                                 policy_attr_name[a], name, name));
@@ -423,12 +460,6 @@ static const char *json_caveats(request_rec *r, request_rec *rr,
                                 int *n)
 {
     caveat_list c = { r->pool, "[", 0 };
-    if (q->host_unknown)
-        caveat(&c, "host_unknown", "", apr_psprintf(r->pool,
-               "no virtual host of the address this handler was asked on "
-               "is named %s: its first, %s, answered, as it would a "
-               "request sent here; ask the handler on the address that "
-               "serves %s", q->host, q->server->server_hostname, q->host));
     /* httpd's AH00027: the authentication phase ran, nothing set a user */
     if (authenticated && !ap_auth_type(rr))
         caveat(&c, "no_authtype", "", apr_psprintf(r->pool,
@@ -445,12 +476,18 @@ static const char *json_caveats(request_rec *r, request_rec *rr,
             if (k->result == AUTHZ_GENERAL_ERROR)
                 line = k->require;
         }
+        /* report mode records the 500 and lets the request through */
+        const policy_dir_conf *d = ap_get_module_config(rr->per_dir_config,
+                                                        &authz_policy_module);
+        const char *outcome = d->mode == MODE_REPORT
+            ? "in report mode, a real request is let through and recorded "
+              "as a 500"
+            : "a real request is answered 500";
         caveat(&c, "error", "", line
                ? apr_psprintf(r->pool, "Require %s failed (its source or "
-                              "data file): a real request is answered 500 "
-                              "while it fails", line)
-               : "the look-up failed: a real request is answered 500 while "
-                 "that lasts");
+                              "data file): %s while it fails", line, outcome)
+               : apr_psprintf(r->pool, "the look-up failed: %s while that "
+                              "lasts", outcome));
     }
     *n = c.n;
     return apr_pstrcat(r->pool, c.json, "]", NULL);
@@ -563,24 +600,30 @@ static int explain_handler(request_rec *r)
         err = pick_server(r, &q);
     if (err)
         return bad_request(r, err);
-    /* a handler a customer's .htaccess may have set (where
-     * AuthzPolicyHtaccessHandlers allows it) explains its own site only */
+    /* a customer's .htaccess may have set it (where
+     * AuthzPolicyHtaccessHandlers allows it) */
     const char *htaccess = policy_handler_htaccess(r);
-    if (q.server != r->server && htaccess) {
+    const char *refused = host_refused(r, &q, htaccess);
+    if (refused) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "the "
-                      EXPLAIN_HANDLER " handler at %s refuses host %s "
-                      "(another virtual host, %s): the .htaccess file in "
-                      "%s took part in this request's configuration, and "
-                      "such a handler explains only its own virtual host",
+                      EXPLAIN_HANDLER " handler at %s refuses host %s (%s): "
+                      "it explains only the site it was asked as%s; ask "
+                      "that site's own handler, with Host: %s",
                       ap_escape_logitem(r->pool, r->uri),
                       ap_escape_logitem(r->pool, q.host),
-                      ap_escape_logitem(r->pool,
-                                        q.server->server_hostname),
-                      ap_escape_logitem(r->pool, htaccess));
-        return answer(r, HTTP_FORBIDDEN, "{\"error\": \"forbidden\", "
-                      "\"message\": \"host: another virtual host, which a "
-                      "handler set where .htaccess files take part does not "
-                      "explain\"}\n");
+                      ap_escape_logitem(r->pool, refused),
+                      htaccess ? apr_pstrcat(r->pool, " (the .htaccess file "
+                                 "in ", ap_escape_logitem(r->pool, htaccess),
+                                 " took part in its configuration)", NULL)
+                               : "",
+                      ap_escape_logitem(r->pool, q.hostname));
+        return answer(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool,
+                      "{\"error\": \"forbidden\", \"message\": ",
+                      policy_json_string(r->pool, apr_pstrcat(r->pool,
+                          "host: this handler explains only the site it "
+                          "was asked as; ask that site's own explain "
+                          "handler, sending the request with Host: ",
+                          q.hostname, NULL)), "}\n", NULL));
     }
     request_rec *rr = explained_lookup(r, &q);
     if (rr->per_dir_config == r->per_dir_config) {

@@ -17,7 +17,7 @@ use PolicyTest::Hosting;
 use PolicyTest::Setup ();
 use LWP::UserAgent ();
 
-plan tests => 47;
+plan tests => 55;
 
 my ($TA, $TB) = @PolicyTest::Setup::TENANTS;
 my $A = hosting_path('a');
@@ -165,10 +165,34 @@ like get('/ha/tools/mod-status/?auto', %vh)->content,
     qr/^AuthzPolicyGrants: \d+$/m, '... and ?auto its lines';
 is scalar(refusal_lines($size, $tools)), 0, '... and nothing is logged';
 
+# policy_handlers has every *.hosting.test name, as mass virtual hosting
+# has every customer's (one server_rec): A's handler explains the name
+# it is asked with, and no other.
+my $own = explain_path('/ha/tools/explain/', '/hb/hidden/', 'ceo');
+$size = error_log_size();
+$res = get("$own&host=a.hosting.test", %vh, host => 'a.hosting.test');
+is $res->code, 200, "A's explain asked as a.hosting.test about "
+    . 'a.hosting.test answers';
+$res = get("$own&host=b.hosting.test", %vh, host => 'a.hosting.test');
+is $res->code, 403, '... about b.hosting.test, a name of the same virtual '
+    . 'host: 403';
+unlike $res->content, $leak, '... nothing of B in it';
+$res = get("$own&header=Host:b.hosting.test", %vh, host => 'a.hosting.test');
+is $res->code, 403, '... with header=Host: too';
+unlike $res->content, $leak, '... nothing of B in it';
+is scalar(grep { /\Q$tools\/explain\E/ && /b\.hosting\.test/ }
+          split /\n/, error_log_since($size)), 2,
+    '... each refusal logged, with the .htaccess directory and the host';
+$res = get(explain_path('/explain', '/hb/hidden/', 'ceo')
+           . '&host=b.hosting.test', %vh, host => 'a.hosting.test');
+like $res->content, qr/\Q$role\E/,
+    "the server's /explain there (no .htaccess file) explains every name";
+
 # --- another virtual host: only from the server's configuration --------
 # policy_names: www.example.test (its first, AuthzPolicyHtaccessHandlers
 # on) and shared.example.test, name-based on one address.  A's handler
-# there explains its own virtual host; the server's /explain any of them.
+# there explains its own virtual host; the server's /explain each one,
+# asked with its Host.
 %vh = (vhost => 'policy_names');
 my $shared = explain_path('/ha/tools/explain/', '/members/', 'bob');
 $res = get($shared, %vh);
@@ -185,5 +209,9 @@ is scalar(grep { /\Q$tools\/explain\E/ && /shared\.example\.test/ }
     '... each refusal logged, with the .htaccess directory and the host';
 $res = get(explain_path('/explain', '/members/', 'bob')
            . '&host=shared.example.test', %vh);
+is $res->code, 403, "the server's /explain reached as the first virtual "
+    . 'host refuses the other one too';
+$res = get(explain_path('/explain', '/members/', 'bob')
+           . '&host=shared.example.test', %vh, host => 'shared.example.test');
 like $res->content, qr/"area": "\/members"/,
-    "the server's /explain on that address explains the other one";
+    "... and reached with Host: shared.example.test, explains it";

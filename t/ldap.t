@@ -27,7 +27,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 36;
+plan tests => 37;
 
 END {
     my $status = $?;
@@ -125,6 +125,14 @@ like wait_for(5, sub { my $s = error_log_since($size);
                        $s =~ /denied: .*search-staff/ ? $s : undef }) || '',
     qr/denied: reason="error" required=- user="carol" .* status="500" uri="\/lf\/search-staff\/"/,
     '... and the denial\'s log line';
+my $explained = JSON::PP->new->decode(req(GET =>
+    '/explain?uri=/lf/search-staff/&user=bob&ip=127.0.0.1',
+    vhost => 'policy_ldap_cache')->content);
+is_deeply [ $explained->{decision},
+            [ map { $_->{caveat} } @{ $explained->{caveats} } ] ],
+    [ 'unknown', ['error'] ],
+    'explain asks the directory, not the cache: the failure, not what was '
+    . 'kept for bob';
 
 # and comes back: pooled connections to the old one are replaced
 PolicyTest::Slapd::start();

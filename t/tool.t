@@ -164,7 +164,8 @@ like $out, qr/^caveats:\n  no_authtype +[^\n]*AuthType[^\n]*500/m,
     '... the caveat, with what a real request gets';
 like $out, qr/^decision: cannot tell\b/m, '... and no decision';
 
-# the virtual host: from the URL's host, --host or --header Host:
+# the virtual host: from the URL's host, --host or --header Host:, which
+# the handler is asked with (it explains only the site it is asked as)
 {
     local $Apache::TestRequest::Module = 'policy_names';
     my $names = 'http://' . Apache::TestRequest::hostport() . '/explain';
@@ -188,11 +189,12 @@ like $out, qr/^decision: cannot tell\b/m, '... and no decision';
                             '--user', 'erin', '--host', 'www.example.test');
     is $rc, 1, 'a host in the URL and --host: exit 1';
     like $err, qr/host/, '... saying so';
-    ($rc, $out) = run('explain', $names, '/members/', '--user', 'erin',
-                      '--host', 'nowhere.example.test');
-    is $rc, 3, 'a host no virtual host of the address is named: exit 3';
-    like $out, qr/^  host_unknown +.*nowhere\.example\.test/m,
-        '... with the caveat';
+    ($rc, $out, $err) = run('explain', $names, '/members/', '--user', 'erin',
+                            '--host', 'nowhere.example.test');
+    is $rc, 1, 'a host no virtual host of the address is named: refused, '
+             . 'exit 1';
+    like $err, qr/answered 403: .*Host: nowhere\.example\.test/,
+        '... saying to ask that site with its Host';
 }
 
 # variables an authentication module sets: --env NAME=VALUE

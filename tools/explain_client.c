@@ -3,11 +3,12 @@
  * HTTP/1.0 (http:// URLs; credentials for a handler behind Basic
  * authentication go in the URL, http://USER:PASSWORD@host/...) and prints
  * its JSON answer for a person.  Without --ip, the explained client is
- * this machine, as the server sees its connection.  The virtual host is
- * the one the explained Host names (--host, a URL's host for URL-PATH,
- * or --header Host:), among those of the address the handler is asked
- * on.  An answer with caveats (what the handler cannot know, such as a
- * variable an SSO module sets, given with --env) decides nothing: exit 3.
+ * this machine, as the server sees its connection.  The explained Host
+ * (--host, a URL's host for URL-PATH, or --header Host:) is also the Host
+ * the handler is asked with: it explains only the virtual host that
+ * request reaches.  An answer with caveats (what the handler cannot
+ * know, such as a variable an SSO module sets, given with --env) decides
+ * nothing: exit 3.
  */
 #include "explain_client.h"
 #include "json.h"
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -171,6 +173,19 @@ static void append_param(buffer *b, const char *name, const char *value)
     append_encoded(b, value);
 }
 
+/* The explained Host (--host, the URL's, or --header Host:), or NULL. */
+static const char *explained_host(const question *q)
+{
+    if (q->host)
+        return q->host;
+    for (int i = 0; i < q->nheaders; i++)
+        if (!strncasecmp(q->headers[i], "Host:", 5)) {
+            const char *v = q->headers[i] + 5;
+            return v + strspn(v, " \t");
+        }
+    return NULL;
+}
+
 static void build_request(buffer *req, const target *t, const question *q)
 {
     append_str(req, "GET ");
@@ -188,10 +203,17 @@ static void build_request(buffer *req, const target *t, const question *q)
     for (int i = 0; i < q->nenv; i++)
         append_param(req, "env", q->env[i]);
     append_str(req, " HTTP/1.0\r\nHost: ");
-    append_str(req, strchr(t->host, ':') ? "[" : "");
-    append_str(req, t->host);
-    append_str(req, strchr(t->host, ':') ? "]:" : ":");
-    append_str(req, t->port);
+    /* the handler explains only the site it is asked as: the explained
+     * Host reaches the one that serves it */
+    const char *host = explained_host(q);
+    if (host) {
+        append_str(req, host);
+    } else {
+        append_str(req, strchr(t->host, ':') ? "[" : "");
+        append_str(req, t->host);
+        append_str(req, strchr(t->host, ':') ? "]:" : ":");
+        append_str(req, t->port);
+    }
     append_str(req, "\r\nAccept: application/json\r\n"
                "User-Agent: authz-policy\r\n");
     if (t->userinfo) {

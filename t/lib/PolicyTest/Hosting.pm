@@ -110,7 +110,8 @@ sub as_user {
     return defined $out ? $out : '';
 }
 
-# get_timed(PATH, user => NAME, vhost => NAME, timeout => SECS): a GET that
+# get_timed(PATH, user => NAME, vhost => NAME, host => HOST,
+# timeout => SECS): a GET (with Host: HOST if given) that
 # gives up after timeout seconds (default 5; scaled, see PolicyTest::scaled):
 # undef when no answer came.
 sub get_timed {
@@ -124,7 +125,8 @@ sub get_timed {
         @auth = (Authorization => 'Basic ' . MIME::Base64::encode_base64(
             "$o{user}:$PolicyTest::Setup::PASSWORD", ''));
     }
-    my $res = $ua->get("http://$hostport$path", @auth);
+    my $res = $ua->get("http://$hostport$path", @auth,
+                       defined $o{host} ? (Host => $o{host}) : ());
     my $warning = $res->header('Client-Warning') || '';
     return undef if $warning eq 'Internal response'
                     && $res->message =~ /timeout|timed out/i;

@@ -20,7 +20,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 62;
+plan tests => 68;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }

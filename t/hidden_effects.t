@@ -10,7 +10,10 @@
 # - a hidden answer is byte for byte that of a missing file with the same
 #   extension in a directory that exists (status line, headers but Date,
 #   body), GET and OPTIONS: no Vary from a trusted region header (enforced
-#   or in a shadow), the type of .txt, the handler chosen for .xyz;
+#   or in a shadow), the type of .txt, the handler chosen for .xyz, the
+#   <FilesMatch> of .tar.gz (both extensions, as mod_mime reads them);
+# - a decoy that is a directory (AuthzPolicyHiddenPath naming one that
+#   mod_autoindex would list) is never served: a plain 404;
 # - 20,000 anonymous requests for random paths under a hidden proxied area
 #   (whose decoy cannot be used) leave the children's memory as it was,
 #   near enough, and add one line to the error log.
@@ -31,19 +34,21 @@ use JSON::PP;
 use MIME::Base64 qw(encode_base64);
 
 my $need = join ' ', grep { !-e "/usr/lib/apache2/modules/mod_$_.so" }
-    qw(authz_dbd cgid lua proxy proxy_http);
+    qw(authz_dbd cgid lua proxy proxy_http headers autoindex);
 plan skip_all => "missing modules: $need" if $need;
-plan tests => 10 + 7 + 2 * 2 * 5 + 3;
+plan tests => 10 + 7 + 2 * 2 * 6 + 3 + 3;
 
 my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 55;
 my $dir = var_path('hidden-effects');
 my $T = t_path('');
 remove_tree($dir);
 make_path("$dir/run", map { "$dir/htdocs/$_" }
-          qw(login sql loud loud-valid open files region shadowed app));
+          qw(login sql loud loud-valid open files region shadowed app
+             listing dirdecoy));
 for my $f (qw(login/f.html sql/f.html loud/f.html loud-valid/f.html
               files/secret.txt files/page.xyz files/page.lx region/secret.txt
-              shadowed/secret.txt)) {
+              shadowed/secret.txt files/backup.tar.gz dirdecoy/f.html
+              listing/listed.txt)) {
     write_file("$dir/htdocs/$f", "secret\n");
 }
 my $sha = sha1_base64('secret') . '=';
@@ -65,7 +70,7 @@ write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
     so => $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so",
     modules => [qw(authn_core authn_file auth_basic authz_core authz_user
                    authz_host dbd authz_dbd socache_shmcb mime dir alias
-                   cgid lua proxy proxy_http)]) . <<"CONF");
+                   cgid lua proxy proxy_http headers autoindex)]) . <<"CONF");
 DocumentRoot "$dir/htdocs"
 TypesConfig /etc/mime.types
 StartServers 1
@@ -99,6 +104,20 @@ AuthzPolicyTrustedProxy 127.0.0.1
     <FilesMatch "\\.lx\$">
         SetHandler lua-script
     </FilesMatch>
+    # matches only a name that ends in both extensions
+    <FilesMatch "\\.tar\\.gz\$">
+        Header always set X-Archive "tar.gz"
+    </FilesMatch>
+</Directory>
+# a directory mod_autoindex lists, named as a hidden area's decoy
+<Directory "$dir/htdocs/listing">
+    Options +Indexes
+    DirectoryIndex disabled
+</Directory>
+<Directory "$dir/htdocs/dirdecoy">
+    Require role admin
+    AuthzPolicyDenyStatus 404
+    AuthzPolicyHiddenPath /listing/
 </Directory>
 # mod_authz_dbd's dbd-login counts a login in the database
 <Directory "$dir/htdocs/login">
@@ -236,6 +255,8 @@ for my $c (
     [ 'a hidden .txt', '/files/secret.txt', '/open/secret.txt' ],
     [ 'a hidden .xyz (cgi-script by extension)', '/files/page.xyz',
       '/open/page.xyz' ],
+    [ 'a hidden .tar.gz (a <FilesMatch> of both extensions)',
+      '/files/backup.tar.gz', '/open/backup.tar.gz' ],
     [ 'a hidden .lx (lua-script by extension)', '/files/page.lx',
       '/open/page.lx' ],
     [ 'a region from a trusted header', '/region/secret.txt',
@@ -254,6 +275,13 @@ for my $c (
         }
     }
 }
+
+# --- a decoy that is a directory ------------------------------------------
+like answer('GET', '/listing/'), qr{^HTTP/1\.1 200 .*Index of /listing}s,
+    'the decoy directory is listed when asked for';
+my $dirdecoy = answer('GET', '/dirdecoy/f.html', basic('bob', 'secret'));
+like $dirdecoy, qr{^HTTP/1\.1 404 }, 'a decoy that is a directory: a plain 404';
+unlike $dirdecoy, qr{Index of|listed\.txt}, '... never its listing';
 
 # --- nothing kept per URL -----------------------------------------------
 # warm the child up, then many random paths on a few kept-alive connections

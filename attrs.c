@@ -292,7 +292,7 @@ int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
         if (c && c->ready && sc->cache_memo_set
             && sc->cache_memo != c->memo_entries
             && !(c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE))
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v,
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v, AZPLOGNO(00001)
                          "AuthzPolicyCacheMemo %u is not used: this virtual "
                          "host shares the main server's AuthzPolicyCache "
                          "(and its memo of %u entries); give it an "
@@ -314,7 +314,7 @@ int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
                                                      CACHE_MUTEX, NULL, v,
                                                      pconf, 0);
             if (rv != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v, AZPLOGNO(00002)
                              "AuthzPolicyCache: cannot create its mutex");
                 return !OK;
             }
@@ -324,7 +324,7 @@ int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
         apr_status_t rv = c->provider->init(c->inst, "authz_policy", &hints,
                                             v, pconf);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v,
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v, AZPLOGNO(00003)
                          "AuthzPolicyCache: cannot start the %s cache",
                          c->name);
             return !OK;
@@ -380,7 +380,7 @@ static int from_file(request_rec *r, policy_request *rq, policy_attr a,
         policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                   &authz_policy_module);
         if (!d->userfile) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00004)
                           "no AuthzPolicyUserFile applies to %s: %s checks "
                           "cannot be made", r->uri, policy_attr_name[a]);
             return -1;
@@ -497,7 +497,7 @@ static void cache_put(request_rec *r, policy_cache *c, const char *key,
     if (c->mutex)
         apr_global_mutex_unlock(c->mutex);
     if (rv != APR_SUCCESS)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, AZPLOGNO(00005)
                       "AuthzPolicyCache: could not store %s", key);
 }
 
@@ -554,25 +554,25 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     if (c)
         policy_metrics_cache(r, hit != 0);
     if (hit) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00006)
                       "AuthzPolicyAttribute dbd: %s from the cache%s", key,
                       hit == 2 ? " (this process's memo)" : "");
         return 0;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00007)
                   "AuthzPolicyAttribute dbd: querying for user %s",
                   ap_escape_logitem(r->pool, r->user));
 
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00008)
                       "AuthzPolicyAttribute dbd: no database connection");
         return -1;
     }
     apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, src->label,
                                           APR_HASH_KEY_STRING);
     if (!st) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00009)
                       "AuthzPolicyAttribute dbd: the query \"%s\" is not "
                       "prepared (see mod_dbd's errors at startup)", src->sql);
         return -1;
@@ -596,7 +596,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
             && apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
                             src->label, &again) == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AZPLOGNO(00010)
                           "AuthzPolicyAttribute dbd: query prepared again "
                           "after: %s", why);
             res = NULL;
@@ -605,7 +605,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         }
     }
     if (rv) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00011)
                       "AuthzPolicyAttribute dbd: query failed: %s", why
                       ? why : apr_dbd_error(dbd->driver, dbd->handle, rv));
         return -1;
@@ -614,7 +614,7 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
     apr_dbd_row_t *row = NULL;
     while ((rv = apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)) != -1) {
         if (rv) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00012)
                           "AuthzPolicyAttribute dbd: reading rows failed: %s",
                           apr_dbd_error(dbd->driver, dbd->handle, rv));
             return -1;
@@ -744,8 +744,8 @@ authz_status policy_check_user_attr(request_rec *r,
         break;
     }
     policy_request_answered(rq, req, granted);
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "Require %s %s: %s",
-                  reason_table[req->reason].name, req->required,
-                  granted ? "granted" : "denied");
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, AZPLOGNO(00013)
+                  "Require %s %s: %s", reason_table[req->reason].name,
+                  req->required, granted ? "granted" : "denied");
     return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;
 }

@@ -230,8 +230,9 @@ typedef struct {
 
 static void log_failure(group_walk *w, int rc, const char *what)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, w->r, "AuthzPolicyAttribute "
-                  "ldap: %s on %s failed: %s (%s)", what, w->ls->url,
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, w->r, AZPLOGNO(00014)
+                  "AuthzPolicyAttribute ldap: %s on %s failed: %s (%s)",
+                  what, w->ls->url,
                   ldap_err2string(rc), w->ldc->reason ? w->ldc->reason : "");
 }
 
@@ -241,8 +242,9 @@ static void add_group(const char *dn, size_t len, void *ctx)
     group_walk *w = ctx;
     char norm[LDAPDN_MAX];
     if (ldapdn_normalize(dn, len, norm, sizeof norm) <= 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, "AuthzPolicyAttribute "
-                      "ldap: ignoring a group that is not a DN: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, AZPLOGNO(00015)
+                      "AuthzPolicyAttribute ldap: ignoring a group that is "
+                      "not a DN: %s",
                       ap_escape_logitem(w->r->pool,
                                         apr_pstrmemdup(w->r->pool, dn, len)));
         return;
@@ -343,8 +345,9 @@ static int find_user(group_walk *w, const char **dn, const char **memberof)
                             ls->user_scope, memberof ? attrs : NULL, filter,
                             dn, &vals);
     if (rc == LDAP_NO_SUCH_OBJECT) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, "AuthzPolicyAttribute "
-                      "ldap: %s: %s", filter, w->ldc->reason);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, w->r, AZPLOGNO(00016)
+                      "AuthzPolicyAttribute ldap: %s: %s", filter,
+                      w->ldc->reason);
         return 1;
     }
     if (rc != LDAP_SUCCESS) {
@@ -418,8 +421,9 @@ int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
         w.ldc = conn_find(r, ls->host, ls->port, ls->binddn, ls->bindpw,
                           always, ls->secure);
         if (!w.ldc) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "AuthzPolicyAttribute "
-                          "ldap: mod_ldap has no connection to %s", ls->url);
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00017)
+                          "AuthzPolicyAttribute ldap: mod_ldap has no "
+                          "connection to %s", ls->url);
             return -1;
         }
     }
@@ -431,8 +435,9 @@ int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
     for (int i = 0; i < w.found->nelts; i++) {
         const char *dn = APR_ARRAY_IDX(w.found, i, const char *);
         const char *value = group_value(&w, dn);
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "AuthzPolicyAttribute "
-                      "ldap: %s is in %s%s%s", r->user, dn,
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00018)
+                      "AuthzPolicyAttribute ldap: %s is in %s%s%s", r->user,
+                      dn,
                       value ? ": " : "", value ? value : "");
         if (value)
             APR_ARRAY_PUSH(values, const char *) = value;

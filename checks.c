@@ -283,7 +283,7 @@ static int trace_checks(request_rec *r)
     };
     const char *shadows = apr_table_get(r->subprocess_env,
                                         "AUTHZ_POLICY_SHADOW");
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, AZPLOGNO(00019)
                   "checks: %s; user=%s%s region=%s area=%s decision=%s "
                   "status=%d shadows=%s uri=%s", checks,
                   policy_log_value(r->pool, r->user), looked_up(r, rq),

@@ -303,7 +303,7 @@ int policy_handler_refused(request_rec *r, const char *what)
         r->server->module_config, &authz_policy_module);
     if (sc->htaccess_handlers)
         return 0;
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AZPLOGNO(00020)
                   "%s at %s: the .htaccess file in %s took part in this "
                   "request's configuration and may have set the handler "
                   "(AuthzPolicyHtaccessHandlers on in this virtual host "

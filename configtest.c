@@ -331,8 +331,9 @@ static void warn_undeclared_plan(void *ctx, const char *plan, size_t len,
     if (policy_plan_rank(ps->plans, name) >= 0)
         return;
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
-                 "AuthzPolicyUserFile %s:%u: plan '%s' is not declared by "
-                 "AuthzPolicyPlans (%s): this user holds no plan",
+                 AZPLOGNO(00021) "AuthzPolicyUserFile %s:%u: plan '%s' is "
+                 "not declared by AuthzPolicyPlans (%s): this user holds "
+                 "no plan",
                  ps->path, line, ap_escape_logitem(ps->pool, name),
                  ps->declared);
 }
@@ -422,7 +423,8 @@ int policy_configtest_roles(apr_pool_t *pconf, server_rec *s)
         const char *err = policy_roles_finalize(pconf, sc->roles);
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                         "AuthzPolicyRoleInherit (server %s:%d): %s",
+                         AZPLOGNO(00022) "AuthzPolicyRoleInherit (server "
+                         "%s:%d): %s",
                          v->server_hostname ? v->server_hostname : "main",
                          v->port, err);
             rc = !OK;
@@ -446,7 +448,8 @@ void policy_configtest_warnings(apr_pool_t *ptemp, server_rec *s)
             if (APR_ARRAY_IDX(sc->region_from, i, region_source).kind
                     == SOURCE_HEADER && !sc->trusted)
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0,
-                             NULL, "AuthzPolicyRegionFrom header:%s (server "
+                             NULL, AZPLOGNO(00023)
+                             "AuthzPolicyRegionFrom header:%s (server "
                              "%s) will never be believed: no "
                              "AuthzPolicyTrustedProxy",
                              APR_ARRAY_IDX(sc->region_from, i,

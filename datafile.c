@@ -86,12 +86,12 @@ static void warn_changeable(apr_pool_t *p, server_rec *s,
     if (!where)
         return;
     ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | APLOG_WARNING, 0, s,
-                 "%s %s: a user other than root can change what this path "
-                 "leads to, through %s; the server (as root) reads it at "
-                 "every start, restart and change.  Keep files the server's "
-                 "configuration names where only root can write, or let "
-                 "the customer name it in an .htaccess file "
-                 "(AuthzPolicyHtaccessFiles)", type->kind, path, where);
+                 AZPLOGNO(00024) "%s %s: a user other than root can change "
+                 "what this path leads to, through %s; the server (as "
+                 "root) reads it at every start, restart and change.  Keep "
+                 "files the server's configuration names where only root "
+                 "can write, or let the customer name it in an .htaccess "
+                 "file (AuthzPolicyHtaccessFiles)", type->kind, path, where);
 }
 
 /* A configured file that does not load: an error for configtest.
@@ -107,10 +107,11 @@ static const char *not_loaded(const char *key, const char *err)
         return err;
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, NULL,
-                     "%s (httpd does not start with it; a running server "
-                     "keeps its last good version)", err);
+                     AZPLOGNO(00025) "%s (httpd does not start with it; a "
+                     "running server keeps its last good version)", err);
     else
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, "%s%s", err,
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, AZPLOGNO(00026)
+                     "%s%s", err,
                      carry_started() ? ": requests that need it answer 500 "
                                        "until it loads" : "");
     return NULL;
@@ -204,13 +205,14 @@ static void warn_unreadable(server_rec *s, const datafile *df)
                               ap_unixd_config.user_name, why, sizeof why))
         return;
     ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | APLOG_WARNING, 0, s,
-                 "%s %s: the server's User (%s) cannot read it: %s.  The "
-                 "server loads it as root, but its running processes cannot "
-                 "look at it again: a change (a revoked user) reaches only "
-                 "processes started after the parent rereads it, or a "
-                 "restart (apache2ctl graceful).  Let the User search every "
-                 "directory on the way and read the file (0640 and the "
-                 "User's group), or restart after each change",
+                 AZPLOGNO(00027) "%s %s: the server's User (%s) cannot "
+                 "read it: %s.  The server loads it as root, but its "
+                 "running processes cannot look at it again: a change (a "
+                 "revoked user) reaches only processes started after the "
+                 "parent rereads it, or a restart (apache2ctl graceful).  "
+                 "Let the User search every directory on the way and read "
+                 "the file (0640 and the User's group), or restart after "
+                 "each change",
                  df->type->kind, df->path, ap_unixd_config.user_name, why);
 }
 
@@ -231,8 +233,9 @@ int datafile_post_config(server_rec *s, int real_pass)
     int missing = 0;
     for (apr_hash_index_t *hi = apr_hash_first(NULL, registry.errors);
          hi && !carry_started(); hi = apr_hash_next(hi)) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, "%s: httpd does not "
-                     "start without it", (const char *)apr_hash_this_val(hi));
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, AZPLOGNO(00028)
+                     "%s: httpd does not start without it",
+                     (const char *)apr_hash_this_val(hi));
         missing = 1;
     }
     if (missing)
@@ -245,7 +248,7 @@ int datafile_post_config(server_rec *s, int real_pass)
                                            df->cur->entries, &df->cur->source,
                                            sizeof df->cur->source, 0);
         if (real_pass && df->cur)
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00029)
                          "%s %s: %" APR_SIZE_T_FMT " entries, %"
                          APR_SIZE_T_FMT " bytes shared by all processes, "
                          "parsed in %.3f s%s", df->type->kind, df->path,
@@ -311,7 +314,7 @@ const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
         apr_atomic_inc32(&snap->refs);
     pthread_mutex_unlock(&df->mu);
     if (!snap) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00030)
                      "%s %s is not available", df->type->kind, df->path);
         return NULL;
     }

@@ -161,7 +161,7 @@ const char *carry_load(apr_pool_t *p, const datafile_type *type,
             carry_put(key, snap);
         }
         else if (c && carry->started) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL,
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, AZPLOGNO(00031)
                          "%s %s: %s; the version loaded before stays in "
                          "force", type->kind, path, why);
             snap = from_carried(type, c);

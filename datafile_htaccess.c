@@ -516,9 +516,10 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
         for (int i = 0; i < evicted->nelts; i++) {
             datafile *old = APR_ARRAY_IDX(evicted, i, datafile *);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, cmd->server,
-                         "%s %s: no longer kept, to make room for %s "
-                         "(the parsed bytes AuthzPolicyHtaccessLimits "
-                         "allows)", old->type->kind, old->path, path);
+                         AZPLOGNO(00032) "%s %s: no longer kept, to make "
+                         "room for %s (the parsed bytes "
+                         "AuthzPolicyHtaccessLimits allows)", old->type->kind,
+                         old->path, path);
             entry_free(old);
         }
         if (no_room) {
@@ -530,8 +531,9 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
                 why = no_room;
             else
                 ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
-                             "%s (named in %s): %s; the last good version "
-                             "stays in force", named, htaccess, no_room);
+                             AZPLOGNO(00033) "%s (named in %s): %s; the "
+                             "last good version stays in force", named,
+                             htaccess, no_room);
         }
         if (fresh) {
             policy_metrics_htaccess_loaded(path, type->kind,
@@ -548,7 +550,7 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
             /* the status page shows what the log shows: a token of the
              * file only if the .htaccess file's owner could read it */
             const char *shown = shown_why(p, buf, &st, hst.st_uid);
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server,
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, cmd->server, AZPLOGNO(00034)
                          "%s (named in %s): %s; the last good version stays "
                          "in force", named, htaccess, shown);
             policy_metrics_htaccess_failed(path, type->kind,

@@ -23,6 +23,7 @@
 #define AUTHZ_POLICY_DATAFILE_INT_H
 
 #include "datafile.h"
+#include "logno.h"
 
 #include <apr_hash.h>
 #include <pthread.h>

@@ -424,8 +424,9 @@ static void log_unreachable(datafile *df, server_rec *s, int e)
     apr_snprintf(why, sizeof why, "cannot look at it as user %s: %s; "
                  "changes are not seen by the running processes",
                  ap_unixd_config.user_name, strerror(e));
-    ap_log_error(APLOG_MARK, APLOG_ERR, e, s, "%s %s: %s (they keep the "
-                 "version they have)", df->type->kind, df->path, why);
+    ap_log_error(APLOG_MARK, APLOG_ERR, e, s, AZPLOGNO(00035)
+                 "%s %s: %s (they keep the version they have)",
+                 df->type->kind, df->path, why);
     policy_metrics_datafile_failed(df->path, df->type->kind, why);
 }
 
@@ -453,8 +454,8 @@ static void log_refused(datafile *df, server_rec *s, const version *v)
     apr_snprintf(why, sizeof why, "cannot read it as user %s: %s; the "
                  "running processes keep the version they have",
                  ap_unixd_config.user_name, strerror(EACCES));
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s %s: %s", df->type->kind,
-                 df->path, why);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00036)
+                 "%s %s: %s", df->type->kind, df->path, why);
     policy_metrics_datafile_failed(df->path, df->type->kind, why);
 }
 
@@ -486,7 +487,7 @@ static int source_state(datafile *df, apr_time_t now, version *v, int *e)
 static void log_missing(datafile *df, server_rec *s)
 {
     if (note_missing(df, 1))
-        ap_log_error(APLOG_MARK, APLOG_ERR, ENOENT, s,
+        ap_log_error(APLOG_MARK, APLOG_ERR, ENOENT, s, AZPLOGNO(00037)
                      "%s %s has gone: requests that need it are denied "
                      "(500) until it is back", df->type->kind, df->path);
 }
@@ -501,7 +502,7 @@ static void fail_if_stale(datafile *df, server_rec *s)
     if (!note_stale(df, &news))
         return;
     if (news)
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00038)
                      "%s %s: some server processes hold a version older "
                      "than the last good one, which is no longer on disk: "
                      "they answer 500 until the file loads again",
@@ -524,7 +525,7 @@ static void log_parent_only(datafile *df, server_rec *s)
     apr_snprintf(why, sizeof why, "reloaded by the parent only: user %s "
                  "cannot read it, and the running processes keep the "
                  "version they have", ap_unixd_config.user_name);
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, "%s %s: %s (%s)",
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00039) "%s %s: %s (%s)",
                  df->type->kind, df->path, why, where);
     policy_metrics_datafile_failed(df->path, df->type->kind, why);
 }
@@ -573,7 +574,7 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                                       !in_child, why, sizeof why, &again,
                                       &opened);
     if (fresh) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00040)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
                      df->type->kind, df->path, fresh->entries);
         swap_current(df, fresh);
@@ -586,7 +587,7 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     else if (!again) {
         df->failed = v;
         if (note_bad(df, &v)) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00041)
                          "%s %s: %s; the last good version stays in force",
                          df->type->kind, df->path, why);
             policy_metrics_datafile_failed(df->path, df->type->kind, why);
@@ -703,9 +704,10 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
     int e = pthread_create(&watcher.thread, NULL, watch_files, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, e, s, "cannot start the thread "
-                     "that reloads data files: changes are seen only by "
-                     "the processes started after the parent sees them");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, e, s, AZPLOGNO(00042)
+                     "cannot start the thread that reloads data files: "
+                     "changes are seen only by the processes started after "
+                     "the parent sees them");
         return;
     }
     watcher.running = 1;

@@ -55,8 +55,9 @@ static void write_denial_log(request_rec *r, policy_request *rq, int status)
 {
     if (!rq->denial_log)
         return;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s status=\"%d\" uri=%s",
-                  rq->denial_log, status, rq->denial_uri);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AZPLOGNO(00043)
+                  "%s status=\"%d\" uri=%s", rq->denial_log, status,
+                  rq->denial_uri);
     policy_metrics_denial(r, rq->denial_area,
                           rq->decision == DECISION_WOULD_DENY
                           ? MDEC_WOULD_DENY : MDEC_DENY,

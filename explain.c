@@ -605,7 +605,7 @@ static int explain_handler(request_rec *r)
     const char *htaccess = policy_handler_htaccess(r);
     const char *refused = host_refused(r, &q, htaccess);
     if (refused) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "the "
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, AZPLOGNO(00044) "the "
                       EXPLAIN_HANDLER " handler at %s refuses host %s (%s): "
                       "it explains only the site it was asked as%s; ask "
                       "that site's own handler, with Host: %s",

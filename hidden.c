@@ -91,7 +91,7 @@ static void warn_once(request_rec *r, const policy_area *area,
         apr_thread_mutex_unlock(warned_lock);
 #endif
     if (first)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00045)
                       "hidden denial of %s: the decoy %s %s; answering a "
                       "plain 404 (logged once per process and area)",
                       ap_escape_logitem(r->pool, r->uri),
@@ -327,13 +327,15 @@ int policy_hidden_claimed_user_fails(request_rec *r,
         blamed = NULL;
     }
     if (claim == CLAIM_MALFORMED)
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "malformed Basic "
-                      "credentials (reason %s): hidden without checking a "
-                      "password", reason_table[reason].name);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00046)
+                      "malformed Basic credentials (reason %s): hidden "
+                      "without checking a password",
+                      reason_table[reason].name);
     else
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "the claimed user %s "
-                      "cannot pass (reason %s): hidden without checking a "
-                      "password", ap_escape_logitem(r->pool, claimed),
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00047)
+                      "the claimed user %s cannot pass (reason %s): hidden "
+                      "without checking a password",
+                      ap_escape_logitem(r->pool, claimed),
                       reason_table[reason].name);
     *reason_out = reason;
     *blamed_out = blamed;

@@ -80,8 +80,9 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     apr_status_t rv = apr_shm_create(&metrics.shm, areas + shadows + files
                                      + owners + global, NULL, pconf);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "mod_authz_policy: "
-                     "cannot make the shared memory of its counters");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00048)
+                     "mod_authz_policy: cannot make the shared memory of "
+                     "its counters");
         return !OK;
     }
     unsigned char *base = apr_shm_baseaddr_get(metrics.shm);

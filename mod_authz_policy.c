@@ -225,8 +225,8 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (real_pass && policy_attrs_post_config(pconf, s) != OK)
         return !OK;
     if (real_pass)
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "mod_authz_policy %s "
-                     "configured", AUTHZ_POLICY_VERSION);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00049)
+                     "mod_authz_policy %s configured", AUTHZ_POLICY_VERSION);
     policy_takeover_post_config(pconf);
     return OK;
 }
@@ -246,8 +246,9 @@ static int hide_data_files(request_rec *r)
 {
     if (!r->filename || !datafile_is_loaded(&r->finfo, r->filename))
         return DECLINED;
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "%s is a data file of "
-                  "mod_authz_policy: answered as a missing file", r->filename);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AZPLOGNO(00050)
+                  "%s is a data file of mod_authz_policy: answered as a "
+                  "missing file", r->filename);
     return HTTP_NOT_FOUND;
 }
 

@@ -58,7 +58,7 @@ static authz_status check_iplist(request_rec *r, const policy_require *req)
         const void *list = req->lists
             ? datafile_acquire(req->lists[i], r->pool, r->server) : NULL;
         if (!list) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00051)
                           "Require iplist %s: the list is not available",
                           req->values[i]);
             return AUTHZ_GENERAL_ERROR;
@@ -117,7 +117,7 @@ static int header_region(request_rec *r, policy_request *rq, const char *name)
     if (hv.count == 0)
         return 0;
     if (hv.count > 1 || strchr(hv.value, ',')) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00052)
                       "Require region: the %s header from trusted proxy %s "
                       "came %s ('%s'): the region cannot be trusted",
                       name, r->connection->client_ip,
@@ -216,7 +216,7 @@ int policy_client_region(request_rec *r, policy_request *rq)
         switch (src[i].kind) {
         case SOURCE_GEOIP: {
             if (!sc->geoip) {
-                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00053)
                               "Require region: region source geoip without "
                               "AuthzPolicyGeoIPDatabase");
                 return -1;
@@ -229,7 +229,7 @@ int policy_client_region(request_rec *r, policy_request *rq)
                         : -1;
             if (rv < 0) {
                 if (err)
-                    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00054)
                                   "Require region: GeoIP look-up of %s "
                                   "failed: %s", r->useragent_ip, err);
                 return -1;

@@ -192,8 +192,9 @@ authz_status policy_check_same_origin(request_rec *r,
     }
     int granted = ORIGIN_VERDICT_GRANTS(v);
     policy_request_answered(rq, req, granted);
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "Require %s: %s (Origin "
-                  "%s, own origin %s)", req->required, origin_verdict_text(v),
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, AZPLOGNO(00055)
+                  "Require %s: %s (Origin %s, own origin %s)",
+                  req->required, origin_verdict_text(v),
                   origin ? ap_escape_logitem(r->pool, origin) : "-",
                   own ? own : "-");
     return granted ? AUTHZ_GRANTED : AUTHZ_DENIED;

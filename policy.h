@@ -15,6 +15,7 @@
 #include <apr_sha1.h>
 #include <apr_global_mutex.h>
 #include "datafile.h"
+#include "logno.h"
 #include "policy_model.h"
 #include "reason.h"
 #include "region.h"

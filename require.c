@@ -192,7 +192,7 @@ int policy_require_check_config(apr_pool_t *pconf, apr_pool_t *ptemp,
         if (err) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP
                          | (warning ? APLOG_WARNING : APLOG_EMERG), 0, NULL,
-                         "%s (%s)", err, pc->where);
+                         AZPLOGNO(00056) "%s (%s)", err, pc->where);
             if (!warning)
                 rc = !OK;
         }

@@ -281,8 +281,8 @@ void policy_shadows_evaluate(request_rec *r)
         const policy_shadow *s = APR_ARRAY_IDX(d->shadows, i,
                                                policy_shadow *);
         res[i] = shadow_result(r, rq, s);
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "shadow %s: %s",
-                      s->name, res[i]);
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, AZPLOGNO(00057)
+                      "shadow %s: %s", s->name, res[i]);
         policy_metrics_shadow(r, s->name, res[i][0] == 'g');   /* grant */
         len += s->name_len + 1 + strlen(res[i]) + 1;
     }

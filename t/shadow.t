@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use PolicyTest;
 
-plan tests => 37;
+plan tests => 39;
 
 my $n = 0;
 # (status, rollout_log line) of a request
@@ -55,6 +55,15 @@ like $line, qr/ shadow="office-ip=deny:other nested=deny:plan not-billing=grant"
 ($res, $line) = get('/s/shadow/stock', 'bob');
 like $line, qr/ nested=deny:plan /,
     'bob: viewer by inheritance, but pro holds "plan free" (plans rank)';
+
+# A provider answering neutral beside a negated line: the shadow copies
+# the enforced policy and must agree with it (a negated denial is
+# neutral, not a grant; mod_authz_core answers a neutral whole with 403
+# before authentication).
+($res, $line) = get('/s/shadow/neutral', 'dave');
+is $res->code, 403, 'neutral and "not role guest": the enforced policy denies';
+like $line, qr/ decision=deny .* shadow="same=deny:[a-z]+"/,
+    '... and so does the shadow that copies it';
 
 # A shadow never forces authentication.
 ($res, $line) = get('/s/shadow/open', undef);

@@ -349,7 +349,7 @@ const char *policy_hidden_path_directive(cmd_parms *cmd, policy_dir_conf *d,
     if (arg[0] != '/' || strpbrk(arg, "?#") || ap_is_url(arg))
         return apr_pstrcat(cmd->pool, "AuthzPolicyHiddenPath: '", arg,
                            "' is not a local URL-path (/a/missing/path, no "
-                           "query)", NULL);
+                           "query or fragment)", NULL);
     d->hidden_path = arg;
     return NULL;
 }

@@ -29,7 +29,6 @@
 #include <pwd.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);

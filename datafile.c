@@ -70,6 +70,7 @@ void datafile_registry_init(apr_pool_t *pconf)
     htaccess_init(registry.pool);
     inodes_init(registry.pool);
     configured_set_limit(DATAFILE_CONFIGURED_BYTES);
+    notes_pre_config(pconf);
     in_child = 0;
     apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
                               apr_pool_cleanup_null);
@@ -141,8 +142,12 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
     df->type = type;
     if (!snap)
         df->failed = failed;    /* not read again until it changes */
-    pthread_mutex_init(&df->mu, NULL);
-    pthread_cond_init(&df->checked, NULL);
+    if (apr_thread_mutex_create(&df->mu, APR_THREAD_MUTEX_DEFAULT,
+                                registry.pool) != APR_SUCCESS
+        || apr_thread_cond_create(&df->checked, registry.pool)
+           != APR_SUCCESS)
+        return apr_psprintf(cmd->pool, "%s %s: cannot make its lock",
+                            type->kind, path);
     if (snap)
         swap_current(df, snap);
     apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),
@@ -264,7 +269,8 @@ int datafile_post_config(server_rec *s, int real_pass)
     }
     if (!real_pass)
         return OK;
-    notes_share(registry.configured, registry.pool);
+    if (notes_share(registry.configured, registry.pool, s) != OK)
+        return !OK;
     carry_forget_unconfigured();
     return OK;
 }
@@ -304,15 +310,15 @@ static apr_status_t release_cleanup(void *snap)
 const void *datafile_acquire(datafile *df, apr_pool_t *pool, server_rec *s)
 {
     snapshot *snap;
-    pthread_mutex_lock(&df->mu);
+    apr_thread_mutex_lock(df->mu);
     /* no version (the file was missing): the check under way may bring
      * one, so wait for it rather than fail */
     while (!df->cur && df->checking)
-        pthread_cond_wait(&df->checked, &df->mu);
+        apr_thread_cond_wait(df->checked, df->mu);
     snap = df->cur;
     if (snap)
         apr_atomic_inc32(&snap->refs);
-    pthread_mutex_unlock(&df->mu);
+    apr_thread_mutex_unlock(df->mu);
     if (!snap) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00030)
                      "%s %s is not available", df->type->kind, df->path);

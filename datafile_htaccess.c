@@ -52,9 +52,12 @@ typedef struct {
 } holder;
 
 static struct {
-    pthread_mutex_t mu;         /* guards what follows, and the entries'
+    apr_thread_mutex_t *mu;     /* guards what follows, and the entries'
                                    pins, loading, failed and last_used */
-    pthread_cond_t loaded;      /* an entry finished loading */
+    apr_thread_cond_t *loaded;  /* an entry finished loading */
+    apr_thread_mutex_t *cur_mu; /* every entry's mu (guards its cur): an
+                                   entry is malloc'd and freed, and a lock
+                                   of its own would stay in the pool */
     apr_hash_t *entries;        /* "kind\npath" -> datafile */
     apr_hash_t *holds;          /* hold_key -> hold */
     apr_hash_t *holders;        /* uid -> holder */
@@ -229,7 +232,7 @@ static apr_status_t unpin(void *arg)
     memset(&k, 0, sizeof k);
     k.df = p->df;
     k.uid = p->uid;
-    pthread_mutex_lock(&cache.mu);
+    apr_thread_mutex_lock(cache.mu);
     p->df->pins--;
     hold *h = apr_hash_get(cache.holds, &k, sizeof k);
     if (h && !--h->pins) {
@@ -241,15 +244,13 @@ static apr_status_t unpin(void *arg)
             free(o);
         }
     }
-    pthread_mutex_unlock(&cache.mu);
+    apr_thread_mutex_unlock(cache.mu);
     return APR_SUCCESS;
 }
 
 static void entry_free(datafile *df)
 {
     swap_current(df, NULL);
-    pthread_cond_destroy(&df->checked);
-    pthread_mutex_destroy(&df->mu);
     free(df->key);
     free(df->path);
     free(df);
@@ -309,7 +310,7 @@ static const char *make_room(apr_pool_t *p, datafile *df, apr_size_t size,
                              apr_uint64_t uid, apr_array_header_t *evicted)
 {
     const char *why = NULL;
-    pthread_mutex_lock(&cache.mu);
+    apr_thread_mutex_lock(cache.mu);
     apr_size_t held = bytes_held(uid, df);
     if (held + size > owner_byte_share(uid))
         why = apr_psprintf(p, "refused: its parsed table takes %"
@@ -337,7 +338,7 @@ static const char *make_room(apr_pool_t *p, datafile *df, apr_size_t size,
         cache.kept_bytes = cache.kept_bytes - df->kept + size;
         df->kept = size;
     }
-    pthread_mutex_unlock(&cache.mu);
+    apr_thread_mutex_unlock(cache.mu);
     return why;
 }
 
@@ -376,8 +377,7 @@ static datafile *entry_get(apr_pool_t *pool, const datafile_type *type,
             free(df);
             return NULL;
         }
-        pthread_mutex_init(&df->mu, NULL);
-        pthread_cond_init(&df->checked, NULL);
+        df->mu = cache.cur_mu;
         df->type = type;
         df->htaccess = 1;
         apr_hash_set(cache.entries, df->key, APR_HASH_KEY_STRING, df);
@@ -434,10 +434,10 @@ static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
 {
     datafile *evicted, *df;
     int over;
-    pthread_mutex_lock(&cache.mu);
+    apr_thread_mutex_lock(cache.mu);
     df = entry_get(p, type, key, path, uid, &evicted, &over);
     while (df && df->loading)   /* only requests for this file wait */
-        pthread_cond_wait(&cache.loaded, &cache.mu);
+        apr_thread_cond_wait(cache.loaded, cache.mu);
     *load = 0;
     if (over == OVER_BYTES) {
         const datafile *kept = apr_hash_get(cache.entries, key,
@@ -472,7 +472,7 @@ static datafile *claim_entry(apr_pool_t *p, const datafile_type *type,
     }
     else
         *load = df->loading = 1;
-    pthread_mutex_unlock(&cache.mu);
+    apr_thread_mutex_unlock(cache.mu);
     if (evicted)
         entry_free(evicted);
     return df;
@@ -556,12 +556,12 @@ const char *open_from_htaccess(cmd_parms *cmd, const datafile_type *type,
             policy_metrics_htaccess_failed(path, type->kind,
                                            (apr_uint64_t)hst.st_uid, shown);
         }
-        pthread_mutex_lock(&cache.mu);
+        apr_thread_mutex_lock(cache.mu);
         if (!fresh && !again)           /* not read again until it changes */
             df->failed = v;
         df->loading = 0;
-        pthread_cond_broadcast(&cache.loaded);
-        pthread_mutex_unlock(&cache.mu);
+        apr_thread_cond_broadcast(cache.loaded);
+        apr_thread_mutex_unlock(cache.mu);
         give_back_memory();
     }
     close(fd);
@@ -588,8 +588,9 @@ void htaccess_init(apr_pool_t *pool)
     cache.kept_bytes = 0;
     cache.max_bytes = DATAFILE_HTACCESS_BYTES;
     cache.max_files = DATAFILE_HTACCESS_FILES;
-    pthread_mutex_init(&cache.mu, NULL);
-    pthread_cond_init(&cache.loaded, NULL);
+    apr_thread_mutex_create(&cache.mu, APR_THREAD_MUTEX_DEFAULT, pool);
+    apr_thread_cond_create(&cache.loaded, pool);
+    apr_thread_mutex_create(&cache.cur_mu, APR_THREAD_MUTEX_DEFAULT, pool);
     ap_configfile_t *devnull;
     if (ap_pcfg_openfile(&devnull, pool, "/dev/null") == APR_SUCCESS) {
         file_getch = devnull->getch;

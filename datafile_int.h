@@ -26,7 +26,8 @@
 #include "logno.h"
 
 #include <apr_hash.h>
-#include <pthread.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -84,8 +85,11 @@ typedef struct shared_note shared_note;     /* datafile_watch.c */
 struct datafile {
     char *path;
     const datafile_type *type;
-    pthread_mutex_t mu;         /* guards cur, checking */
-    pthread_cond_t checked;     /* a check ended (while cur is NULL) */
+    apr_thread_mutex_t *mu;     /* guards cur, checking; an .htaccess
+                                   entry's is one all entries share */
+    apr_thread_cond_t *checked; /* a check ended (while cur is NULL);
+                                   NULL for .htaccess entries, which are
+                                   never checking */
     snapshot *cur;              /* NULL while the file is missing */
     int checking;               /* the reload thread looks at it now */
     version failed;             /* a source version known not to load */
@@ -156,7 +160,8 @@ snapshot *load_configured(const datafile_type *type, const char *path,
                           int *again, version *v);
 int read_configured_text(const char *path, char **buf, apr_size_t *len);
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now);
-void notes_share(apr_hash_t *configured, apr_pool_t *pool);
+void notes_pre_config(apr_pool_t *pconf);
+int notes_share(apr_hash_t *configured, apr_pool_t *pool, server_rec *s);
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured);
 
 /* datafile_htaccess.c */

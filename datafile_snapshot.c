@@ -74,7 +74,7 @@ typedef struct {
 } inode_use;
 
 static struct {
-    pthread_mutex_t mu;         /* guards uses */
+    apr_thread_mutex_t *mu;     /* guards uses */
     apr_hash_t *uses;           /* inode_key -> inode_use */
 } inodes;
 
@@ -104,10 +104,10 @@ static void count_key(inode_key k, int delta)
 
 static void count_inode(const version *v, int delta)
 {
-    pthread_mutex_lock(&inodes.mu);
+    apr_thread_mutex_lock(inodes.mu);
     count_key(key_of(v->dev, v->ino, v->born, 1), delta);
     count_key(key_of(v->dev, v->ino, v->born, 0), delta);
-    pthread_mutex_unlock(&inodes.mu);
+    apr_thread_mutex_unlock(inodes.mu);
 }
 
 /* The birth of the inode sx describes, in ns, or 0 ("unknown") where the
@@ -125,10 +125,10 @@ static apr_int64_t birth_of(const struct statx *sx)
  * Never called with the .htaccess cache's lock held. */
 void swap_current(datafile *df, snapshot *fresh)
 {
-    pthread_mutex_lock(&df->mu);
+    apr_thread_mutex_lock(df->mu);
     snapshot *old = df->cur;
     df->cur = fresh;
-    pthread_mutex_unlock(&df->mu);
+    apr_thread_mutex_unlock(df->mu);
     if (fresh)
         count_inode(&fresh->source, 1);
     if (old) {
@@ -237,7 +237,7 @@ void fix_mmap_threshold(void)
 void inodes_init(apr_pool_t *pool)
 {
     inodes.uses = apr_hash_make(pool);
-    pthread_mutex_init(&inodes.mu, NULL);
+    apr_thread_mutex_create(&inodes.mu, APR_THREAD_MUTEX_DEFAULT, pool);
 }
 
 /* At the end of a configuration cycle, when no snapshot is current any
@@ -251,9 +251,9 @@ void inodes_forget(void)
 
 static int loaded_key(inode_key k)
 {
-    pthread_mutex_lock(&inodes.mu);
+    apr_thread_mutex_lock(inodes.mu);
     int found = apr_hash_get(inodes.uses, &k, sizeof k) != NULL;
-    pthread_mutex_unlock(&inodes.mu);
+    apr_thread_mutex_unlock(inodes.mu);
     return found;
 }
 

@@ -16,17 +16,19 @@
 
 #include "http_log.h"
 #include "unixd.h"
+#include "util_mutex.h"
+#include <apr_atomic.h>
+#include <apr_global_mutex.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 APLOG_USE_MODULE(authz_policy);
@@ -314,24 +316,32 @@ int read_configured_text(const char *path, char **buf, apr_size_t *len)
  * that failed to load is parsed and logged by one process only, and a
  * vanished file is logged once. */
 struct shared_note {
-    apr_uint32_t lock;          /* a spin lock: held for a few reads */
-    apr_uint32_t missing;       /* the loss is logged */
-    apr_uint32_t unreachable;   /* that stat() is refused is logged */
-    apr_uint32_t stale_logged;
+    apr_uint32_t missing;       /* the loss is logged (apr_atomic) */
+    apr_uint32_t unreachable;   /* that stat() is refused is logged (ditto) */
+    apr_uint32_t stale_logged;  /* under notes_lock, as what follows */
     version refused;            /* the last version the User may not read */
     version bad;
     version good;               /* the newest version any process loaded */
 };
 
-static void note_lock(shared_note *n)
+/* The notes' lock, one for all: a version is more than an atomic word.
+ * Taken once a second per file by each child's watcher and by the
+ * parent's monitor, never by a request, so httpd's global mutex (Mutex
+ * authz-policy-notes, default: a process-shared pthread mutex, no system
+ * call unless contended) costs nothing that matters, and a process killed
+ * while it holds it does not leave the others waiting forever, as a lock
+ * of our own would. */
+#define NOTES_MUTEX "authz-policy-notes"
+static apr_global_mutex_t *notes_mutex;
+
+static void note_lock(void)
 {
-    while (__atomic_exchange_n(&n->lock, 1, __ATOMIC_ACQUIRE))
-        sched_yield();
+    apr_global_mutex_lock(notes_mutex);
 }
 
-static void note_unlock(shared_note *n)
+static void note_unlock(void)
 {
-    __atomic_store_n(&n->lock, 0, __ATOMIC_RELEASE);
+    apr_global_mutex_unlock(notes_mutex);
 }
 
 /* 1 when another process found version v bad already. */
@@ -339,9 +349,9 @@ static int note_known_bad(datafile *df, const version *v)
 {
     if (!df->note)
         return 0;
-    note_lock(df->note);
+    note_lock();
     int bad = same_version(&df->note->bad, v);
-    note_unlock(df->note);
+    note_unlock();
     return bad;
 }
 
@@ -350,10 +360,10 @@ static int note_bad(datafile *df, const version *v)
 {
     if (!df->note)
         return 1;
-    note_lock(df->note);
+    note_lock();
     int first = !same_version(&df->note->bad, v);
     df->note->bad = *v;
-    note_unlock(df->note);
+    note_unlock();
     return first;
 }
 
@@ -363,11 +373,11 @@ static void note_good(datafile *df, const version *v)
 {
     if (!df->note)
         return;
-    note_lock(df->note);
+    note_lock();
     if (v->mtime >= df->note->good.mtime)
         df->note->good = *v;
     df->note->stale_logged = 0;
-    note_unlock(df->note);
+    note_unlock();
 }
 
 /* 1 when this process answers from a version older than one another
@@ -378,13 +388,13 @@ static int note_stale(datafile *df, int *news)
     *news = 0;
     if (!df->note || !df->cur)
         return 0;
-    note_lock(df->note);
+    note_lock();
     int stale = df->note->good.mtime
                 && !same_version(&df->note->good, &df->cur->source)
                 && df->note->good.mtime >= df->cur->source.mtime;
     if (stale && !df->note->stale_logged)
         *news = df->note->stale_logged = 1;
-    note_unlock(df->note);
+    note_unlock();
     return stale;
 }
 
@@ -396,8 +406,7 @@ static int note_missing(datafile *df, apr_uint32_t missing)
         df->missing_logged = (int)missing;
         return news;
     }
-    return __atomic_exchange_n(&df->note->missing, missing, __ATOMIC_ACQ_REL)
-           != missing;
+    return apr_atomic_xchg32(&df->note->missing, missing) != missing;
 }
 
 /* Records whether this process's User may not even stat() the file (a
@@ -409,8 +418,8 @@ static int note_unreachable(datafile *df, apr_uint32_t unreachable)
         df->unreachable_logged = (int)unreachable;
         return news;
     }
-    return __atomic_exchange_n(&df->note->unreachable, unreachable,
-                               __ATOMIC_ACQ_REL) != unreachable;
+    return apr_atomic_xchg32(&df->note->unreachable, unreachable)
+           != unreachable;
 }
 
 /* A process that may not look at the file cannot see it change: said once
@@ -436,10 +445,10 @@ static int note_refused(datafile *df, const version *v)
 {
     if (!df->note)
         return 1;
-    note_lock(df->note);
+    note_lock();
     int first = !same_version(&df->note->refused, v);
     df->note->refused = *v;
-    note_unlock(df->note);
+    note_unlock();
     return first;
 }
 
@@ -598,14 +607,32 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     return fresh;
 }
 
-/* post_config, after the real pass: one note per configured file, before
- * any child is forked. */
-void notes_share(apr_hash_t *configured, apr_pool_t *pool)
+/* pre_config: the notes' lock is one of httpd's named mutexes. */
+void notes_pre_config(apr_pool_t *pconf)
+{
+    ap_mutex_register(pconf, NOTES_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+    notes_mutex = NULL;
+}
+
+/* post_config, after the real pass: one note per configured file, and
+ * their lock, before any child is forked (each child reattaches the lock
+ * in watch_start). */
+int notes_share(apr_hash_t *configured, apr_pool_t *pool, server_rec *s)
 {
     apr_shm_t *notes;
     unsigned n = apr_hash_count(configured);
-    if (n && apr_shm_create(&notes, n * sizeof(shared_note), NULL,
-                            pool) == APR_SUCCESS) {
+    if (!n)
+        return OK;
+    apr_status_t rv = ap_global_mutex_create(&notes_mutex, NULL, NOTES_MUTEX,
+                                             NULL, s, pool, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00058)
+                     "cannot create the mutex of the data files' notes "
+                     "(Mutex " NOTES_MUTEX ")");
+        return !OK;
+    }
+    if (apr_shm_create(&notes, n * sizeof(shared_note), NULL,
+                       pool) == APR_SUCCESS) {
         shared_note *note = apr_shm_baseaddr_get(notes);
         memset(note, 0, n * sizeof *note);
         for (apr_hash_index_t *hi = apr_hash_first(NULL, configured);
@@ -616,74 +643,97 @@ void notes_share(apr_hash_t *configured, apr_pool_t *pool)
                 df->note->good = df->cur->source;
         }
     }
+    return OK;
 }
 
 /* Each child has one thread that looks at the configured files once a
  * second and parses a changed one: an idle process keeps up as well as a
  * busy one, requests never wait for a parse, and the memory a parse uses
- * comes and goes in that one thread's arena. */
+ * comes and goes in that one thread's arena.  A child of a server that
+ * names no data file in its configuration has none.
+ *
+ * It is an APR thread of the child's own, not a mod_watchdog child
+ * watchdog: that one is stopped by a join without a bound, and a read
+ * hung on a dead mount would hold the child's exit; it also wakes in
+ * slices rather than when told to stop.
+ *
+ * Its locks come from the configuration's pool, not the child's: a
+ * thread left running at exit (stop_watching) must not find them
+ * destroyed with the child's pool before the process ends. */
+#define STOP_WAIT apr_time_from_sec(2)
 static struct {
-    pthread_t thread;
-    int running;
-    int stop;
-    pthread_mutex_t mu;
-    pthread_cond_t wake;
+    apr_thread_t *thread;       /* NULL: none running */
+    apr_thread_mutex_t *mu;     /* guards stop and done */
+    apr_thread_cond_t *wake;    /* stop was set */
+    apr_thread_cond_t *finished;/* done was set */
+    int stop;                   /* the child is exiting */
+    int done;                   /* the thread returns: a join is prompt */
     apr_hash_t *files;          /* the configured files */
     server_rec *s;
-} watcher = { .mu = PTHREAD_MUTEX_INITIALIZER,
-              .wake = PTHREAD_COND_INITIALIZER };
+} watcher;
 
 static void check_all(apr_hash_t *files, server_rec *s)
 {
     for (apr_hash_index_t *hi = apr_hash_first(NULL, files);
          hi; hi = apr_hash_next(hi)) {
         datafile *df = apr_hash_this_val(hi);
-        pthread_mutex_lock(&df->mu);
+        apr_thread_mutex_lock(df->mu);
         df->checking = 1;
-        pthread_mutex_unlock(&df->mu);
+        apr_thread_mutex_unlock(df->mu);
         check_configured(df, s, apr_time_now());
-        pthread_mutex_lock(&df->mu);
+        apr_thread_mutex_lock(df->mu);
         df->checking = 0;
-        pthread_cond_broadcast(&df->checked);
-        pthread_mutex_unlock(&df->mu);
+        apr_thread_cond_broadcast(df->checked);
+        apr_thread_mutex_unlock(df->mu);
     }
 }
 
-static void *watch_files(void *unused)
+static void *APR_THREAD_FUNC watch_files(apr_thread_t *thread, void *unused)
 {
+    (void)thread;
     (void)unused;
-    pthread_mutex_lock(&watcher.mu);
+    apr_thread_mutex_lock(watcher.mu);
     while (!watcher.stop) {
-        pthread_mutex_unlock(&watcher.mu);
+        apr_thread_mutex_unlock(watcher.mu);
         check_all(watcher.files, watcher.s);
-        pthread_mutex_lock(&watcher.mu);
-        if (watcher.stop)
-            break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += apr_time_sec(CHECK_INTERVAL);
-        pthread_cond_timedwait(&watcher.wake, &watcher.mu, &until);
+        apr_thread_mutex_lock(watcher.mu);
+        if (!watcher.stop)
+            apr_thread_cond_timedwait(watcher.wake, watcher.mu,
+                                      CHECK_INTERVAL);
     }
-    pthread_mutex_unlock(&watcher.mu);
+    watcher.done = 1;
+    apr_thread_cond_signal(watcher.finished);
+    apr_thread_mutex_unlock(watcher.mu);
     return NULL;
 }
 
+/* pchild's cleanup: the thread is woken and waited for, at most
+ * STOP_WAIT (a read hung on a dead mount must not hold the child's exit).
+ * Joined only once it said it is done, so the join cannot block; a thread
+ * still reading is detached, and ends with the process. */
 static apr_status_t stop_watching(void *unused)
 {
     (void)unused;
-    if (!watcher.running)
+    if (!watcher.thread)
         return APR_SUCCESS;
-    pthread_mutex_lock(&watcher.mu);
+    apr_time_t until = apr_time_now() + STOP_WAIT;
+    apr_thread_mutex_lock(watcher.mu);
     watcher.stop = 1;
-    pthread_cond_signal(&watcher.wake);
-    pthread_mutex_unlock(&watcher.mu);
-    /* a read hung on a dead mount must not hold the child's exit */
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 2;
-    if (pthread_timedjoin_np(watcher.thread, NULL, &until) != 0)
-        pthread_detach(watcher.thread);
-    watcher.running = 0;
+    apr_thread_cond_signal(watcher.wake);
+    while (!watcher.done) {
+        apr_interval_time_t left = until - apr_time_now();
+        if (left <= 0)
+            break;
+        apr_thread_cond_timedwait(watcher.finished, watcher.mu, left);
+    }
+    int done = watcher.done;
+    apr_thread_mutex_unlock(watcher.mu);
+    apr_status_t rv;
+    if (done)
+        apr_thread_join(&rv, watcher.thread);
+    else
+        apr_thread_detach(watcher.thread);
+    watcher.thread = NULL;
     return APR_SUCCESS;
 }
 
@@ -691,26 +741,43 @@ static apr_status_t stop_watching(void *unused)
  * a thread of its own (stopped with pchild). */
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
 {
+    if (notes_mutex)
+        apr_global_mutex_child_init(&notes_mutex,
+                                    apr_global_mutex_lockfile(notes_mutex),
+                                    pchild);
     /* the parent's versions may be up to ten seconds old: a new child
      * starts from the files as they are */
     check_all(configured, s);
+    apr_pool_t *pool = apr_hash_pool_get(configured);
     watcher.files = configured;
     watcher.s = s;
-    watcher.stop = 0;
-    /* signals are for the child's own threads, never this one */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int e = pthread_create(&watcher.thread, NULL, watch_files, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, e, s, AZPLOGNO(00042)
+    watcher.stop = watcher.done = 0;
+    watcher.thread = NULL;
+    apr_status_t rv = apr_thread_mutex_create(&watcher.mu,
+                                              APR_THREAD_MUTEX_DEFAULT, pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&watcher.wake, pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_thread_cond_create(&watcher.finished, pool);
+    if (rv == APR_SUCCESS) {
+        /* signals are for the child's own threads, never this one: it
+         * starts with the mask of the thread that creates it (APR has no
+         * call that sets a thread's mask, hence POSIX's) */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        rv = apr_thread_create(&watcher.thread, NULL, watch_files, NULL,
+                               pchild);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    if (rv != APR_SUCCESS) {
+        watcher.thread = NULL;
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00042)
                      "cannot start the thread that reloads data files: "
                      "changes are seen only by the processes started after "
                      "the parent sees them");
         return;
     }
-    watcher.running = 1;
     apr_pool_cleanup_register(pchild, NULL, stop_watching,
                               apr_pool_cleanup_null);
 }

@@ -7,14 +7,21 @@
  * owner's files took, and the global counters.  A
  * restart, graceful or not, makes a new one: the counters start again at
  * 0 (docs/watching.md).  The segment goes with the configuration's pool.
+ *
+ * The counters are C11 atomics, not apr_atomic's: they are laid out by
+ * pure/metrics_table.c, which is compiled without APR's headers, and an
+ * object is read and written through one kind of atomic only.  Requests
+ * count lock-free (one relaxed add); only a data file's last error, a
+ * text, is copied under a lock.
  */
 #include "metrics.h"
 #include "request.h"
 
 #include "http_log.h"
+#include "util_mutex.h"
+#include <apr_global_mutex.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
-#include <sched.h>
 
 #include "hash.h"
 
@@ -25,8 +32,13 @@ static struct {
     apr_shm_t *shm;
     policy_metrics m;
     mtab owners;                 /* "uid N": data-file rows it took */
+    apr_global_mutex_t *errors;  /* held while a last_error is copied */
     int ready;                   /* the tables exist */
 } metrics;
+
+/* Mutex authz-policy-metrics: taken when a data file fails to reload and
+ * when the status page shows its error, never to count a request. */
+#define ERRORS_MUTEX "authz-policy-metrics"
 
 const policy_metrics *policy_metrics_get(void)
 {
@@ -64,8 +76,9 @@ const char *policy_metrics_areas_directive(cmd_parms *cmd, void *dirv,
 
 void policy_metrics_pre_config(apr_pool_t *pconf)
 {
-    (void)pconf;
+    ap_mutex_register(pconf, ERRORS_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
     metrics.bound = METRICS_AREAS_DEFAULT;
+    metrics.errors = NULL;
     metrics.ready = 0;
 }
 
@@ -85,6 +98,14 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
                      "its counters");
         return !OK;
     }
+    rv = ap_global_mutex_create(&metrics.errors, NULL, ERRORS_MUTEX, NULL, s,
+                                pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00059)
+                     "cannot create the mutex of the counters (Mutex "
+                     ERRORS_MUTEX ")");
+        return !OK;
+    }
     unsigned char *base = apr_shm_baseaddr_get(metrics.shm);
     mtab_init(&metrics.m.areas, base, b, MTAB_AREA_COUNTERS, 0,
               METRICS_OVERFLOW);
@@ -100,6 +121,14 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     metrics.m.started = apr_time_now();
     metrics.ready = 1;
     return OK;
+}
+
+void policy_metrics_child_init(apr_pool_t *pchild)
+{
+    if (metrics.errors)
+        apr_global_mutex_child_init(&metrics.errors,
+                                    apr_global_mutex_lockfile(metrics.errors),
+                                    pchild);
 }
 
 void policy_metrics_add_area(const char *name)
@@ -231,19 +260,18 @@ static apr_uint64_t kind_index(const char *directive)
 }
 
 /* Copies a data file's last error text from (to) or into (from) its
- * entry, under the entry's spin lock: a reload that fails in one process
+ * entry, under the errors' mutex: a reload that fails in one process
  * while another reads the page must not show half of each text. */
 static void copy_error(_Atomic uint64_t *c, const char *from, char *to,
                        apr_size_t len)
 {
     metrics_file_extra *x = mtab_extra(c, &metrics.m.files);
-    while (atomic_exchange_explicit(&x->lock, 1, memory_order_acquire))
-        sched_yield();
+    apr_global_mutex_lock(metrics.errors);
     if (from)
         apr_cpystrn(x->last_error, from, sizeof x->last_error);
     else
         apr_cpystrn(to, x->last_error, len);
-    atomic_store_explicit(&x->lock, 0, memory_order_release);
+    apr_global_mutex_unlock(metrics.errors);
 }
 
 static void set_error(_Atomic uint64_t *c, const char *why)

@@ -36,7 +36,6 @@ enum { MG_SOURCE_FILE = 0, MG_SOURCE_ENV, MG_SOURCE_DBD, MG_SOURCE_LDAP,
 enum { MF_ENTRIES = 0, MF_LOADED, MF_RELOAD_OK, MF_RELOAD_ERROR,
        MF_VERSION, MF_KIND, MF_COUNT };
 typedef struct {
-    _Atomic uint32_t lock;       /* held while last_error is copied */
     char last_error[256];        /* "" when the last reload went well */
 } metrics_file_extra;
 
@@ -66,6 +65,8 @@ const char *policy_metrics_areas_directive(cmd_parms *cmd, void *dirv,
 void policy_metrics_pre_config(apr_pool_t *pconf);
 /* post_config, real pass: makes the counters (they start at 0). */
 int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s);
+/* child_init: reattaches the counters' mutex. */
+void policy_metrics_child_init(apr_pool_t *pchild);
 /* Lists a name from the configuration at 0. */
 void policy_metrics_add_area(const char *name);
 void policy_metrics_add_shadow(const char *name);

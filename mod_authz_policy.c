@@ -254,6 +254,7 @@ static int hide_data_files(request_rec *r)
 
 static void policy_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    policy_metrics_child_init(pchild);
     datafile_child_init(pchild, s);
     policy_attrs_child_init(pchild, s);
     policy_hidden_child_init(pchild);
@@ -265,7 +266,6 @@ static void register_hooks(apr_pool_t *p)
                        APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(policy_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(policy_check_config, NULL, NULL, APR_HOOK_MIDDLE);
-    /* before mod_watchdog's (APR_HOOK_LAST), which starts our thread */
     ap_hook_post_config(policy_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(policy_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(policy_monitor, NULL, NULL, APR_HOOK_MIDDLE);

@@ -40,7 +40,8 @@ typedef enum { DETAIL_UNSET = 0, DETAIL_NONE, DETAIL_REASON,
  * counters' place in the shared table, found on its first counted
  * decision (metrics.c).  The place is kept beside the name, in the same
  * pool: it never outlives the name, and a configuration read again
- * starts without it. */
+ * starts without it.  Atomics of C11, as the table it points into
+ * (pure/metrics_table.h; the project's vocabulary: docs/design.md). */
 typedef struct {
     const char *name;
     _Atomic uint64_t *_Atomic counters;

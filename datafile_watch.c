@@ -380,6 +380,15 @@ static void note_good(datafile *df, const version *v)
     note_unlock();
 }
 
+/* Under the notes' lock: another process loaded a version newer than
+ * this process's own. */
+static int newer_loaded(const datafile *df)
+{
+    return df->note->good.mtime
+           && !same_version(&df->note->good, &df->cur->source)
+           && df->note->good.mtime >= df->cur->source.mtime;
+}
+
 /* 1 when this process answers from a version older than one another
  * process loaded since (it was started from a parent that had not seen
  * it yet), with logged set when that is news. */
@@ -389,13 +398,24 @@ static int note_stale(datafile *df, int *news)
     if (!df->note || !df->cur)
         return 0;
     note_lock();
-    int stale = df->note->good.mtime
-                && !same_version(&df->note->good, &df->cur->source)
-                && df->note->good.mtime >= df->cur->source.mtime;
+    int stale = newer_loaded(df);
     if (stale && !df->note->stale_logged)
         *news = df->note->stale_logged = 1;
     note_unlock();
     return stale;
+}
+
+/* 1 when another process loaded a newer version than the one this
+ * process answers from, e.g. a child forked from a parent that had not
+ * looked yet (its monitor looks about every ten seconds). */
+static int note_newer_loaded(datafile *df)
+{
+    if (!df->note || !df->cur)
+        return 0;
+    note_lock();
+    int newer = newer_loaded(df);
+    note_unlock();
+    return newer;
 }
 
 /* Records whether the file is missing; 1 when that is news. */
@@ -548,8 +568,12 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     int state = source_state(df, now, &v, &refused);
     /* A process with no version at all (the file was missing) waits for a
      * writer to finish rather than answer 500 meanwhile: a little longer
-     * than it takes to settle, once. */
-    if (state == 0 && !refused && !df->cur
+     * than it takes to settle, once.  So does a child whose version is
+     * older than one another process loaded (the parent had not looked
+     * since): rather than answer from a version two behind the newest,
+     * which a newer one may have revoked. */
+    if (state == 0 && !refused
+        && (!df->cur || (in_child && note_newer_loaded(df)))
         && !same_version(&v, &df->failed)
         && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
         apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));

@@ -15,7 +15,7 @@ plan skip_all => 'mod_auth_openidc is not installed (make test installs it)'
     unless -e '/usr/lib/apache2/modules/mod_auth_openidc.so';
 plan skip_all => 'left out of the sanitizer run (see t/run-sanitizers)'
     if $ENV{POLICY_NO_OIDC};
-plan tests => 12;
+plan tests => 17;
 
 my $KEY = 'policy-tests-shared-key-0123456789abcdef';
 sub token {
@@ -55,6 +55,23 @@ is $r->header('WWW-Authenticate'),
     '... with the insufficient_scope challenge (RFC 6750)';
 is eval { JSON::PP->new->decode($r->content)->{error} }, 'insufficient_scope',
     '... insufficient_scope';
+
+# the scheme's name in any case (RFC 7235)
+$r = req(GET => '/o/reports/', vhost => 'policy_oidc',
+         Authorization => 'bearer ' . token(%good, scope => 'profile email'));
+is $r->code, 403, 'a token without the scope, "bearer" in lower case: 403';
+is $r->header('WWW-Authenticate'),
+    'Bearer error="insufficient_scope", scope="reports:read"',
+    '... with the insufficient_scope challenge too';
+# Require not scope: a token denied for a scope it holds needs none
+$r = req(GET => '/o/no-admin/', vhost => 'policy_oidc',
+         Authorization => 'Bearer ' . token(%good));
+is $r->code, 200, 'Require not scope reports:admin: a token without it passes';
+$r = req(GET => '/o/no-admin/', vhost => 'policy_oidc',
+         Authorization => 'Bearer ' . token(%good, scope => 'reports:read reports:admin'));
+is $r->code, 403, '... a token with it: 403';
+ok !defined $r->header('WWW-Authenticate'),
+    '... and no insufficient_scope challenge (no scope would help)';
 
 $r = req(GET => '/o/reports/', vhost => 'policy_oidc');
 is $r->code, 401, 'no token: 401';

@@ -15,7 +15,7 @@ use lib 't/lib';
 use PolicyTest;
 use JSON::PP ();
 
-plan tests => 47;
+plan tests => 52;
 
 sub hostport_of {
     local $Apache::TestRequest::Module = shift;
@@ -147,6 +147,26 @@ like access_log_line("p407-$$-log3"), qr{ 404 reason=anonymous required=- status
 $r = via_proxy("/open/?p407-$$-log4", proxy_user => 'bob');
 like access_log_line("p407-$$-log4"), qr{ 403 reason=role required=admin status=403$},
     'the 403: logged as 403';
+
+# --- a reverse proxy: 401 -------------------------------------------------------------
+# (a local path sent to the same server, which ProxyPass passes on)
+sub to_server {
+    my ($path, %h) = @_;
+    my $sock = IO::Socket::INET->new(PeerAddr => $proxy, Timeout => 10)
+        or die "connect $proxy: $!";
+    my $head = join '', map { "$_: $h{$_}\r\n" } sort keys %h;
+    print $sock "GET $path HTTP/1.0\r\nHost: $proxy\r\nConnection: close\r\n$head\r\n";
+    local $/;
+    my $text = <$sock>;
+    close $sock;
+    return HTTP::Response->parse($text);
+}
+$r = to_server('/rev/x', Accept => 'application/problem+json');
+is $r->code, 401, 'anonymous behind a reverse proxy: 401';
+is $r->header('WWW-Authenticate'), 'Basic realm="staff proxy"', '... WWW-Authenticate';
+ok !defined $r->header('Proxy-Authenticate'), '... no Proxy-Authenticate';
+is decode($r->content)->{status}, 401, '... and the problem says 401';
+like to_server('/rev/x')->content, qr{<title>401 Unauthorized</title>}, '... as the page does';
 
 # --- not a proxy: still 401 ---------------------------------------------------------
 $r = req(GET => '/p/role/admin/', Accept => 'application/json');

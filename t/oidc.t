@@ -15,7 +15,7 @@ plan skip_all => 'mod_auth_openidc is not installed (make test installs it)'
     unless -e '/usr/lib/apache2/modules/mod_auth_openidc.so';
 plan skip_all => 'left out of the sanitizer run (see t/run-sanitizers)'
     if $ENV{POLICY_NO_OIDC};
-plan tests => 17;
+plan tests => 19;
 
 my $KEY = 'policy-tests-shared-key-0123456789abcdef';
 sub token {
@@ -72,6 +72,13 @@ $r = req(GET => '/o/no-admin/', vhost => 'policy_oidc',
 is $r->code, 403, '... a token with it: 403';
 ok !defined $r->header('WWW-Authenticate'),
     '... and no insufficient_scope challenge (no scope would help)';
+
+$r = req(GET => '/o/quoted/', vhost => 'policy_oidc',
+         Authorization => 'Bearer ' . token(%good));
+is $r->code, 403, 'a configured scope holding quotes: 403';
+is $r->header('WWW-Authenticate'),
+    'Bearer error="insufficient_scope", scope="reports:read- all "',
+    '... its quotes left out of the challenge';
 
 $r = req(GET => '/o/reports/', vhost => 'policy_oidc');
 is $r->code, 401, 'no token: 401';

@@ -312,7 +312,7 @@ void policy_explain_register(apr_pool_t *p);
 
 /* takeover.c: runs the access phases' hook chains in place of httpd. */
 void policy_takeover_register(apr_pool_t *p);
-void policy_takeover_post_config(apr_pool_t *pconf);
+int policy_takeover_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
  * phase into the configured answer; returns the status to hand on.

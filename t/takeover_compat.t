@@ -1,0 +1,104 @@
+# mod_access_compat's Order/Allow/Deny (the access_checker chain, which
+# runs before mod_authz_core's): where the module takes part, a denial
+# httpd acts on is answered as the module answers any other (reason
+# other): the hidden 404 of a missing path, the negotiated 403 body, the
+# variables and the log line.  Under `Satisfy Any` that denial is not
+# final: httpd goes on to authentication, and a user who passes is served
+# exactly as without the module.  In report mode, and where the module
+# takes no part, Apache's own 403.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use lib 't/lib';
+use PolicyTest;
+use JSON::PP ();
+use MIME::Base64 qw(encode_base64);
+
+sub basic { 'Authorization: Basic ' . encode_base64("$_[0]:$_[1]", '') }
+
+# The raw answer, Date normalised (as t/hidden.t compares them).
+sub answer {
+    my ($method, $path, @headers) = @_;
+    my $text = join "\n", "$method $path HTTP/1.1", 'Host: localhost',
+                          'Connection: close', @headers, '', '';
+    my $resp = raw_request($text);
+    $resp =~ s/^Date: [^\r\n]*/Date: -/m;
+    return $resp;
+}
+
+my @hidden = (
+    # name, method, hidden path, real path, headers
+    [ 'anonymous', 'GET', '/d/deny-hidden/', '/nothing/' ],
+    [ 'an admin (Deny from all holds for everyone)', 'GET',
+      '/d/deny-hidden/', '/nothing/', basic('alice', 'secret') ],
+    [ 'an existing file', 'GET', '/d/deny-hidden/index.html',
+      '/nothing/index.html', basic('bob', 'secret') ],
+    [ 'HEAD', 'HEAD', '/d/deny-hidden/', '/nothing/' ],
+    [ 'Accept: application/json', 'GET', '/d/deny-hidden/', '/nothing/',
+      'Accept: application/json' ],
+);
+
+plan tests => 2 * @hidden + 22;
+
+# --- Satisfy All in a hidden area: a missing path's answer ----------------
+for my $v (@hidden) {
+    my ($name, $method, $hidden, $real, @h) = @$v;
+    my $got = answer($method, $hidden, @h);
+    like $got, qr{^HTTP/1\.1 404 Not Found\r\n}, "Deny from all, hidden, $name: 404";
+    is $got, answer($method, $real, @h), "... identical to a real 404";
+}
+my $size = error_log_size();
+req(GET => "/d/deny-hidden/?cd1-$$", user => 'alice');
+like access_log_line("?cd1-$$"), qr/ 404 reason=other required=- status=404$/,
+    'the log line records the denial: reason other, status 404';
+like error_log_since($size), qr/client denied by server configuration/,
+    '... and mod_access_compat\'s own line is there';
+
+# Allow from decides by address: a grant passes on to Require, a denial
+# is answered hidden
+is req(GET => '/d/deny-from/', user => 'alice')->code, 200,
+    'Allow from 127.0.0.1: an admin from there is served';
+like req(GET => '/d/deny-from/', user => 'alice')->content, qr/ok d\/deny-from/,
+    '... the page';
+is req(GET => "/d/deny-from/?cd2-$$", user => 'bob')->code, 404,
+    '... bob, allowed by address, is hidden from by Require role';
+like access_log_line("?cd2-$$"), qr/ 404 reason=role required=admin status=404$/,
+    '... for the role';
+my $r = from('127.0.0.2', "/d/deny-from/?cd3-$$",
+             Authorization => 'Basic ' . encode_base64('alice:secret', ''));
+is $r->code, 404, 'an admin from another address: hidden (Deny from all)';
+like access_log_line("?cd3-$$"), qr/ 404 reason=other required=- status=404$/,
+    '... reason other';
+
+# --- Satisfy All where the module takes part: its 403 body ----------------
+$r = req(GET => "/d/deny-json/?cd4-$$", Accept => 'application/json');
+is $r->code, 403, 'Deny from all, not hidden: 403';
+is $r->header('Content-Type'), 'application/json', '... as JSON';
+is_deeply eval { JSON::PP->new->decode($r->content) } || $r->content,
+    { error => 'forbidden',
+      message => 'You are not allowed to access this resource.' },
+    '... the module\'s body: code forbidden';
+is $r->header('Cache-Control'), 'no-store', '... not cached';
+ok !defined $r->header('WWW-Authenticate'), '... without a challenge';
+like access_log_line("?cd4-$$"), qr/ 403 reason=other required=- status=403$/,
+    '... reason other in the log line';
+
+# --- Satisfy Any: the denial is not final --------------------------------
+$r = req(GET => "/d/deny-any/?cd5-$$", user => 'alice');
+is $r->code, 200, 'Satisfy Any: an admin is served despite Deny from all';
+is $r->content, "ok d/deny-any\n", '... the page itself';
+like access_log_line("?cd5-$$"), qr/ 200 reason=- required=- status=-$/,
+    '... no denial recorded';
+req(GET => "/d/deny-any/?cd6-$$", user => 'bob');
+like access_log_line("?cd6-$$"), qr/ 404 reason=role required=admin status=404$/,
+    '... bob is hidden from for his role, not for the address';
+
+# --- report mode and areas the module takes no part in: Apache's 403 ------
+$r = req(GET => '/d/deny-report/', user => 'alice',
+         Accept => 'application/json');
+is $r->code, 403, 'report mode: Deny from all still denies';
+like $r->content, qr/You don't have permission/, '... with Apache\'s own page';
+$r = req(GET => '/d/deny-stock/', Accept => 'application/json');
+is $r->code, 403, 'where the module takes no part: 403';
+like $r->content, qr/You don't have permission/,
+    '... Apache\'s own page';

@@ -9,7 +9,10 @@
 # another module might (its header says how).  A rival that meddles
 # before the take-over is refused by configtest (apache2 -t); one that
 # meddles after it, by a start.  An ordinary link on every chain is run,
-# in order, and the server starts.
+# in order, and the server starts; an access_checker link that allows does
+# not stop mod_access_compat's from denying (that chain runs every link).
+# Without mod_authz_core, whose denials the module answers, it refuses
+# too.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -40,12 +43,14 @@ my $RIVAL = "$dir/.libs/mod_rival_hooks.so";
 
 my @chains = qw(access_checker access_checker_ex check_user_id auth_checker);
 
-plan tests => 4 * @chains + 3 * @chains + 2 * 2 + 5;
+plan tests => 4 * @chains + 3 * @chains + 2 * 2 + 2 + 8;
 
 my $n = 0;
 # A server configuration with the rival's lines; returns its directory.
+# authz_core => 0: without mod_authz_core (and so without Require lines).
 sub server {
-    my ($rival) = @_;
+    my ($rival, %o) = @_;
+    my $authz = $o{authz_core} // 1;
     my $root = "$dir/run" . ++$n;
     make_path($root);
     write_file("$root/htpasswd",
@@ -55,14 +60,21 @@ sub server {
     write_file("$root/htdocs/area/index.html", "ok area\n");
     write_file("$root/httpd.conf", PolicyTest::Setup::standalone_conf(
         root => $root, listen => "127.0.0.1:$port", so => $SO,
-        modules => [qw(authn_core authn_file auth_basic authz_core
-                       authz_user access_compat mime dir)])
-        . <<"CONF");
+        modules => [qw(authn_core authn_file auth_basic),
+                    $authz ? qw(authz_core authz_user) : (),
+                    qw(access_compat mime dir)])
+        . <<"CONF" . ($authz ? <<"REQUIRE" : ''));
 LoadModule rival_hooks_module $RIVAL
 $rival
 TypesConfig /etc/mime.types
 DocumentRoot "$root/htdocs"
 DirectoryIndex index.html
+<Location /closed>
+    Order deny,allow
+    Deny from all
+    AuthzPolicyErrorFormat json
+</Location>
+CONF
 <Location /area>
     AuthType Basic
     AuthName "guard"
@@ -70,7 +82,7 @@ DirectoryIndex index.html
     AuthzPolicyUserFile "$root/users.txt"
     Require role admin
 </Location>
-CONF
+REQUIRE
     system('chmod', '-R', 'a+rX', $root);
     return $root;
 }
@@ -127,6 +139,12 @@ for my $chain (qw(access_checker auth_checker)) {
         '... and says why';
 }
 
+# --- without mod_authz_core --------------------------------------------------
+my ($rc0, $out0) = configtest(server('', authz_core => 0));
+is $rc0, 1, 'without mod_authz_core: configtest fails';
+like $out0, qr/mod_authz_policy: the access_checker_ex chain holds no link of mod_authz_core\.c, whose decisions this module answers/,
+    '... and says why';
+
 # --- an ordinary link on every chain: run, in order ---------------------------
 my $root = server(join "\n", map { "RivalHook $_ first" } @chains);
 my ($rc, $out) = configtest($root);
@@ -148,3 +166,9 @@ print $sock "GET /area/ HTTP/1.0\r\nHost: localhost\r\n\r\n";
 $resp = do { local $/; <$sock> } // '';
 like $resp, qr{^HTTP/1\.1 401 .*\r\nX-Rival: access_checker, access_checker_ex, check_user_id\r\n}s,
     'anonymous: 401 after the authentication chain ran';
+$sock = IO::Socket::INET->new("127.0.0.1:$port") or die "connect: $!";
+print $sock "GET /closed/ HTTP/1.0\r\nHost: localhost\r\n\r\n";
+$resp = do { local $/; <$sock> } // '';
+like $resp, qr{^HTTP/1\.1 403 }, 'Deny from all, after the rival\'s access_checker link allowed: 403';
+like $resp, qr/\r\nX-Rival: access_checker\r\n/, '... the rival\'s link ran';
+like $resp, qr/"error": ?"forbidden"/, '... the module\'s answer';

@@ -20,7 +20,9 @@
  *
  * The links are registered while the configuration is read, as mod_lua
  * and mod_perl register theirs (httpd sorts the hooks again after that).
- * Each adds its chain's name to the answer's X-Rival header and declines.
+ * Each adds its chain's name to the answer's X-Rival header and declines,
+ * but access_checker's allows (OK), as a module that has nothing against
+ * the request does: the other links of that chain must run all the same.
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -36,16 +38,16 @@ typedef apr_array_header_t *(get_fn)(void);
 typedef void (hook_fn)(ap_HOOK_auth_checker_t *, const char *const *,
                        const char *const *, int);
 
-#define RIVAL_LINK(chain)                                                  \
+#define RIVAL_LINK(chain, answer)                                          \
     static int rival_##chain(request_rec *r)                               \
     {                                                                      \
         apr_table_merge(r->err_headers_out, "X-Rival", #chain);            \
-        return DECLINED;                                                   \
+        return answer;                                                     \
     }
-RIVAL_LINK(access_checker)
-RIVAL_LINK(access_checker_ex)
-RIVAL_LINK(check_user_id)
-RIVAL_LINK(auth_checker)
+RIVAL_LINK(access_checker, OK)
+RIVAL_LINK(access_checker_ex, DECLINED)
+RIVAL_LINK(check_user_id, DECLINED)
+RIVAL_LINK(auth_checker, DECLINED)
 
 static const struct {
     const char *name;

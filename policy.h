@@ -165,6 +165,9 @@ typedef struct {
                                     applies; NULL: the server's own */
     policy_area *area;           /* AuthzPolicyName */
     policy_mode mode;            /* AuthzPolicyMode */
+    int server_denials;          /* AuthzPolicyServerDenials (off unless
+                                    set) */
+    int server_denials_set;
     apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
     apr_interval_time_t cache_ttl;      /* AuthzPolicyCacheTimeout; 0: off */
     int cache_ttl_set;

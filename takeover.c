@@ -17,18 +17,22 @@
  * exactly as httpd's ap_run_* would (access_checker RUN_ALL: the first
  * answer other than OK or DECLINED wins, else OK; the others RUN_FIRST:
  * the first answer other than DECLINED wins), and only when that answer
- * is a denial httpd acts on, of a request this module takes part in, does
- * it hand the denial to deny.c.  Everywhere else the answer passes
+ * is a denial httpd acts on, of a request this module takes part in
+ * (access_checker's: where the area asks for it, below), does it hand
+ * the denial to deny.c.  Everywhere else the answer passes
  * through untouched, so Apache behaves as without the module.  httpd
  * still decides when each phase runs (Satisfy, AuthType,
  * ap_some_auth_required): only the running of each chain is ours.
  *
- * access_checker's denial is final only under Satisfy All (or none set):
- * under Satisfy Any httpd goes on to authentication, which may still
- * grant (server/request.c), so there it passes through and the later
- * chains decide.  Report mode leaves it to httpd too: Order/Deny lines are
- * not a policy being tried out, and a report-mode area must not lift a
- * Deny of a directory below it.
+ * access_checker's denial is answered only where AuthzPolicyServerDenials
+ * is on (whether or not the module takes part otherwise): elsewhere it
+ * passes through, and the server answers exactly as without the module.
+ * It is final only under Satisfy All (or none set): under Satisfy Any
+ * httpd goes on to authentication, which may still grant
+ * (server/request.c), so there it passes through and the later chains
+ * decide.  Report mode leaves it to httpd too: Order/Deny lines are not a
+ * policy being tried out, and a report-mode area must not lift a Deny of
+ * a directory below it.
  *
  * The guard: this is only right for the hook layout it was written for,
  * httpd 2.4's ap_process_request_internal.  The build refuses other
@@ -180,14 +184,19 @@ static int report_mode(request_rec *r)
     return d->mode == MODE_REPORT;
 }
 
-/* access_checker's answer is httpd's to act on: under Satisfy Any its
+/* access_checker's answer is httpd's to act on unless the area asks for
+ * it (AuthzPolicyServerDenials on); even there, under Satisfy Any its
  * denial is not final (authentication may still grant), and report mode
  * leaves Order/Deny enforced (the header says why).  Asked only of an
  * answer that is neither OK nor DECLINED. */
 static int left_to_httpd(request_rec *r, phase ph)
 {
-    return ph == PHASE_ACCESS_CHECKER
-           && (ap_satisfies(r) == SATISFY_ANY || report_mode(r));
+    if (ph != PHASE_ACCESS_CHECKER)
+        return 0;
+    const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                    &authz_policy_module);
+    return !d->server_denials
+           || ap_satisfies(r) == SATISFY_ANY || report_mode(r);
 }
 
 /* Report mode lets through a request whose authentication failed: it goes
@@ -214,7 +223,9 @@ static int answer_denial(request_rec *r, phase ph, int rv)
     policy_request *rq = policy_request_get(r, 0);
     int report = report_mode(r);
     int failed = ph != PHASE_AUTHN && rv == HTTP_INTERNAL_SERVER_ERROR;
-    if ((!denies(ph, rv) && !failed) || !policy_request_takes_part(r, rq))
+    /* access_checker's comes here only where the area asks for it */
+    int ours = ph == PHASE_ACCESS_CHECKER || policy_request_takes_part(r, rq);
+    if ((!denies(ph, rv) && !failed) || !ours)
         return rv;
     policy_reason reason = failed ? REASON_ERROR
                            : ph == PHASE_AUTHN ? REASON_ANONYMOUS

@@ -1,11 +1,13 @@
 # mod_access_compat's Order/Allow/Deny (the access_checker chain, which
-# runs before mod_authz_core's): where the module takes part, a denial
-# httpd acts on is answered as the module answers any other (reason
-# other): the hidden 404 of a missing path, the negotiated 403 body, the
-# variables and the log line.  Under `Satisfy Any` that denial is not
-# final: httpd goes on to authentication, and a user who passes is served
-# exactly as without the module.  In report mode, and where the module
-# takes no part, Apache's own 403.
+# runs before mod_authz_core's): where AuthzPolicyServerDenials is on, a
+# denial httpd acts on is answered as the module answers any other
+# (reason other): the hidden 404 of a missing path, the negotiated 403
+# body, the variables and the log line.  Under `Satisfy Any` that denial
+# is not final: httpd goes on to authentication, and a user who passes is
+# served exactly as without the module.  In report mode, and where the
+# directive is off (its default, also under AuthzPolicyDenyStatus 404 or
+# in .htaccess), Apache's own 403, byte for byte as where the module
+# takes no part.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -38,7 +40,25 @@ my @hidden = (
       'Accept: application/json' ],
 );
 
-plan tests => 2 * @hidden + 22;
+# Where AuthzPolicyServerDenials is off, each request answered as the
+# same request to /d/deny-stock, an area without the module
+my @stock = (
+    # name, path below the area, headers
+    [ 'anonymous', '/' ],
+    [ 'an admin', '/', basic('alice', 'secret') ],
+    [ 'an existing file', '/index.html', basic('bob', 'secret') ],
+    [ 'Accept: application/json', '/', 'Accept: application/json' ],
+);
+my @off = (
+    # name, area
+    [ 'without the directive', '/d/deny-off' ],
+    [ 'without the directive, AuthzPolicyDenyStatus 404',
+      '/d/deny-off-hidden' ],
+    [ 'off under an area where it is on', '/d/deny-nest/off' ],
+    [ '.htaccess without the directive', '/d/deny-ht/off' ],
+);
+
+plan tests => 2 * @hidden + 22 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
 
 # --- Satisfy All in a hidden area: a missing path's answer ----------------
 for my $v (@hidden) {
@@ -102,3 +122,33 @@ $r = req(GET => '/d/deny-stock/', Accept => 'application/json');
 is $r->code, 403, 'where the module takes no part: 403';
 like $r->content, qr/You don't have permission/,
     '... Apache\'s own page';
+
+# --- AuthzPolicyServerDenials off: exactly stock --------------------------
+my $n = 0;
+for my $o (@off) {
+    my ($name, $area) = @$o;
+    $n++;
+    for my $v (@stock) {
+        my ($what, $below, @h) = @$v;
+        my $got = answer('GET', "$area$below", @h);
+        like $got, qr{^HTTP/1\.1 403 Forbidden\r\n}, "$name, $what: 403";
+        is $got, answer('GET', "/d/deny-stock$below", @h),
+            '... identical to an area without the module';
+    }
+    my $got = answer('HEAD', "$area/");
+    is $got, answer('HEAD', '/d/deny-stock/'), "$name, HEAD: identical";
+    req(GET => "$area/?cd7-$$-$n", user => 'alice');
+    like access_log_line("?cd7-$$-$n"),
+        qr/ 403 reason=- required=- status=-$/, '... no denial of ours';
+}
+$r = req(GET => '/d/deny-nest/', user => 'alice');
+is $r->code, 404, 'the area where it is on: hidden (so the off below it '
+                  . 'is what answers stock)';
+
+# --- AuthzPolicyServerDenials on from .htaccess ---------------------------
+for my $h ([], [ basic('alice', 'secret') ]) {
+    my $got = answer('GET', '/d/deny-ht/on/', @$h);
+    like $got, qr{^HTTP/1\.1 404 Not Found\r\n},
+        '.htaccess with the directive on: 404' . (@$h ? ', an admin' : '');
+    is $got, answer('GET', '/nothing/', @$h), '... identical to a real 404';
+}

@@ -58,7 +58,7 @@ my @off = (
     [ '.htaccess without the directive', '/d/deny-ht/off' ],
 );
 
-plan tests => 2 * @hidden + 22 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
+plan tests => 2 * @hidden + 25 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
 
 # --- Satisfy All in a hidden area: a missing path's answer ----------------
 for my $v (@hidden) {
@@ -101,6 +101,13 @@ is_deeply eval { JSON::PP->new->decode($r->content) } || $r->content,
 is $r->header('Cache-Control'), 'no-store', '... not cached';
 ok !defined $r->header('WWW-Authenticate'), '... without a challenge';
 like access_log_line("?cd4-$$"), qr/ 403 reason=other required=- status=403$/,
+    '... reason other in the log line';
+
+# the directive alone makes the denial the module's
+$r = req(GET => "/d/deny-on/?cd8-$$", Accept => 'application/json');
+is $r->code, 403, 'AuthzPolicyServerDenials on alone: 403';
+is $r->header('Content-Type'), 'application/json', '... the module\'s JSON';
+like access_log_line("?cd8-$$"), qr/ 403 reason=other required=- status=403$/,
     '... reason other in the log line';
 
 # --- Satisfy Any: the denial is not final --------------------------------

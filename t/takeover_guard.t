@@ -72,6 +72,7 @@ DirectoryIndex index.html
 <Location /closed>
     Order deny,allow
     Deny from all
+    AuthzPolicyServerDenials on
     AuthzPolicyErrorFormat json
 </Location>
 CONF

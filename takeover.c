@@ -30,9 +30,10 @@
  * It is final only under Satisfy All (or none set): under Satisfy Any
  * httpd goes on to authentication, which may still grant
  * (server/request.c), so there it passes through and the later chains
- * decide.  Report mode leaves it to httpd too: Order/Deny lines are not a
- * policy being tried out, and a report-mode area must not lift a Deny of
- * a directory below it.
+ * decide.  In report mode it is recorded and let through, as every
+ * other denial in the area (SPEC 7: every path that can deny): an
+ * administrator who wants a Deny kept while a report-mode area is tried
+ * leaves AuthzPolicyServerDenials off there.
  *
  * The guard: this is only right for the hook layout it was written for,
  * httpd 2.4's ap_process_request_internal.  The build refuses other
@@ -186,8 +187,7 @@ static int report_mode(request_rec *r)
 
 /* access_checker's answer is httpd's to act on unless the area asks for
  * it (AuthzPolicyServerDenials on); even there, under Satisfy Any its
- * denial is not final (authentication may still grant), and report mode
- * leaves Order/Deny enforced (the header says why).  Asked only of an
+ * denial is not final (authentication may still grant).  Asked only of an
  * answer that is neither OK nor DECLINED. */
 static int left_to_httpd(request_rec *r, phase ph)
 {
@@ -195,8 +195,7 @@ static int left_to_httpd(request_rec *r, phase ph)
         return 0;
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    return !d->server_denials
-           || ap_satisfies(r) == SATISFY_ANY || report_mode(r);
+    return !d->server_denials || ap_satisfies(r) == SATISFY_ANY;
 }
 
 /* Report mode lets through a request whose authentication failed: it goes

@@ -4,10 +4,11 @@
 # (reason other): the hidden 404 of a missing path, the negotiated 403
 # body, the variables and the log line.  Under `Satisfy Any` that denial
 # is not final: httpd goes on to authentication, and a user who passes is
-# served exactly as without the module.  In report mode, and where the
-# directive is off (its default, also under AuthzPolicyDenyStatus 404 or
-# in .htaccess), Apache's own 403, byte for byte as where the module
-# takes no part.
+# served exactly as without the module.  In report mode (directive on)
+# it is recorded as would-deny and the request served (SPEC 7: every
+# path that can deny).  Where the directive is off (its default, also
+# under AuthzPolicyDenyStatus 404, in report mode or in .htaccess),
+# Apache's own 403, byte for byte as where the module takes no part.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -58,7 +59,7 @@ my @off = (
     [ '.htaccess without the directive', '/d/deny-ht/off' ],
 );
 
-plan tests => 2 * @hidden + 25 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
+plan tests => 2 * @hidden + 27 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
 
 # --- Satisfy All in a hidden area: a missing path's answer ----------------
 for my $v (@hidden) {
@@ -120,10 +121,15 @@ req(GET => "/d/deny-any/?cd6-$$", user => 'bob');
 like access_log_line("?cd6-$$"), qr/ 404 reason=role required=admin status=404$/,
     '... bob is hidden from for his role, not for the address';
 
-# --- report mode and areas the module takes no part in: Apache's 403 ------
-$r = req(GET => '/d/deny-report/', user => 'alice',
+# --- report mode: recorded and served; the module takes no part: 403 ----
+$r = req(GET => "/d/deny-report/?cdr-$$", user => 'alice',
          Accept => 'application/json');
-is $r->code, 403, 'report mode: Deny from all still denies';
+is $r->code, 200, 'report mode, directive on: Deny from all is recorded, not enforced';
+like access_log_line("?cdr-$$"), qr/ 200 reason=other required=- status=403$/,
+    '... as a would-be 403 for reason other';
+$r = req(GET => '/d/deny-report-off/', user => 'alice',
+         Accept => 'application/json');
+is $r->code, 403, 'report mode, directive off: Deny from all still denies';
 like $r->content, qr/You don't have permission/, '... with Apache\'s own page';
 $r = req(GET => '/d/deny-stock/', Accept => 'application/json');
 is $r->code, 403, 'where the module takes no part: 403';

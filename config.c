@@ -91,6 +91,10 @@ void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->section = add->section ? add->section : base->section;
     c->area = add->area ? add->area : base->area;
     c->mode = add->mode ? add->mode : base->mode;
+    c->server_denials = add->server_denials_set ? add->server_denials
+                                                : base->server_denials;
+    c->server_denials_set = add->server_denials_set
+                            || base->server_denials_set;
     c->shadows = policy_shadows_merge(p, base->shadows, add->shadows);
     return c;
 }
@@ -555,6 +559,10 @@ const command_rec policy_cmds[] = {
     AP_INIT_TAKE1("AuthzPolicyBlockedBy", policy_set_blocked_by, NULL,
                   DIR_CTX, "URL for the Link: rel=\"blocked-by\" of 451 "
                   "answers"),
+    AP_INIT_FLAG("AuthzPolicyServerDenials", policy_set_server_denials, NULL,
+                 DIR_CTX, "on: the server's other refusals here (mod_access_"
+                 "compat's Order/Allow/Deny) are answered as the module's "
+                 "denials; off (default): as without the module"),
     AP_INIT_TAKE1("AuthzPolicyHiddenPath", policy_set_hidden_path, NULL,
                   DIR_CTX, "a URL-path that does not exist where another "
                   "server answers: hidden denials are answered as it is"),

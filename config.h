@@ -21,6 +21,7 @@ const char *policy_set_documentation(cmd_parms *cmd, void *dirv,
                                      const char *url);
 const char *policy_set_blocked_by(cmd_parms *cmd, void *dirv,
                                   const char *url);
+const char *policy_set_server_denials(cmd_parms *cmd, void *dirv, int on);
 const char *policy_set_hidden_path(cmd_parms *cmd, void *dirv,
                                    const char *path);
 

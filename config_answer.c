@@ -1,7 +1,8 @@
 /*
  * config_answer: the directives that say how a denial is answered
  * (docs/denials.md): its status, the body's format and detail, messages,
- * error documents, links, and where a hidden denial is answered from.
+ * error documents, links, where a hidden denial is answered from, and
+ * whether the server's other refusals are answered too.
  * Their entries are in config.c's command table.
  */
 #include "policy.h"
@@ -202,6 +203,18 @@ const char *policy_set_blocked_by(cmd_parms *cmd, void *dirv, const char *url)
         return err;
     d->blocked_by = url;
     d->responds = 1;
+    return NULL;
+}
+
+/* Asked by takeover.c of the access_checker chain's denials alone: it
+ * does not make the module take part in the area's other denials (as
+ * the response directives do), so that "off" leaves the server stock. */
+const char *policy_set_server_denials(cmd_parms *cmd, void *dirv, int on)
+{
+    (void)cmd;
+    policy_dir_conf *d = dirv;
+    d->server_denials = on;
+    d->server_denials_set = 1;
     return NULL;
 }
 

@@ -227,8 +227,7 @@ static int policy_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (real_pass)
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00049)
                      "mod_authz_policy %s configured", AUTHZ_POLICY_VERSION);
-    policy_takeover_post_config(pconf);
-    return OK;
+    return policy_takeover_post_config(pconf, s);
 }
 
 /* The parent looks at the configured data files again, so that the

@@ -167,6 +167,9 @@ typedef struct {
                                     applies; NULL: the server's own */
     policy_area *area;           /* AuthzPolicyName */
     policy_mode mode;            /* AuthzPolicyMode */
+    int server_denials;          /* AuthzPolicyServerDenials (off unless
+                                    set) */
+    int server_denials_set;
     apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
     apr_interval_time_t cache_ttl;      /* AuthzPolicyCacheTimeout; 0: off */
     int cache_ttl_set;
@@ -314,7 +317,7 @@ void policy_explain_register(apr_pool_t *p);
 
 /* takeover.c: runs the access phases' hook chains in place of httpd. */
 void policy_takeover_register(apr_pool_t *p);
-void policy_takeover_post_config(apr_pool_t *pconf);
+int policy_takeover_post_config(apr_pool_t *pconf, server_rec *s);
 
 /* deny.c: turns a denial decided by mod_authz_core or the authentication
  * phase into the configured answer; returns the status to hand on.

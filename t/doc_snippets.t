@@ -41,6 +41,8 @@ my %NEEDS = (
     rewriteengine => ['rewrite'], rewriterule => ['rewrite'],
     rewritecond => ['rewrite'], expiresactive => ['expires'],
     sslengine => ['ssl'],
+    order => ['access_compat'], allow => ['access_compat'],
+    deny => ['access_compat'], satisfy => ['access_compat'],
     authldapurl => ['ldap', 'authnz_ldap'], authldapbinddn => ['ldap', 'authnz_ldap'],
     authldapbindpassword => ['ldap', 'authnz_ldap'],
     ldapcachettl => ['ldap'], ldapopcachettl => ['ldap'],

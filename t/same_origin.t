@@ -162,7 +162,10 @@ is $r->code, 403, 'Sec-Fetch-Site in another case: not a value browsers send, 40
     my @asked = ([$hostport, $own, 200], [$hostport, 'https://evil.example', 403],
                  [$hostport, $own, 200], ["www.$host:$port", $own, 403],
                  ["www.$host:$port", "http://www.$host:$port", 200],
-                 [$hostport, "http://www.$host:$port", 403]);
+                 [$hostport, "http://www.$host:$port", 403],
+                 # the own origin in capitals (parsed, not the fast path),
+                 # then another: never the one before
+                 [$hostport, uc $own, 200], [$hostport, 'https://evil.example', 403]);
     my @got;
     for my $a (@asked) {
         my ($h, $o) = @$a;

@@ -10,7 +10,7 @@ use JSON::PP ();
 my $json = JSON::PP->new->utf8;   # dies on invalid JSON or UTF-8
 sub decode { my $b = shift; my $v = eval { $json->decode($b) }; $v }
 
-plan tests => 55;
+plan tests => 58;
 
 # --- negotiation (auto) -------------------------------------------------
 my %accept = (
@@ -97,6 +97,16 @@ unlike $b->{message}, qr/editor|bob/, 'full: not the user\'s own roles or name';
 $b = decode(req(GET => '/d/full-plan/', user => 'carol')->content);
 like $b->{message}, qr/the pro plan or a higher one/, 'full: the lowest plan';
 unlike $b->{message}, qr/free/, 'full: not the user\'s plan';
+# negated lines: the values that may not pass
+is decode(req(GET => '/d/full-not-role/', user => 'dave')->content)->{message},
+    'Holders of these roles may not access this resource: billing.',
+    'full, Require not role: the roles that may not pass';
+is decode(req(GET => '/d/full-not-plan/', user => 'carol')->content)->{message},
+    'These plans may not access this resource: free.',
+    'full, Require not plan: the plans that may not pass';
+is decode(req(GET => '/d/full-not-scope/', user => 'bob')->content)->{message},
+    'These scopes may not access this resource: reports:read.',
+    'full, Require not scope: the scopes that may not pass';
 
 # --- message override and escaping --------------------------------------
 $r = req(GET => '/d/message/', user => 'bob');

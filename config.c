@@ -505,8 +505,8 @@ const command_rec policy_cmds[] = {
     AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
                       RSRC_CONF, "a role and the roles its holders also hold"),
     AP_INIT_TAKE_ARGV("AuthzPolicyAttribute", set_attribute, NULL, DIR_CTX,
-                      "role|plan|scope and file, env NAME [DELIMITER] or "
-                      "dbd \"SQL\""),
+                      "role|plan|scope and file, env NAME [DELIMITER], "
+                      "dbd \"SQL\" or ldap URL [OPTION...]"),
     AP_INIT_TAKE_ARGV("AuthzPolicyCache", set_cache, NULL, RSRC_CONF,
                       "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
     AP_INIT_TAKE1("AuthzPolicyCacheTimeout", policy_cache_timeout_directive,

@@ -5,6 +5,10 @@
  * policy.h's ATTR_SOURCE_ROWS.  attrs.c parses the directive, fetches,
  * caches and counts through these; checks.c, configtest.c, explain.c and
  * the status page read their fields instead of naming sources.
+ *
+ * t/sources.t reads each descriptor as written, `const attr_source_type
+ * attr_source_NAME = {` to `};`: its .name and .usage strings, and
+ * .in_htaccess and .gives_values when they are `= 1`.
  */
 #ifndef AUTHZ_POLICY_ATTRS_SOURCE_H
 #define AUTHZ_POLICY_ATTRS_SOURCE_H
@@ -53,7 +57,8 @@ typedef struct {
 ATTR_SOURCE_ROWS(ATTR_SOURCE_DECLARE)
 extern const attr_source_type *const attr_source_types[ASRC_COUNT];
 
-/* The names of the sources with gives_values, joined by sep (in p). */
+/* The sources' names in the table's order (only those with gives_values
+ * if giving_values_only), joined by sep, in p. */
 const char *policy_attr_source_names(apr_pool_t *p, const char *sep,
                                      int giving_values_only);
 

@@ -33,6 +33,7 @@ const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
 
+/* The descriptors, by their rows of policy.h's ATTR_SOURCE_ROWS. */
 #define ATTR_SOURCE_ENTRY(name) &attr_source_##name,
 const attr_source_type *const attr_source_types[ASRC_COUNT] = {
     ATTR_SOURCE_ROWS(ATTR_SOURCE_ENTRY)
@@ -50,8 +51,8 @@ const char *policy_attr_source_names(apr_pool_t *p, const char *sep,
     return names ? names : "";
 }
 
-/* Each source's line: "file, env NAME [DELIMITER], dbd \"SQL\"" and last
- * (" or ldap ..."); the sources an .htaccess file may name. */
+/* Every source's usage, for the directive's errors: joined by ", ", the
+ * last by last ("file, env NAME [DELIMITER], dbd \"SQL\" or ldap ..."). */
 static const char *source_usages(apr_pool_t *p, const char *last)
 {
     const char *all = attr_source_types[0]->usage;
@@ -61,6 +62,7 @@ static const char *source_usages(apr_pool_t *p, const char *last)
     return all;
 }
 
+/* The sources an .htaccess file may name: "file and env". */
 static const char *htaccess_sources(apr_pool_t *p)
 {
     const char *names = NULL;

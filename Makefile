@@ -20,10 +20,11 @@ MODULE_SRC = mod_authz_policy.c config.c config_answer.c require.c \
              configtest.c takeover.c request.c deny.c decision_log.c hidden.c \
              shadow.c attrs.c network.c geoip.c datafile.c datafile_carry.c \
              datafile_watch.c datafile_htaccess.c datafile_snapshot.c \
-             datafile_read.c cache.c attrs_ldap.c origin.c \
+             datafile_read.c cache.c attrs_file.c attrs_env.c attrs_dbd.c \
+             attrs_ldap.c origin.c \
              metrics.c status.c status_text.c checks.c explain.c
 HEADERS    = policy.h logno.h request.h config.h datafile.h datafile_int.h \
-             geoip.h attrs_ldap.h metrics.h status.h checks.h
+             geoip.h attrs_source.h metrics.h status.h checks.h
 # pure/: parsers, tables, escaping, negotiation.  Compiled without httpd's
 # include path, so that an httpd header there fails the build; C and APR
 # (policy_model) and libmaxminddb (geoip_region) only.  Unit-tested and

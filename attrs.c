@@ -1,23 +1,18 @@
 /*
  * attrs: a user's roles, plan and scopes, from where they are kept
- * (AuthzPolicyAttribute): the user file, a variable set by an
- * authentication module, or SQL through mod_dbd.  Each attribute is
- * fetched at most once per request, however many Require lines ask;
- * SQL answers are also kept in mod_socache across requests
- * (AuthzPolicyCache).  A source that fails fails the request (500): an
+ * (AuthzPolicyAttribute): the sources of policy.h's ATTR_SOURCE_ROWS,
+ * each in its own file (attrs_source.h).  Each attribute is fetched at
+ * most once per request, however many Require lines ask; the answers of
+ * a source with an identity (SQL, LDAP) are also kept in mod_socache
+ * across requests (AuthzPolicyCache).  A source that fails fails the request (500): an
  * attribute that could not be read is never taken as empty.
  */
 #include "policy.h"
-#include "request.h"
-#include "attrs_ldap.h"
+#include "attrs_source.h"
 #include "metrics.h"
-#include "userdb.h"
-#include "instant.h"
 
 #include "http_log.h"
 #include "util_mutex.h"
-#include <apr_dbd.h>                /* before mod_dbd.h, which needs it */
-#include "mod_dbd.h"
 #include <apr_lib.h>
 #include <apr_sha1.h>
 
@@ -33,44 +28,60 @@ APLOG_USE_MODULE(authz_policy);
 
 #define CACHE_MUTEX "authz-policy-cache"
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-
 const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                        */
 
-static void *parse_userfile_image(const char *buf, apr_size_t len,
-                                  apr_size_t *size, char *err,
-                                  apr_size_t errlen)
-{
-    userdb *db = userdb_parse(buf, len, err, errlen);
-    if (db)
-        *size = userdb_size(db);
-    return db;
-}
-
-static apr_size_t count_userdb(const void *db)
-{
-    return userdb_count(db);
-}
-
-/* AuthzPolicyUserFile files, as data files (datafile.h). */
-const datafile_type policy_userfile_type = {
-    .kind = "AuthzPolicyUserFile", .lines = 1,
-    .parse_image = parse_userfile_image,
-    .count = count_userdb
+/* The descriptors, by their rows of policy.h's ATTR_SOURCE_ROWS. */
+#define ATTR_SOURCE_ENTRY(name) &attr_source_##name,
+const attr_source_type *const attr_source_types[ASRC_COUNT] = {
+    ATTR_SOURCE_ROWS(ATTR_SOURCE_ENTRY)
 };
 
+const char *policy_attr_source_names(apr_pool_t *p, const char *sep,
+                                     int giving_values_only)
+{
+    const char *names = NULL;
+    for (int k = 0; k < ASRC_COUNT; k++)
+        if (!giving_values_only || attr_source_types[k]->gives_values)
+            names = names ? apr_pstrcat(p, names, sep,
+                                        attr_source_types[k]->name, NULL)
+                          : attr_source_types[k]->name;
+    return names ? names : "";
+}
+
+/* Every source's usage, for the directive's errors: joined by ", ", the
+ * last by last ("file, env NAME [DELIMITER], dbd \"SQL\" or ldap ..."). */
+static const char *source_usages(apr_pool_t *p, const char *last)
+{
+    const char *all = attr_source_types[0]->usage;
+    for (int k = 1; k < ASRC_COUNT; k++)
+        all = apr_pstrcat(p, all, k == ASRC_COUNT - 1 ? last : ", ",
+                          attr_source_types[k]->usage, NULL);
+    return all;
+}
+
+/* The sources an .htaccess file may name: "file and env". */
+static const char *htaccess_sources(apr_pool_t *p)
+{
+    const char *names = NULL;
+    for (int k = 0; k < ASRC_COUNT; k++)
+        if (attr_source_types[k]->in_htaccess)
+            names = names ? apr_pstrcat(p, names, " and ",
+                                        attr_source_types[k]->name, NULL)
+                          : attr_source_types[k]->name;
+    return names;
+}
 
 const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
                                   int argc, char *const argv[])
 {
     int in_htaccess = !(cmd->override & (ACCESS_CONF | RSRC_CONF));
     if (argc < 2)
-        return "AuthzPolicyAttribute needs an attribute (role, plan, scope) "
-               "and a source (file, env NAME [DELIMITER], dbd \"SQL\", "
-               "ldap URL [OPTION...])";
+        return apr_psprintf(cmd->pool, "AuthzPolicyAttribute needs an "
+                            "attribute (role, plan, scope) and a source "
+                            "(%s)", source_usages(cmd->pool, ", "));
     int a;
     for (a = 0; a < ATTR_COUNT; a++)
         if (!strcasecmp(argv[0], policy_attr_name[a]))
@@ -78,53 +89,30 @@ const char *policy_attr_directive(cmd_parms *cmd, policy_dir_conf *d,
     if (a == ATTR_COUNT)
         return apr_psprintf(cmd->pool, "AuthzPolicyAttribute: '%s' is not "
                             "role, plan or scope", argv[0]);
-    attr_source *src = apr_pcalloc(cmd->pool, sizeof *src);
     const char *kind = argv[1];
-    if (!strcasecmp(kind, "file") && argc == 2) {
-        src->kind = ASRC_FILE;
+    int words = argc - 2;
+    int k;
+    for (k = 0; k < ASRC_COUNT; k++) {
+        const attr_source_type *t = attr_source_types[k];
+        if (!strcasecmp(kind, t->name) && words >= t->min_args
+            && (t->max_args < 0 || words <= t->max_args))
+            break;
     }
-    else if (!strcasecmp(kind, "env") && (argc == 3 || argc == 4)) {
-        src->kind = ASRC_ENV;
-        src->name = argv[2];
-        src->delim = argc == 4 ? argv[3] : ",";
-        if (!*src->delim)
-            return "AuthzPolicyAttribute env: the delimiter is empty";
-    }
-    else if (!strcasecmp(kind, "dbd") && argc == 3) {
-        if (in_htaccess)
-            return "AuthzPolicyAttribute dbd is not allowed in .htaccess "
-                   "files (file and env are)";
-        APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare =
-            APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
-        if (!prepare)
-            return "AuthzPolicyAttribute dbd needs mod_dbd, loaded before "
-                   "this line";
-        static unsigned counter;
-        src->kind = ASRC_DBD;
-        src->sql = argv[2];
-        src->label = apr_psprintf(cmd->pool, "authz_policy_%s_%u",
-                                  policy_attr_name[a], ++counter);
-        prepare(cmd->server, src->sql, src->label);
-        /* the database is the server's (its DBDriver and DBDParams), in
-         * the key through the server's identity */
-        src->identity = apr_psprintf(cmd->pool, "dbd\n%" APR_SIZE_T_FMT
-                                     ":%s", strlen(src->sql), src->sql);
-    }
-    else if (!strcasecmp(kind, "ldap") && argc >= 3) {
-        if (in_htaccess)
-            return "AuthzPolicyAttribute ldap is not allowed in .htaccess "
-                   "files (file and env are)";
-        src->kind = ASRC_LDAP;
-        const char *err = policy_ldap_directive(cmd, src, argc - 2,
-                                                argv + 2);
-        if (err)
-            return err;
-    }
-    else {
+    if (k == ASRC_COUNT)
         return apr_psprintf(cmd->pool, "AuthzPolicyAttribute %s: '%s' is not "
-                            "file, env NAME [DELIMITER], dbd \"SQL\" or "
-                            "ldap URL [OPTION...]", argv[0], kind);
-    }
+                            "%s", argv[0], kind,
+                            source_usages(cmd->pool, " or "));
+    const attr_source_type *type = attr_source_types[k];
+    if (in_htaccess && !type->in_htaccess)
+        return apr_psprintf(cmd->pool, "AuthzPolicyAttribute %s is not "
+                            "allowed in .htaccess files (%s are)", type->name,
+                            htaccess_sources(cmd->pool));
+    attr_source *src = apr_pcalloc(cmd->pool, sizeof *src);
+    src->kind = (attr_source_kind)k;
+    const char *err = type->parse
+        ? type->parse(cmd, src, (policy_attr)a, words, argv + 2) : NULL;
+    if (err)
+        return err;
     if (src->identity) {
         apr_sha1_ctx_t sha;
         char hex[2 * KEY_DIGEST_BYTES + 1];
@@ -283,7 +271,6 @@ void policy_attrs_pre_config(apr_pool_t *pconf)
 
 int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
     digest_servers(pconf, s);
     for (server_rec *v = s; v; v = v->next) {
         policy_server_conf *sc =
@@ -354,11 +341,8 @@ void policy_attrs_child_init(apr_pool_t *p, server_rec *s)
 /* ------------------------------------------------------------------ */
 /* Sources                                                              */
 
-typedef struct {
-    apr_array_header_t *values;     /* const char * */
-} collect;
-
-static void collect_value(request_rec *r, collect *out, const char *v, apr_size_t len)
+void policy_attr_add_value(request_rec *r, apr_array_header_t *values,
+                           const char *v, apr_size_t len)
 {
     while (len && apr_isspace(*v)) {
         v++;
@@ -367,67 +351,19 @@ static void collect_value(request_rec *r, collect *out, const char *v, apr_size_
     while (len && apr_isspace(v[len - 1]))
         len--;
     if (len)
-        APR_ARRAY_PUSH(out->values, const char *) =
-            apr_pstrmemdup(r->pool, v, len);
+        APR_ARRAY_PUSH(values, const char *) = apr_pstrmemdup(r->pool, v, len);
 }
 
-/* The user file's entry for the user, looked up once per request. */
-static int from_file(request_rec *r, policy_request *rq, policy_attr a,
-                     collect *out)
-{
-    if (rq->file_state == 0) {
-        rq->file_state = -1;
-        policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
-                                                  &authz_policy_module);
-        if (!d->userfile) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00004)
-                          "no AuthzPolicyUserFile applies to %s: %s checks "
-                          "cannot be made", r->uri, policy_attr_name[a]);
-            return -1;
-        }
-        rq->file_db = datafile_acquire(d->userfile, r->pool, r->server);
-        if (!rq->file_db)
-            return -1;
-        rq->file_found = userdb_lookup(rq->file_db, r->user, &rq->file_user);
-        rq->file_state = 1;
-    }
-    if (rq->file_state < 0)
-        return -1;
-    if (!rq->file_found)
-        return 0;
-    const userdb_user *u = &rq->file_user;
-    const uint32_t *offs = a == ATTR_ROLE ? u->roles
-                           : a == ATTR_PLAN ? u->plans : u->scopes;
-    const int64_t *expiry = a == ATTR_ROLE ? u->role_expiry
-                            : a == ATTR_PLAN ? u->plan_expiry
-                                             : u->scope_expiry;
-    unsigned n = a == ATTR_ROLE ? u->nroles
-                 : a == ATTR_PLAN ? u->nplans : u->nscopes;
-    /* expired values stop counting without a reload; the highest of the
-     * plans left is taken, as among several sources */
-    int64_t now = apr_time_sec(r->request_time);
-    for (unsigned i = 0; i < n; i++)
-        if (instant_live(expiry[i], now))
-            APR_ARRAY_PUSH(out->values, const char *) =
-                userdb_str(rq->file_db, offs[i]);
-    return 0;
-}
-
-static void split(request_rec *r, collect *out, const char *v,
-                  const char *delim)
+void policy_attr_split(request_rec *r, apr_array_header_t *values,
+                       const char *v, const char *delim)
 {
     size_t dl = strlen(delim);
     while (v && *v) {
         const char *hit = strstr(v, delim);
-        collect_value(r, out, v, hit ? (apr_size_t)(hit - v) : strlen(v));
+        policy_attr_add_value(r, values, v,
+                              hit ? (apr_size_t)(hit - v) : strlen(v));
         v = hit ? hit + dl : NULL;
     }
-}
-
-static int from_env(request_rec *r, const attr_source *src, collect *out)
-{
-    split(r, out, apr_table_get(r->subprocess_env, src->name), src->delim);
-    return 0;
 }
 
 /* Cached answers: the time they were fetched, then the values, one per
@@ -435,7 +371,8 @@ static int from_env(request_rec *r, const attr_source *src, collect *out)
  * 0: a miss.  keep 0: an answer from the cache is not copied into the
  * memo either. */
 static int cache_get(request_rec *r, policy_cache *c, const char *key,
-                     apr_interval_time_t lifetime, int keep, collect *out)
+                     apr_interval_time_t lifetime, int keep,
+                     apr_array_header_t *out)
 {
     unsigned char buf[8192];
     unsigned int len = sizeof buf - 1;
@@ -445,7 +382,7 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
                                              r->request_time, lifetime,
                                              r->pool);
         if (values) {
-            split(r, out, values, "\n");
+            policy_attr_split(r, out, values, "\n");
             return 2;
         }
     }
@@ -464,7 +401,7 @@ static int cache_get(request_rec *r, policy_cache *c, const char *key,
         return 0;
     if (c->memo && keep)
         policy_memo_put(c->memo, key, strlen(key), (const char *)buf, len);
-    split(r, out, values, "\n");
+    policy_attr_split(r, out, values, "\n");
     return 1;
 }
 
@@ -535,17 +472,21 @@ static policy_cache *cache_for(request_rec *r, const attr_source *src,
 
 /* Keeps what one source added to out, from first on. */
 static void cache_put_since(request_rec *r, policy_cache *c, const char *key,
-                            apr_interval_time_t lifetime, const collect *out,
-                            int first)
+                            apr_interval_time_t lifetime,
+                            const apr_array_header_t *out, int first)
 {
-    apr_array_header_t mine = *out->values;
+    apr_array_header_t mine = *out;
     mine.elts += first * sizeof(const char *);
     mine.nelts -= first;
     cache_put(r, c, key, lifetime, &mine);
 }
 
-static int from_dbd(request_rec *r, const attr_source *src, collect *out)
+/* A source with a key (an identity): its answer from the cache, or
+ * fetched and kept there. */
+static int fetch_cached(request_rec *r, policy_request *rq, policy_attr a,
+                        const attr_source *src, apr_array_header_t *out)
 {
+    const attr_source_type *type = attr_source_types[src->kind];
     const char *key;
     apr_interval_time_t lifetime;
     int keep;
@@ -555,93 +496,13 @@ static int from_dbd(request_rec *r, const attr_source *src, collect *out)
         policy_metrics_cache(r, hit != 0);
     if (hit) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00006)
-                      "AuthzPolicyAttribute dbd: %s from the cache%s", key,
+                      "AuthzPolicyAttribute %s: %s from the cache%s",
+                      type->name, key,
                       hit == 2 ? " (this process's memo)" : "");
         return 0;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, AZPLOGNO(00007)
-                  "AuthzPolicyAttribute dbd: querying for user %s",
-                  ap_escape_logitem(r->pool, r->user));
-
-    ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;
-    if (!dbd) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00008)
-                      "AuthzPolicyAttribute dbd: no database connection");
-        return -1;
-    }
-    apr_dbd_prepared_t *st = apr_hash_get(dbd->prepared, src->label,
-                                          APR_HASH_KEY_STRING);
-    if (!st) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00009)
-                      "AuthzPolicyAttribute dbd: the query \"%s\" is not "
-                      "prepared (see mod_dbd's errors at startup)", src->sql);
-        return -1;
-    }
-    /* random access (1): the whole result is fetched here, and a failure
-     * is reported; in sequential mode a broken connection would look like
-     * "no more rows" and deny instead of failing */
-    apr_dbd_results_t *res = NULL;
-    int rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st, 1,
-                              r->user, NULL);
-    const char *why = NULL;             /* the first failure's */
-    if (rv) {
-        /* A connection whose server went away (PostgreSQL restarted) is
-         * found broken only by a query: re-established here, as mod_dbd
-         * would on the next request, it has lost its prepared statements,
-         * which mod_dbd does not prepare again.  Both are done here, once,
-         * and the query retried. */
-        why = apr_pstrdup(r->pool, apr_dbd_error(dbd->driver, dbd->handle,
-                                                 rv));
-        apr_dbd_prepared_t *again = NULL;
-        if (apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) == APR_SUCCESS
-            && apr_dbd_prepare(dbd->driver, r->pool, dbd->handle, src->sql,
-                            src->label, &again) == 0) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, AZPLOGNO(00010)
-                          "AuthzPolicyAttribute dbd: query prepared again "
-                          "after: %s", why);
-            res = NULL;
-            rv = apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res,
-                                  again, 1, r->user, NULL);
-        }
-    }
-    if (rv) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00011)
-                      "AuthzPolicyAttribute dbd: query failed: %s", why
-                      ? why : apr_dbd_error(dbd->driver, dbd->handle, rv));
-        return -1;
-    }
-    int first = out->values->nelts;
-    apr_dbd_row_t *row = NULL;
-    while ((rv = apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1)) != -1) {
-        if (rv) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, AZPLOGNO(00012)
-                          "AuthzPolicyAttribute dbd: reading rows failed: %s",
-                          apr_dbd_error(dbd->driver, dbd->handle, rv));
-            return -1;
-        }
-        const char *v = apr_dbd_get_entry(dbd->driver, row, 0);
-        if (v)
-            collect_value(r, out, v, strlen(v));
-    }
-    if (c && keep)
-        cache_put_since(r, c, key, lifetime, out, first);
-    return 0;
-}
-
-/* LDAP answers are kept in the cache as SQL ones are. */
-static int from_ldap(request_rec *r, const attr_source *src, collect *out)
-{
-    const char *key;
-    apr_interval_time_t lifetime;
-    int keep;
-    policy_cache *c = cache_for(r, src, &key, &lifetime, &keep);
-    int hit = c ? cache_get(r, c, key, lifetime, keep, out) : 0;
-    if (c)
-        policy_metrics_cache(r, hit != 0);
-    if (hit)
-        return 0;
-    int first = out->values->nelts;
-    if (policy_ldap_values(r, src->ldap, out->values) < 0)
+    int first = out->nelts;
+    if (type->fetch(r, rq, a, src, out) < 0)
         return -1;
     if (c && keep)
         cache_put_since(r, c, key, lifetime, out, first);
@@ -682,25 +543,24 @@ const char *const *policy_attr_values(request_rec *r, policy_request *rq,
         return rq->values[a];
     }
     rq->attr_state[a] = -1;
-    static const attr_source file_source = { .kind = ASRC_FILE };
+    static const attr_source file_source = { .kind = ASRC_file };
     const attr_source *const file_only = &file_source;
     const attr_source *const *src = d->sources[a]
         ? (const attr_source *const *)d->sources[a]->elts : &file_only;
     int count = d->sources[a] ? d->sources[a]->nelts : 1;
 
-    collect out = { apr_array_make(r->pool, 4, sizeof(const char *)) };
+    apr_array_header_t *out = apr_array_make(r->pool, 4, sizeof(const char *));
     for (int i = 0; i < count; i++) {
-        int rv = src[i]->kind == ASRC_FILE ? from_file(r, rq, a, &out)
-                 : src[i]->kind == ASRC_ENV ? from_env(r, src[i], &out)
-                 : src[i]->kind == ASRC_LDAP ? from_ldap(r, src[i], &out)
-                 : from_dbd(r, src[i], &out);
+        int rv = src[i]->key ? fetch_cached(r, rq, a, src[i], out)
+                 : attr_source_types[src[i]->kind]->fetch(r, rq, a, src[i],
+                                                          out);
         if (rv < 0) {
             policy_metrics_source_error(r, src[i]->kind);
             return NULL;
         }
     }
-    rq->values[a] = (const char **)out.values->elts;
-    rq->nvalues[a] = (unsigned)out.values->nelts;
+    rq->values[a] = (const char **)out->elts;
+    rq->nvalues[a] = (unsigned)out->nelts;
     rq->attr_state[a] = 1;
     *n = rq->nvalues[a];
     return rq->values[a];

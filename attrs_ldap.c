@@ -15,7 +15,7 @@
  * libldap on a connection it handed out.  Whole answers are kept in
  * AuthzPolicyCache by attrs.c.
  */
-#include "attrs_ldap.h"
+#include "attrs_source.h"
 #include "hash.h"
 #include "ldapdn.h"
 
@@ -172,9 +172,12 @@ static const char *check_options(policy_ldap_source *ls)
     return NULL;
 }
 
-const char *policy_ldap_directive(cmd_parms *cmd, attr_source *src,
-                                  int argc, char *const argv[])
+/* The words after "ldap" (argv[0] is the URL); fills src->ldap and
+ * src->identity. */
+static const char *parse_ldap(cmd_parms *cmd, attr_source *src,
+                              policy_attr a, int argc, char *const argv[])
 {
+    (void)a;
     conn_find = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_find);
     conn_open = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_open);
     conn_close = APR_RETRIEVE_OPTIONAL_FN(uldap_connection_close);
@@ -408,9 +411,14 @@ static const char *group_value(group_walk *w, const char *dn)
     return n > 0 ? apr_pstrmemdup(w->r->pool, value, (apr_size_t)n) : NULL;
 }
 
-int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
-                       apr_array_header_t *values)
+/* The values the user's groups give.  Whole answers are kept in
+ * AuthzPolicyCache by attrs.c (the key is src->identity's). */
+static int fetch_ldap(request_rec *r, policy_request *rq, policy_attr a,
+                      const attr_source *src, apr_array_header_t *values)
 {
+    (void)rq;
+    (void)a;
+    const policy_ldap_source *ls = src->ldap;
     group_walk w = { r, ls, NULL, apr_hash_make(r->pool),
                      apr_array_make(r->pool, 8, sizeof(const char *)) };
     int rc = 0;
@@ -445,7 +453,15 @@ int policy_ldap_values(request_rec *r, const policy_ldap_source *ls,
     return 0;
 }
 
-const char *policy_ldap_env(const policy_ldap_source *ls)
+/* env=: the user's memberOf values, which mod_authnz_ldap sets */
+static const char *ldap_variable(const attr_source *src)
 {
-    return ls->env;
+    return src->ldap->env;
 }
+
+const attr_source_type attr_source_ldap = {
+    .name = "ldap", .usage = "ldap URL [OPTION...]",
+    .min_args = 1, .max_args = -1,
+    .parse = parse_ldap, .fetch = fetch_ldap,
+    .gives_values = 1, .explain_variable = ldap_variable
+};

@@ -1,6 +1,7 @@
 /*
- * cache: how long an area keeps attributes from SQL (AuthzPolicyCacheTimeout),
- * the cache itself staying a server setting (AuthzPolicyCache, attrs.c).
+ * cache: how long an area keeps attributes from SQL and LDAP
+ * (AuthzPolicyCacheTimeout), the cache itself staying a server setting
+ * (AuthzPolicyCache, attrs.c).
  *
  * Areas with different lifetimes share the server's cache, so an answer
  * carries the time it was fetched and each area judges its age by its own

@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "request.h"
 #include "checks.h"
+#include "attrs_source.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -103,7 +104,7 @@ static int inert_attr(request_rec *r, int a)
         return 1;
     const attr_source *const *src = (const void *)d->sources[a]->elts;
     for (int i = 0; i < d->sources[a]->nelts; i++)
-        if (src[i]->kind != ASRC_FILE)
+        if (!attr_source_types[src[i]->kind]->in_memory)
             return 0;
     return 1;
 }

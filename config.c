@@ -509,14 +509,15 @@ const command_rec policy_cmds[] = {
     AP_INIT_TAKE_ARGV("AuthzPolicyRoleInherit", set_role_inherit, NULL,
                       RSRC_CONF, "a role and the roles its holders also hold"),
     AP_INIT_TAKE_ARGV("AuthzPolicyAttribute", set_attribute, NULL, DIR_CTX,
-                      "role|plan|scope and file, env NAME [DELIMITER] or "
-                      "dbd \"SQL\""),
+                      "role|plan|scope and file, env NAME [DELIMITER], "
+                      "dbd \"SQL\" or ldap URL [OPTION...]"),
     AP_INIT_TAKE_ARGV("AuthzPolicyCache", set_cache, NULL, RSRC_CONF,
-                      "SECONDS [PROVIDER[:ARGS]] for attributes from SQL"),
+                      "SECONDS [PROVIDER[:ARGS]] for attributes from dbd and "
+                      "ldap sources"),
     AP_INIT_TAKE1("AuthzPolicyCacheTimeout", policy_cache_timeout_directive,
                   NULL, RSRC_CONF | ACCESS_CONF,
-                  "SECONDS that this area keeps attributes from SQL (0: "
-                  "not cached here)"),
+                  "SECONDS that this area keeps attributes from dbd and "
+                  "ldap sources (0: not cached here)"),
     AP_INIT_TAKE1("AuthzPolicyCacheMemo", set_cache_memo, NULL, RSRC_CONF,
                   "ENTRIES: answers of a networked AuthzPolicyCache (redis, "
                   "memcache) each process also keeps (0: none)"),

@@ -8,6 +8,7 @@
  * declare, region headers never believed.
  */
 #include "policy.h"
+#include "attrs_source.h"
 
 #include "http_log.h"
 #include <apr_strings.h>
@@ -51,8 +52,9 @@ static int has_word(apr_pool_t *p, const char *args, const char *word)
 }
 
 /* Whether a line in the configuration could give attribute a a source:
- * an AuthzPolicyUserFile, an AuthzPolicyAttribute for it from a variable
- * or SQL, or an AllowOverride that lets .htaccess files set either. */
+ * an AuthzPolicyUserFile, an AuthzPolicyAttribute for it from a source
+ * whose line gives values by itself (gives_values: a variable, SQL,
+ * LDAP), or an AllowOverride that lets .htaccess files set either. */
 static int gives_source(apr_pool_t *p, const ap_directive_t *d, policy_attr a)
 {
     const char *name = d->directive;
@@ -62,8 +64,12 @@ static int gives_source(apr_pool_t *p, const ap_directive_t *d, policy_attr a)
         const char *args = d->args;
         const char *attr = ap_getword_conf(p, &args);
         const char *kind = ap_getword_conf(p, &args);
-        return !strcasecmp(attr, policy_attr_name[a])
-               && strcasecmp(kind, "file");
+        if (strcasecmp(attr, policy_attr_name[a]))
+            return 0;
+        for (int k = 0; k < ASRC_COUNT; k++)
+            if (!strcasecmp(kind, attr_source_types[k]->name))
+                return attr_source_types[k]->gives_values;
+        return 0;
     }
     if (!strcasecmp(name, "AllowOverride"))
         return has_word(p, d->args, "All") || has_word(p, d->args, "AuthConfig");
@@ -114,9 +120,10 @@ static const char *check_attr_source(apr_pool_t *p,
         return NULL;
     return apr_psprintf(p, "Require %s: no source of %ss for this server: "
                         "add AuthzPolicyUserFile, or AuthzPolicyAttribute "
-                        "%s env|dbd|ldap, to this area or around it",
+                        "%s %s, to this area or around it",
                         reason_table[req->reason].name,
-                        policy_attr_name[a], policy_attr_name[a]);
+                        policy_attr_name[a], policy_attr_name[a],
+                        policy_attr_source_names(p, "|", 1));
 }
 
 /* Sections whose directives merge into a request's configuration;

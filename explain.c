@@ -37,7 +37,7 @@
 #include "policy.h"
 #include "request.h"
 #include "checks.h"
-#include "attrs_ldap.h"
+#include "attrs_source.h"
 
 #include "http_core.h"
 #include "http_log.h"
@@ -433,9 +433,9 @@ static void env_caveats(caveat_list *c, request_rec *rr,
             ? (const attr_source *const *)d->sources[a]->elts : NULL;
         for (int i = 0; src && i < d->sources[a]->nelts; i++) {
             /* an LDAP source's env= too: mod_authnz_ldap sets it */
-            const char *name = src[i]->kind == ASRC_ENV ? src[i]->name
-                               : src[i]->kind == ASRC_LDAP
-                               ? policy_ldap_env(src[i]->ldap) : NULL;
+            const attr_source_type *t = attr_source_types[src[i]->kind];
+            const char *name = t->explain_variable
+                               ? t->explain_variable(src[i]) : NULL;
             if (!name || apr_table_get(q->env, name)
                 || apr_table_get(told, name))
                 continue;

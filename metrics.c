@@ -230,10 +230,7 @@ void policy_metrics_shadow(request_rec *r, const char *name, int granted)
 void policy_metrics_source_error(request_rec *r, attr_source_kind kind)
 {
     if (counted(r))
-        add(&metrics.m.global[kind == ASRC_FILE ? MG_SOURCE_FILE
-                              : kind == ASRC_ENV ? MG_SOURCE_ENV
-                              : kind == ASRC_LDAP ? MG_SOURCE_LDAP
-                              : MG_SOURCE_DBD]);
+        add(&metrics.m.global[MG_SOURCE_ERRORS + kind]);
 }
 
 void policy_metrics_cache(request_rec *r, int hit)

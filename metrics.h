@@ -28,9 +28,10 @@
 /* The data-file rows that one .htaccess owner's files may take. */
 #define METRICS_OWNER_SHARE(areas) ((areas) >= 8 ? (areas) / 8 : 1)
 
-/* The global counters. */
-enum { MG_SOURCE_FILE = 0, MG_SOURCE_ENV, MG_SOURCE_DBD, MG_SOURCE_LDAP,
-       MG_CACHE_HIT, MG_CACHE_MISS, MG_COUNT };
+/* The global counters: each attribute source's failures, by its row in
+ * ATTR_SOURCE_ROWS (policy.h), then the cache's look-ups. */
+enum { MG_SOURCE_ERRORS = 0, MG_CACHE_HIT = MG_SOURCE_ERRORS + ASRC_COUNT,
+       MG_CACHE_MISS, MG_COUNT };
 
 /* A data file's counters (its table's entries), and its extra bytes. */
 enum { MF_ENTRIES = 0, MF_LOADED, MF_RELOAD_OK, MF_RELOAD_ERROR,

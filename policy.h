@@ -77,10 +77,25 @@ typedef struct {
  * (AuthzPolicyAttribute). */
 typedef enum { ATTR_ROLE = 0, ATTR_PLAN, ATTR_SCOPE, ATTR_COUNT } policy_attr;
 extern const char *const policy_attr_name[ATTR_COUNT];
-typedef enum { ASRC_FILE, ASRC_ENV, ASRC_DBD, ASRC_LDAP } attr_source_kind;
+/* The attribute sources, the words after the attribute in its line: one
+ * ROW(name) a line, each the descriptor attr_source_NAME in its own file
+ * (attrs_source.h says what a descriptor holds).  This list is the one
+ * table: the directive's parser, the fetch, the metrics' counters, the
+ * status page's labels and the messages that list sources are made from
+ * it, in this order; t/sources.t reads it from here and checks each name
+ * in the help text and the docs. */
+#define ATTR_SOURCE_ROWS(ROW) \
+    ROW(file) \
+    ROW(env) \
+    ROW(dbd) \
+    ROW(ldap)
+/* A source's position in that table: ASRC_file ... ASRC_COUNT. */
+#define ATTR_SOURCE_INDEX(name) ASRC_##name,
+typedef enum { ATTR_SOURCE_ROWS(ATTR_SOURCE_INDEX) ASRC_COUNT
+} attr_source_kind;
 typedef struct policy_ldap_source policy_ldap_source;   /* attrs_ldap.c */
 typedef struct {
-    attr_source_kind kind;
+    attr_source_kind kind;       /* its row in ATTR_SOURCE_ROWS */
     const char *name;            /* env: the variable */
     const char *delim;           /* env: between values */
     const char *sql;             /* dbd: the query */

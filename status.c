@@ -7,6 +7,7 @@
  * with AuthzPolicyHtaccessHandlers on (policy_handler_refused, config.c).
  */
 #include "status.h"
+#include "attrs_source.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -172,15 +173,14 @@ static void status_html(request_rec *r, const policy_metrics *m)
     html_areas(r, m);
     html_files(r, m);
     uint64_t hit = m->global[MG_CACHE_HIT], miss = m->global[MG_CACHE_MISS];
-    ap_rprintf(r, "<h2>Attribute sources</h2>\n<p>Failing look-ups: file %"
-               APR_UINT64_T_FMT ", env %" APR_UINT64_T_FMT ", dbd %"
-               APR_UINT64_T_FMT ", ldap %" APR_UINT64_T_FMT ".</p>\n"
-               "<p>Cache: %" APR_UINT64_T_FMT
+    ap_rputs("<h2>Attribute sources</h2>\n<p>Failing look-ups:", r);
+    for (int k = 0; k < ASRC_COUNT; k++)
+        ap_rprintf(r, "%s %s %" APR_UINT64_T_FMT, k ? "," : "",
+                   attr_source_types[k]->name,
+                   (uint64_t)m->global[MG_SOURCE_ERRORS + k]);
+    ap_rprintf(r, ".</p>\n<p>Cache: %" APR_UINT64_T_FMT
                " hits, %" APR_UINT64_T_FMT " misses (hit rate %s).</p>\n"
-               "</body></html>\n", (uint64_t)m->global[MG_SOURCE_FILE],
-               (uint64_t)m->global[MG_SOURCE_ENV],
-               (uint64_t)m->global[MG_SOURCE_DBD],
-               (uint64_t)m->global[MG_SOURCE_LDAP], hit, miss,
+               "</body></html>\n", hit, miss,
                hit + miss ? apr_psprintf(r->pool, "%.1f%%",
                                          100.0 * hit / (hit + miss))
                           : "-");

@@ -9,6 +9,7 @@
  * escape_json.
  */
 #include "status.h"
+#include "attrs_source.h"
 
 #include "http_protocol.h"
 #include <apr_strings.h>
@@ -34,8 +35,6 @@ static const char *label(apr_pool_t *p, const char *s)
     return policy_status_escaped(p, s, mtab_escape_label,
                                  MTAB_LABEL_MAX(1) - 1);
 }
-
-static const char *const source_label[] = { "file", "env", "dbd", "ldap" };
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                                 */
@@ -105,9 +104,10 @@ void policy_status_json(request_rec *r, const policy_metrics *m)
     for (metrics_walk w = { &m->files, 0 }; metrics_next(&w, &e);)
         json_file(r, e.name, e.counters, !n++);
     ap_rputs("],\n \"source_errors\": {", r);
-    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_LDAP; i++)
-        ap_rprintf(r, "%s\"%s\": %" APR_UINT64_T_FMT, i ? ", " : "",
-                   source_label[i], (uint64_t)m->global[i]);
+    for (int k = 0; k < ASRC_COUNT; k++)
+        ap_rprintf(r, "%s\"%s\": %" APR_UINT64_T_FMT, k ? ", " : "",
+                   attr_source_types[k]->name,
+                   (uint64_t)m->global[MG_SOURCE_ERRORS + k]);
     ap_rprintf(r, "},\n \"cache\": {\"hit\": %" APR_UINT64_T_FMT
                ", \"miss\": %" APR_UINT64_T_FMT "}\n}\n",
                (uint64_t)m->global[MG_CACHE_HIT],
@@ -198,10 +198,10 @@ void policy_status_prometheus(request_rec *r, const policy_metrics *m)
     prom_files(r, m);
     family(r, "authz_policy_source_errors_total", "counter",
            "Failing attribute look-ups by source.");
-    for (int i = MG_SOURCE_FILE; i <= MG_SOURCE_LDAP; i++)
+    for (int k = 0; k < ASRC_COUNT; k++)
         ap_rprintf(r, "authz_policy_source_errors_total{source=\"%s\"} %"
-                   APR_UINT64_T_FMT "\n", source_label[i],
-                   (uint64_t)m->global[i]);
+                   APR_UINT64_T_FMT "\n", attr_source_types[k]->name,
+                   (uint64_t)m->global[MG_SOURCE_ERRORS + k]);
     family(r, "authz_policy_cache_total", "counter",
            "Attribute cache look-ups by result.");
     ap_rprintf(r, "authz_policy_cache_total{result=\"hit\"} %"

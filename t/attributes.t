@@ -9,7 +9,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use Time::HiRes qw(sleep);
 
-plan tests => 30;
+plan tests => 32;
 
 sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
 sub cached { code(@_, vhost => 'policy_cache') }
@@ -72,6 +72,13 @@ is cached('dave', '/a/dbd-role/'), 403, 'cache: a denial is kept too';
 sleep 2.5;
 is cached('dave', '/a/dbd-role/'), 200, '... until it expires';
 is code('dave', '/a/dbd-role/'), 200, 'restored';
+
+# the cache keeps what the query answered, not what a source before it
+# added: bob's roles from a header are not his database roles
+is cached('bob', '/a/env-then-dbd/', 'X-Test-Roles' => 'tester'), 200,
+    'cache: a role from the variable, before a cached query';
+is cached('bob', '/a/env-then-dbd/'), 403,
+    '... the query\'s kept answer does not hold it';
 
 # .htaccess may use file and env sources, not SQL
 is code('bob', '/a/ht-env/', 'X-Test-Roles' => 'editor'), 200,

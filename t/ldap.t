@@ -27,7 +27,7 @@ if (@missing) {
     ok 0, "installed: $_" for @missing;
     exit 1;
 }
-plan tests => 37;
+plan tests => 39;
 
 END {
     my $status = $?;
@@ -104,6 +104,13 @@ cmp_ok $now->{source_errors}{ldap} - ($counted->{source_errors}{ldap} // 0), '>=
     '... the directory\'s failures under ldap';
 is $now->{source_errors}{dbd} - $counted->{source_errors}{dbd}, 0,
     '... not under dbd';
+# ... and under ldap in the other formats too: the same counter
+my ($prom_ldap) = GET_BODY('/st/status?format=prometheus')
+    =~ /^authz_policy_source_errors_total\{source="ldap"\} (\d+)$/m;
+cmp_ok $prom_ldap // 0, '>=', $now->{source_errors}{ldap},
+    '... Prometheus: source="ldap"';
+my ($html_ldap) = GET_BODY('/st/status') =~ /<p>Failing look-ups: [^<]*\bldap (\d+)/;
+cmp_ok $html_ldap // 0, '>=', $now->{source_errors}{ldap}, '... HTML: ldap';
 like error_log_since($size),
     qr/AuthzPolicyAttribute ldap: reading groups on ldap:\S+ failed: Can't contact LDAP server/,
     '... logged with the reason';

@@ -21,7 +21,7 @@ use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
 
-plan tests => 68;
+plan tests => 72;
 
 my $json = JSON::PP->new;
 sub status_json { $json->decode(GET_BODY('/st/status?format=json')) }
@@ -145,6 +145,22 @@ for my $c ([ qr{/var/office\.txt$}, 'iplist', 'an IP list' ],
     is $f && $f->{kind}, $kind, "$what: kind $kind";
 }
 is ref $doc->{source_errors}, 'HASH', 'source errors in the document';
+# each attribute source of policy.h's table, labelled by its name, in
+# every format (t/sources.t checks the rest of what lists them)
+my @sources = do { open my $fh, '<', t_path('../policy.h') or die;
+    my ($rows) = join('', <$fh>) =~ /#define ATTR_SOURCE_ROWS\(ROW\)((?:[^\n]*\\\n)+[^\n]*\n)/;
+    ($rows // '') =~ /ROW\((\w+)\)/g };
+ok @sources >= 4, 'the sources of policy.h\'s table (' . "@sources" . ')';
+my $raw_doc = GET_BODY('/st/status?format=json');
+my ($source_keys) = $raw_doc =~ /"source_errors": \{([^}]*)\}/;
+is join(' ', ($source_keys // '') =~ /"(\w+)": \d+/g), "@sources",
+    'JSON: source_errors has each source, in the table\'s order';
+my $prom_sources = GET_BODY('/st/status?format=prometheus');
+is join(' ', $prom_sources =~ /^authz_policy_source_errors_total\{source="(\w+)"\} \d+$/mg),
+    "@sources", 'Prometheus: a source_errors_total series for each source';
+my ($html_sources) = GET_BODY('/st/status') =~ /<p>Failing look-ups: ([^<]*)\.<\/p>/;
+is join(' ', ($html_sources // '') =~ /(\w+) \d+/g), "@sources",
+    'HTML: the failing look-ups of each source';
 is $doc->{version}, do { open my $fh, '<', t_path('../policy.h') or die;
     my ($v) = join('', <$fh>) =~ /AUTHZ_POLICY_VERSION "([^"]+)"/; $v },
     'the module version';

@@ -46,6 +46,8 @@ typedef struct {
     int inert;                       /* its provider acts on nothing */
     int attr;                        /* role, plan, scope: the attribute it
                                         reads; -1 for the others */
+    int from_server;                 /* the server's configuration, not an
+                                        .htaccess file */
 } wrapped_line;
 
 /* The providers the hidden area's look-ahead may run (hidden.c): before
@@ -164,6 +166,14 @@ static authz_status recorded_check(request_rec *r, const char *line,
     authz_status st = w->provider->check_authorization(r, line, w->parsed);
     if (!w->in_shadow && recording(r, rq))
         record(r, w, st);
+    /* report mode set by a customer's .htaccess does not lift the
+     * administrator's lines merged after it (takeover.c) */
+    if (w->from_server && !w->in_shadow) {
+        const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
+                                                        &authz_policy_module);
+        if (d->mode == MODE_REPORT && d->mode_htaccess)
+            policy_request_get(r, 1)->server_line_ran = 1;
+    }
     return st;
 }
 
@@ -203,6 +213,7 @@ static const char *recorded_parse(cmd_parms *cmd, const char *line,
                             "provider this line names (%s)",
                             name ? name : "no name");
     w->inert = inert_provider(name);
+    w->from_server = !!(cmd->override & (ACCESS_CONF | RSRC_CONF));
     w->attr = line_attr(name);
     for (const ap_directive_t *d = cmd->directive; d; d = d->parent)
         if (d->directive && !strcasecmp(d->directive, "<AuthzPolicyShadow"))

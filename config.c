@@ -91,6 +91,10 @@ void *policy_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->section = add->section ? add->section : base->section;
     c->area = add->area ? add->area : base->area;
     c->mode = add->mode ? add->mode : base->mode;
+    c->mode_htaccess = add->mode ? add->mode_htaccess : base->mode_htaccess;
+    c->server_denials_htaccess = add->server_denials_set
+                                 ? add->server_denials_htaccess
+                                 : base->server_denials_htaccess;
     c->server_denials = add->server_denials_set ? add->server_denials
                                                 : base->server_denials;
     c->server_denials_set = add->server_denials_set
@@ -490,6 +494,7 @@ static const char *set_mode(cmd_parms *cmd, void *dirv, const char *arg)
     else
         return apr_psprintf(cmd->pool, "AuthzPolicyMode: '%s' is not "
                             "enforce or report", arg);
+    d->mode_htaccess = !(cmd->override & (ACCESS_CONF | RSRC_CONF));
     d->responds = 1;      /* every denial of the area is ours to record */
     return NULL;
 }

@@ -211,10 +211,10 @@ const char *policy_set_blocked_by(cmd_parms *cmd, void *dirv, const char *url)
  * the response directives do), so that "off" leaves the server stock. */
 const char *policy_set_server_denials(cmd_parms *cmd, void *dirv, int on)
 {
-    (void)cmd;
     policy_dir_conf *d = dirv;
     d->server_denials = on;
     d->server_denials_set = 1;
+    d->server_denials_htaccess = !(cmd->override & (ACCESS_CONF | RSRC_CONF));
     return NULL;
 }
 

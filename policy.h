@@ -185,6 +185,8 @@ typedef struct {
     int server_denials;          /* AuthzPolicyServerDenials (off unless
                                     set) */
     int server_denials_set;
+    int mode_htaccess;           /* the mode, and AuthzPolicyServerDenials, */
+    int server_denials_htaccess; /* as set: by an .htaccess file */
     apr_array_header_t *shadows; /* of policy_shadow *, in effect here */
     apr_interval_time_t cache_ttl;      /* AuthzPolicyCacheTimeout; 0: off */
     int cache_ttl_set;

@@ -68,6 +68,9 @@ struct policy_request {
     const policy_require *decided_check;
     int decided_status;
     /* the explain handler (explain.c) */
+    int server_line_ran;         /* a Require line of the server's
+                                    configuration ran where report mode
+                                    comes from an .htaccess file */
     int explaining;              /* an explained look-up: answers nothing,
                                     logs no denial, is never counted */
     const char *explained_user;  /* on the handler's request: the user its

@@ -124,22 +124,27 @@ static apr_array_header_t *saved_chain[PHASE_COUNT];
 
 /* A saved chain run as httpd's own ap_run_* runs it: access_checker is
  * RUN_ALL (every link OK or DECLINED, else the first other answer), the
- * others RUN_FIRST (the first answer other than DECLINED). */
-static int run_chain(phase ph, request_rec *r)
+ * others RUN_FIRST (the first answer other than DECLINED).  *by: the
+ * module whose link gave the answer (NULL if none did). */
+static int run_chain(phase ph, request_rec *r, const char **by)
 {
     int all = ph == PHASE_ACCESS_CHECKER;
     const hook_link *l = (const hook_link *)saved_chain[ph]->elts;
+    *by = NULL;
     for (int i = 0; i < saved_chain[ph]->nelts; i++) {
         int rv = l[i].pFunc(r);
-        if (rv != DECLINED && (!all || rv != OK))
+        if (rv != DECLINED && (!all || rv != OK)) {
+            *by = l[i].szName;
             return rv;
+        }
     }
     return all ? OK : DECLINED;
 }
 
 static int run_authz_chain(request_rec *r)
 {
-    return run_chain(PHASE_AUTHZ, r);
+    const char *by;
+    return run_chain(PHASE_AUTHZ, r, &by);
 }
 
 /* The sibling decoy of a hidden denial is looked up without authorization
@@ -186,16 +191,28 @@ static int report_mode(request_rec *r)
 }
 
 /* access_checker's answer is httpd's to act on unless the area asks for
- * it (AuthzPolicyServerDenials on); even there, under Satisfy Any its
- * denial is not final (authentication may still grant).  Asked only of an
- * answer that is neither OK nor DECLINED. */
-static int left_to_httpd(request_rec *r, phase ph)
+ * it (AuthzPolicyServerDenials on), and only mod_access_compat's (Order,
+ * Allow, Deny): another module's link there, such as mod_ssl's
+ * SSLRequireSSL or SSLVerifyClient, is not the server's refusal of a
+ * client's address, and report mode must not serve a page over plain HTTP
+ * or without its certificate.  Even mod_access_compat's is not final under
+ * Satisfy Any (authentication may still grant).  Report mode lets it
+ * through only where both the mode and AuthzPolicyServerDenials come from
+ * the server's configuration: a customer's .htaccess that sets both above
+ * an administrator's <Location> (/server-status under the DocumentRoot)
+ * must not lift the administrator's Deny.  Asked only of an answer that is
+ * neither OK nor DECLINED; by: the module whose link gave it. */
+static int left_to_httpd(request_rec *r, phase ph, const char *by)
 {
     if (ph != PHASE_ACCESS_CHECKER)
         return 0;
     const policy_dir_conf *d = ap_get_module_config(r->per_dir_config,
                                                     &authz_policy_module);
-    return !d->server_denials || ap_satisfies(r) == SATISFY_ANY;
+    if (!d->server_denials || ap_satisfies(r) == SATISFY_ANY
+        || !by || strcmp(by, "mod_access_compat.c"))
+        return 1;
+    return d->mode == MODE_REPORT
+           && (d->mode_htaccess || d->server_denials_htaccess);
 }
 
 /* Report mode lets through a request whose authentication failed: it goes
@@ -220,7 +237,13 @@ static void forget_refused_credentials(request_rec *r)
 static int answer_denial(request_rec *r, phase ph, int rv)
 {
     policy_request *rq = policy_request_get(r, 0);
-    int report = report_mode(r);
+    /* Report mode set in an .htaccess file tries out that file's own
+     * lines: where a Require line of the server's configuration took part
+     * (a <Location> or <Files> merged after the file, such as an
+     * administrator's /server-status under a customer's DocumentRoot),
+     * the denial is enforced, or a customer could lift it. */
+    int report = report_mode(r)
+                 && !(rq && rq->server_line_ran);
     int failed = ph != PHASE_AUTHN && rv == HTTP_INTERNAL_SERVER_ERROR;
     /* access_checker's comes here only where the area asks for it */
     int ours = ph == PHASE_ACCESS_CHECKER || policy_request_takes_part(r, rq);
@@ -288,8 +311,9 @@ static int run_phase(request_rec *r, phase ph)
         rv = policy_deny(r, rq, reason, blamed);
     }
     else {
-        rv = run_chain(ph, r);
-        if (rv != OK && rv != DECLINED && !left_to_httpd(r, ph))
+        const char *by;
+        rv = run_chain(ph, r, &by);
+        if (rv != OK && rv != DECLINED && !left_to_httpd(r, ph, by))
             rv = answer_denial(r, ph, rv);
     }
     /* moved onto its decoy, or let through without a user, in the

@@ -59,7 +59,7 @@ my @off = (
     [ '.htaccess without the directive', '/d/deny-ht/off' ],
 );
 
-plan tests => 2 * @hidden + 27 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
+plan tests => 2 * @hidden + 31 + 2 * @off * (@stock + 1) + 1 + 2 + 2;
 
 # --- Satisfy All in a hidden area: a missing path's answer ----------------
 for my $v (@hidden) {
@@ -127,6 +127,15 @@ $r = req(GET => "/d/deny-report/?cdr-$$", user => 'alice',
 is $r->code, 200, 'report mode, directive on: Deny from all is recorded, not enforced';
 like access_log_line("?cdr-$$"), qr/ 200 reason=other required=- status=403$/,
     '... as a would-be 403 for reason other';
+$r = req(GET => '/d/deny-ht/report/admin/', Accept => 'application/json');
+is $r->code, 403,
+    'report mode and the directive from a customer\'s .htaccess: the administrator\'s Deny below still denies';
+$r = req(GET => "/d/deny-ht/report/?cdh-$$");
+is $r->code, 200, '... while the .htaccess file\'s own Require line is only reported';
+like access_log_line("?cdh-$$"), qr/ 200 reason=other required=- status=403$/,
+    '... as a would-be 403';
+is req(GET => '/d/deny-ht/report/admin2/')->code, 403,
+    '... and the administrator\'s Require line below it is enforced';
 $r = req(GET => '/d/deny-report-off/', user => 'alice',
          Accept => 'application/json');
 is $r->code, 403, 'report mode, directive off: Deny from all still denies';

@@ -43,7 +43,7 @@ my $RIVAL = "$dir/.libs/mod_rival_hooks.so";
 
 my @chains = qw(access_checker access_checker_ex check_user_id auth_checker);
 
-plan tests => 4 * @chains + 3 * @chains + 2 * 2 + 2 + 8;
+plan tests => 4 * @chains + 3 * @chains + 2 * 2 + 2 + 10;
 
 my $n = 0;
 # A server configuration with the rival's lines; returns its directory.
@@ -74,6 +74,11 @@ DirectoryIndex index.html
     Deny from all
     AuthzPolicyServerDenials on
     AuthzPolicyErrorFormat json
+</Location>
+<Location /rival-deny>
+    AuthzPolicyServerDenials on
+    AuthzPolicyErrorFormat json
+    AuthzPolicyDenyStatus 404
 </Location>
 CONF
 <Location /area>
@@ -173,3 +178,10 @@ $resp = do { local $/; <$sock> } // '';
 like $resp, qr{^HTTP/1\.1 403 }, 'Deny from all, after the rival\'s access_checker link allowed: 403';
 like $resp, qr/\r\nX-Rival: access_checker\r\n/, '... the rival\'s link ran';
 like $resp, qr/"error": ?"forbidden"/, '... the module\'s answer';
+# another module's access_checker denial (as mod_ssl's SSLRequireSSL):
+# AuthzPolicyServerDenials is for mod_access_compat's, this one stays Apache's
+$sock = IO::Socket::INET->new("127.0.0.1:$port") or die "connect: $!";
+print $sock "GET /rival-deny/ HTTP/1.0\r\nHost: localhost\r\n\r\n";
+$resp = do { local $/; <$sock> } // '';
+like $resp, qr{^HTTP/1\.1 403 }, 'another module\'s access_checker denial: Apache\'s 403';
+unlike $resp, qr/"error"/, '... not the module\'s answer (nor its hidden 404)';

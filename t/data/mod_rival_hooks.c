@@ -23,6 +23,8 @@
  * Each adds its chain's name to the answer's X-Rival header and declines,
  * but access_checker's allows (OK), as a module that has nothing against
  * the request does: the other links of that chain must run all the same.
+ * Below /rival-deny, access_checker's denies (403), as mod_ssl's does for
+ * SSLRequireSSL: a denial that is not mod_access_compat's.
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -30,6 +32,7 @@
 
 #include <apr_hooks.h>
 #include <apr_strings.h>
+#include <string.h>
 
 module AP_MODULE_DECLARE_DATA rival_hooks_module;
 
@@ -44,7 +47,8 @@ typedef void (hook_fn)(ap_HOOK_auth_checker_t *, const char *const *,
         apr_table_merge(r->err_headers_out, "X-Rival", #chain);            \
         return answer;                                                     \
     }
-RIVAL_LINK(access_checker, OK)
+RIVAL_LINK(access_checker, strncmp(r->uri, "/rival-deny", 11) ? OK
+                                                           : HTTP_FORBIDDEN)
 RIVAL_LINK(access_checker_ex, DECLINED)
 RIVAL_LINK(check_user_id, DECLINED)
 RIVAL_LINK(auth_checker, DECLINED)

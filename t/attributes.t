@@ -9,7 +9,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use Time::HiRes qw(sleep);
 
-plan tests => 32;
+plan tests => 34;
 
 sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
 sub cached { code(@_, vhost => 'policy_cache') }
@@ -72,6 +72,13 @@ is cached('dave', '/a/dbd-role/'), 403, 'cache: a denial is kept too';
 sleep 2.5;
 is cached('dave', '/a/dbd-role/'), 200, '... until it expires';
 is code('dave', '/a/dbd-role/'), 200, 'restored';
+
+# a value holding a newline is one value, never kept (the cache's entry
+# is one value a line): read again, it must not become two
+PolicyTest::Setup::sqlite("UPDATE roles SET role = 'temp' || char(10) || 'auditor' WHERE user = 'erin';");
+is cached('erin', '/a/dbd-role/'), 403, 'cache: a role holding a newline is not auditor';
+is cached('erin', '/a/dbd-role/'), 403, '... nor when asked again (it was not kept)';
+PolicyTest::Setup::sqlite("UPDATE roles SET role = 'temp' WHERE user = 'erin';");
 
 # the cache keeps what the query answered, not what a source before it
 # added: bob's roles from a header are not his database roles

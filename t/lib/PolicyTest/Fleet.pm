@@ -18,6 +18,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use File::Path qw(make_path remove_tree);
 use IO::Socket::INET;
+use JSON::PP ();
 use MIME::Base64 qw(encode_base64);
 use POSIX ();
 use Time::HiRes qw(sleep time);
@@ -97,7 +98,7 @@ sub run {
         ok 0, "installed: $_" for @missing;
         return 0;
     }
-    plan tests => 30;
+    plan tests => 31;
 
     my $base = ($ENV{POLICY_TEST_PORT} || 8529) + $o{port_offset};
     my ($port_a, $port_b) = ($base, $base + 1);
@@ -202,6 +203,9 @@ sub run {
     <Location /fleet/off>
         AuthzPolicyCacheTimeout 0
     </Location>
+    <Location /fleet-status>
+        SetHandler authz-policy-status
+    </Location>
     CONF
         system($httpd, '-f', "$dir/$name/httpd.conf", '-k', 'start') == 0
             or die "apache2 ($name) did not start\n";
@@ -220,6 +224,16 @@ sub run {
         return $line =~ m{^HTTP/\S+ (\d+)} ? $1 : 0;
     }
     sub log_of { local (@ARGV, $/) = "$dir/$_[0]/error_log"; <> // '' }
+    # the status page's cache look-ups: "hits misses"
+    sub lookups_of {
+        my ($port) = @_;
+        my $sock = IO::Socket::INET->new("127.0.0.1:$port") or die $!;
+        print $sock "GET /fleet-status?format=json HTTP/1.0\r\n\r\n";
+        my $text = do { local $/; <$sock> } // '';
+        my ($body) = $text =~ /\r\n\r\n(.*)/s;
+        my $doc = eval { JSON::PP->new->decode($body) } || {};
+        return join ' ', map { $doc->{cache}{$_} // '?' } qw(hit miss);
+    }
 
     is get($port_a, 'bob'), 200, 'server A: a role from PostgreSQL';
     is get($port_a, 'carol'), 403, 'server A: a user without it';
@@ -259,11 +273,14 @@ sub run {
     flush_cache($cache->{flush}, $port_cache);
     # within the 60 s area's lifetime: the old answers, from the memo
     $size = length log_of('a');
+    my ($hits, $misses) = split ' ', lookups_of($port_a);
     is get($port_a, 'erin', 'long'), 200,
         'the cache emptied, the rows gone: A still grants erin within 60 s';
     is get($port_a, 'frank', 'long'), 200, '... and frank';
     like substr(log_of('a'), $size),
         qr/erin from the cache \(this process's memo\)$/m, '... from its memo';
+    is lookups_of($port_a), ($hits + 2) . " $misses",
+        '... counted as two cache hits, no miss, on the status page';
     is get($port_b, 'frank', 'long'), 403,
         'B, with AuthzPolicyCacheMemo 0, keeps no copy of what it stored: '
         . 'the database';

@@ -70,7 +70,7 @@ void datafile_registry_init(apr_pool_t *pconf)
     htaccess_init(registry.pool);
     inodes_init(registry.pool);
     configured_set_limit(DATAFILE_CONFIGURED_BYTES);
-    notes_pre_config(pconf);
+    notes_pre_config();
     in_child = 0;
     apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
                               apr_pool_cleanup_null);

@@ -16,7 +16,6 @@
 
 #include "http_log.h"
 #include "unixd.h"
-#include "util_mutex.h"
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
 #include <apr_shm.h>
@@ -326,41 +325,69 @@ struct shared_note {
 
 /* The notes' lock, one for all: a version is more than an atomic word.
  * Taken once a second per file by each child's watcher and by the
- * parent's monitor, never by a request, so httpd's global mutex (Mutex
- * authz-policy-notes, default: a process-shared pthread mutex, no system
- * call unless contended) costs nothing that matters, and a process killed
- * while it holds it does not leave the others waiting forever, as a lock
- * of our own would. */
-#define NOTES_MUTEX "authz-policy-notes"
+ * parent's monitor, never by a request.
+ *
+ * Its mechanism is fixed, whatever httpd's Mutex directive says: a
+ * process-shared pthread mutex in anonymous shared memory, which only
+ * the parent and the children it forks can reach.  A lock file or a
+ * System V semaphore (Mutex file:, flock:, fcntl:, sysvsem:, and Debian's
+ * apache2.conf gives `default` a file) is handed to the server's User,
+ * and a customer who runs code as that User (a CGI without suEXEC) could
+ * take it and never let go: the parent's monitor, every child's reloads
+ * and the status page would wait on it (SPEC 9).  APR makes the mutex
+ * robust where the platform has robust mutexes (glibc does): when a
+ * holder dies, the next lock gets EOWNERDEAD, which APR makes consistent
+ * and answers as success, so a child killed while it holds the lock does
+ * not leave the others waiting forever. */
+#if !APR_HAS_PROC_PTHREAD_SERIALIZE
+#error "the module's locks need process-shared pthread mutexes (APR_LOCK_PROC_PTHREAD): any other mechanism is one the server's User can reach"
+#endif
 static apr_global_mutex_t *notes_mutex;
+static server_rec *notes_server;        /* where a failed lock is logged */
 
-static void note_lock(void)
+/* 1 when the lock is held; 0 when it is not, and the caller skips what
+ * needed it.  The parent only tries: its monitor drives the server (new
+ * children, restarts), and must never wait on a lock a child holds. */
+static int note_lock(void)
 {
-    apr_global_mutex_lock(notes_mutex);
+    apr_status_t rv = in_child ? apr_global_mutex_lock(notes_mutex)
+                               : apr_global_mutex_trylock(notes_mutex);
+    if (rv == APR_SUCCESS)
+        return 1;
+    if (!APR_STATUS_IS_EBUSY(rv))
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, notes_server, AZPLOGNO(00061)
+                     "cannot take the lock of the data files' notes: this "
+                     "look at a configured file is skipped");
+    return 0;
 }
 
 static void note_unlock(void)
 {
-    apr_global_mutex_unlock(notes_mutex);
+    apr_status_t rv = apr_global_mutex_unlock(notes_mutex);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, notes_server, AZPLOGNO(00062)
+                     "cannot release the lock of the data files' notes");
 }
 
-/* 1 when another process found version v bad already. */
+/* 1 when another process found version v bad already; -1 when that
+ * cannot be known now (the lock is not held). */
 static int note_known_bad(datafile *df, const version *v)
 {
     if (!df->note)
         return 0;
-    note_lock();
+    if (!note_lock())
+        return -1;
     int bad = same_version(&df->note->bad, v);
     note_unlock();
     return bad;
 }
 
-/* Records v as bad; 1 when this process is the first to say so. */
+/* Records v as bad; 1 when this process is the first to say so (or
+ * cannot know: it says so too). */
 static int note_bad(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return 1;
-    note_lock();
     int first = !same_version(&df->note->bad, v);
     df->note->bad = *v;
     note_unlock();
@@ -371,9 +398,8 @@ static int note_bad(datafile *df, const version *v)
  * version" every process should answer from. */
 static void note_good(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return;
-    note_lock();
     if (v->mtime >= df->note->good.mtime)
         df->note->good = *v;
     df->note->stale_logged = 0;
@@ -391,13 +417,15 @@ static int newer_loaded(const datafile *df)
 
 /* 1 when this process answers from a version older than one another
  * process loaded since (it was started from a parent that had not seen
- * it yet), with logged set when that is news. */
+ * it yet), with logged set when that is news; -1 when that cannot be
+ * known now (the lock is not held). */
 static int note_stale(datafile *df, int *news)
 {
     *news = 0;
     if (!df->note || !df->cur)
         return 0;
-    note_lock();
+    if (!note_lock())
+        return -1;
     int stale = newer_loaded(df);
     if (stale && !df->note->stale_logged)
         *news = df->note->stale_logged = 1;
@@ -410,9 +438,8 @@ static int note_stale(datafile *df, int *news)
  * looked yet (its monitor looks about every ten seconds). */
 static int note_newer_loaded(datafile *df)
 {
-    if (!df->note || !df->cur)
+    if (!df->note || !df->cur || !note_lock())
         return 0;
-    note_lock();
     int newer = newer_loaded(df);
     note_unlock();
     return newer;
@@ -463,9 +490,8 @@ static void log_unreachable(datafile *df, server_rec *s, int e)
  * process is the first to say so. */
 static int note_refused(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return 1;
-    note_lock();
     int first = !same_version(&df->note->refused, v);
     df->note->refused = *v;
     note_unlock();
@@ -528,8 +554,14 @@ static void log_missing(datafile *df, server_rec *s)
 static void fail_if_stale(datafile *df, server_rec *s)
 {
     int news;
-    if (!note_stale(df, &news))
+    int stale = note_stale(df, &news);
+    if (stale < 0 && !in_child) {
+        /* the parent answers no request: it looks again next round */
+        memset(&df->failed, 0, sizeof df->failed);
         return;
+    }
+    if (!stale)
+        return;             /* a child that cannot know fails closed */
     if (news)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00038)
                      "%s %s: some server processes hold a version older "
@@ -589,7 +621,10 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     }
     if (state <= 0)
         return NULL;
-    if (note_known_bad(df, &v)) {
+    int known_bad = note_known_bad(df, &v);
+    if (known_bad < 0)
+        return NULL;                    /* looked at again next round */
+    if (known_bad) {
         df->failed = v;
         fail_if_stale(df, s);
         return NULL;
@@ -631,11 +666,11 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     return fresh;
 }
 
-/* pre_config: the notes' lock is one of httpd's named mutexes. */
-void notes_pre_config(apr_pool_t *pconf)
+/* pre_config: a new configuration cycle, whose lock notes_share makes. */
+void notes_pre_config(void)
 {
-    ap_mutex_register(pconf, NOTES_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
     notes_mutex = NULL;
+    notes_server = NULL;
 }
 
 /* post_config, after the real pass: one note per configured file, and
@@ -647,12 +682,14 @@ int notes_share(apr_hash_t *configured, apr_pool_t *pool, server_rec *s)
     unsigned n = apr_hash_count(configured);
     if (!n)
         return OK;
-    apr_status_t rv = ap_global_mutex_create(&notes_mutex, NULL, NOTES_MUTEX,
-                                             NULL, s, pool, 0);
+    notes_server = s;
+    /* not ap_global_mutex_create: see notes_mutex */
+    apr_status_t rv = apr_global_mutex_create(&notes_mutex, NULL,
+                                              APR_LOCK_PROC_PTHREAD, pool);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00058)
-                     "cannot create the mutex of the data files' notes "
-                     "(Mutex " NOTES_MUTEX ")");
+                     "cannot create the lock of the data files' notes (a "
+                     "process-shared pthread mutex)");
         return !OK;
     }
     if (apr_shm_create(&notes, n * sizeof(shared_note), NULL,
@@ -765,10 +802,13 @@ static apr_status_t stop_watching(void *unused)
  * a thread of its own (stopped with pchild). */
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
 {
-    if (notes_mutex)
-        apr_global_mutex_child_init(&notes_mutex,
-                                    apr_global_mutex_lockfile(notes_mutex),
-                                    pchild);
+    /* nothing to reopen for a pthread mutex; kept for APR's contract */
+    apr_status_t reattached = notes_mutex
+        ? apr_global_mutex_child_init(&notes_mutex, NULL, pchild)
+        : APR_SUCCESS;
+    if (reattached != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, reattached, s, AZPLOGNO(00063)
+                     "cannot reattach the lock of the data files' notes");
     /* the parent's versions may be up to ten seconds old: a new child
      * starts from the files as they are */
     check_all(configured, s);

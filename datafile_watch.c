@@ -591,24 +591,41 @@ static void log_parent_only(datafile *df, server_rec *s)
     policy_metrics_datafile_failed(df->path, df->type->kind, why);
 }
 
+/* Set when the child, exiting, stopped waiting for its watcher thread
+ * (stop_watching): a thread that comes back from a hung read after that
+ * touches nothing shared again (notes, counters, the registry), since
+ * what it would touch may be going with the process. */
+static apr_uint32_t watcher_abandoned;
+
+static int abandoned(void)
+{
+    return apr_atomic_read32(&watcher_abandoned) != 0;
+}
+
 /* Reloads df if it changed; returns the new snapshot (already current)
  * or NULL. */
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
 {
     version v;
     int refused;
+    if (abandoned())
+        return NULL;
     int state = source_state(df, now, &v, &refused);
     /* A process with no version at all (the file was missing) waits for a
      * writer to finish rather than answer 500 meanwhile: a little longer
      * than it takes to settle, once.  So does a child whose version is
      * older than one another process loaded (the parent had not looked
-     * since): rather than answer from a version two behind the newest,
-     * which a newer one may have revoked. */
+     * since), rather than answer from a version two behind the newest,
+     * which a newer one may have revoked: at child_init, for each
+     * configured file, and in its watcher thread, once per look.  Bounded:
+     * at most about a second (SETTLE_TIME) per file being rewritten. */
     if (state == 0 && !refused
         && (!df->cur || (in_child && note_newer_loaded(df)))
         && !same_version(&v, &df->failed)
         && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
         apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));
+        if (abandoned())
+            return NULL;
         now = apr_time_now();
         state = source_state(df, now, &v, &refused);
     }
@@ -641,6 +658,8 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                                       df->cur ? &df->cur->source : NULL,
                                       !in_child, why, sizeof why, &again,
                                       &opened);
+    if (abandoned())
+        return NULL;    /* a hung read came back after the child let go */
     if (fresh) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00040)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
@@ -742,6 +761,8 @@ static void check_all(apr_hash_t *files, server_rec *s)
         df->checking = 1;
         apr_thread_mutex_unlock(df->mu);
         check_configured(df, s, apr_time_now());
+        if (abandoned())
+            return;
         apr_thread_mutex_lock(df->mu);
         df->checking = 0;
         apr_thread_cond_broadcast(df->checked);
@@ -768,10 +789,13 @@ static void *APR_THREAD_FUNC watch_files(apr_thread_t *thread, void *unused)
     return NULL;
 }
 
-/* pchild's cleanup: the thread is woken and waited for, at most
- * STOP_WAIT (a read hung on a dead mount must not hold the child's exit).
- * Joined only once it said it is done, so the join cannot block; a thread
- * still reading is detached, and ends with the process. */
+/* pchild's pre-cleanup, so that it runs before pchild's subpools (the
+ * thread's own among them) and its other cleanups go: the thread is woken
+ * and waited for, at most STOP_WAIT (a read hung on a dead mount must not
+ * hold the child's exit).  Joined only once it said it is done, so the
+ * join cannot block; a thread still reading is told it is abandoned
+ * (it touches nothing shared again) and detached, and ends with the
+ * process. */
 static apr_status_t stop_watching(void *unused)
 {
     (void)unused;
@@ -792,8 +816,10 @@ static apr_status_t stop_watching(void *unused)
     apr_status_t rv;
     if (done)
         apr_thread_join(&rv, watcher.thread);
-    else
+    else {
+        apr_atomic_set32(&watcher_abandoned, 1);
         apr_thread_detach(watcher.thread);
+    }
     watcher.thread = NULL;
     return APR_SUCCESS;
 }
@@ -816,6 +842,7 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
     watcher.files = configured;
     watcher.s = s;
     watcher.stop = watcher.done = 0;
+    apr_atomic_set32(&watcher_abandoned, 0);
     watcher.thread = NULL;
     apr_status_t rv = apr_thread_mutex_create(&watcher.mu,
                                               APR_THREAD_MUTEX_DEFAULT, pool);
@@ -826,9 +853,16 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
     if (rv == APR_SUCCESS) {
         /* signals are for the child's own threads, never this one: it
          * starts with the mask of the thread that creates it (APR has no
-         * call that sets a thread's mask, hence POSIX's) */
+         * call that sets a thread's mask, hence POSIX's).  A fault in the
+         * thread itself still reaches httpd's handlers (a core dump, a
+         * log line): a blocked SIGSEGV raised by the fault would kill the
+         * process without either. */
         sigset_t all, old;
         sigfillset(&all);
+        static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                      SIGABRT, SIGTRAP };
+        for (unsigned i = 0; i < sizeof faults / sizeof *faults; i++)
+            sigdelset(&all, faults[i]);
         pthread_sigmask(SIG_BLOCK, &all, &old);
         rv = apr_thread_create(&watcher.thread, NULL, watch_files, NULL,
                                pchild);
@@ -842,6 +876,5 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
                      "the parent sees them");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_watching,
-                              apr_pool_cleanup_null);
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_watching);
 }

@@ -70,7 +70,7 @@ void datafile_registry_init(apr_pool_t *pconf)
     htaccess_init(registry.pool);
     inodes_init(registry.pool);
     configured_set_limit(DATAFILE_CONFIGURED_BYTES);
-    notes_pre_config(pconf);
+    notes_pre_config();
     in_child = 0;
     apr_pool_cleanup_register(registry.pool, NULL, registry_cleanup,
                               apr_pool_cleanup_null);
@@ -145,9 +145,12 @@ static const char *open_configured(cmd_parms *cmd, const datafile_type *type,
     if (apr_thread_mutex_create(&df->mu, APR_THREAD_MUTEX_DEFAULT,
                                 registry.pool) != APR_SUCCESS
         || apr_thread_cond_create(&df->checked, registry.pool)
-           != APR_SUCCESS)
+           != APR_SUCCESS) {
+        if (snap)
+            snapshot_release(snap);
         return apr_psprintf(cmd->pool, "%s %s: cannot make its lock",
                             type->kind, path);
+    }
     if (snap)
         swap_current(df, snap);
     apr_hash_set(registry.configured, apr_pstrdup(registry.pool, key),

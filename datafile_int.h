@@ -160,7 +160,7 @@ snapshot *load_configured(const datafile_type *type, const char *path,
                           int *again, version *v);
 int read_configured_text(const char *path, char **buf, apr_size_t *len);
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now);
-void notes_pre_config(apr_pool_t *pconf);
+void notes_pre_config(void);
 int notes_share(apr_hash_t *configured, apr_pool_t *pool, server_rec *s);
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured);
 

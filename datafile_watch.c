@@ -16,7 +16,6 @@
 
 #include "http_log.h"
 #include "unixd.h"
-#include "util_mutex.h"
 #include <apr_atomic.h>
 #include <apr_global_mutex.h>
 #include <apr_shm.h>
@@ -326,41 +325,69 @@ struct shared_note {
 
 /* The notes' lock, one for all: a version is more than an atomic word.
  * Taken once a second per file by each child's watcher and by the
- * parent's monitor, never by a request, so httpd's global mutex (Mutex
- * authz-policy-notes, default: a process-shared pthread mutex, no system
- * call unless contended) costs nothing that matters, and a process killed
- * while it holds it does not leave the others waiting forever, as a lock
- * of our own would. */
-#define NOTES_MUTEX "authz-policy-notes"
+ * parent's monitor, never by a request.
+ *
+ * Its mechanism is fixed, whatever httpd's Mutex directive says: a
+ * process-shared pthread mutex in anonymous shared memory, which only
+ * the parent and the children it forks can reach.  A lock file or a
+ * System V semaphore (Mutex file:, flock:, fcntl:, sysvsem:, and Debian's
+ * apache2.conf gives `default` a file) is handed to the server's User,
+ * and a customer who runs code as that User (a CGI without suEXEC) could
+ * take it and never let go: the parent's monitor, every child's reloads
+ * and the status page would wait on it (SPEC 9).  APR makes the mutex
+ * robust where the platform has robust mutexes (glibc does): when a
+ * holder dies, the next lock gets EOWNERDEAD, which APR makes consistent
+ * and answers as success, so a child killed while it holds the lock does
+ * not leave the others waiting forever. */
+#if !APR_HAS_PROC_PTHREAD_SERIALIZE
+#error "the module's locks need process-shared pthread mutexes (APR_LOCK_PROC_PTHREAD): any other mechanism is one the server's User can reach"
+#endif
 static apr_global_mutex_t *notes_mutex;
+static server_rec *notes_server;        /* where a failed lock is logged */
 
-static void note_lock(void)
+/* 1 when the lock is held; 0 when it is not, and the caller skips what
+ * needed it.  The parent only tries: its monitor drives the server (new
+ * children, restarts), and must never wait on a lock a child holds. */
+static int note_lock(void)
 {
-    apr_global_mutex_lock(notes_mutex);
+    apr_status_t rv = in_child ? apr_global_mutex_lock(notes_mutex)
+                               : apr_global_mutex_trylock(notes_mutex);
+    if (rv == APR_SUCCESS)
+        return 1;
+    if (!APR_STATUS_IS_EBUSY(rv))
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, notes_server, AZPLOGNO(00061)
+                     "cannot take the lock of the data files' notes: this "
+                     "look at a configured file is skipped");
+    return 0;
 }
 
 static void note_unlock(void)
 {
-    apr_global_mutex_unlock(notes_mutex);
+    apr_status_t rv = apr_global_mutex_unlock(notes_mutex);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, notes_server, AZPLOGNO(00062)
+                     "cannot release the lock of the data files' notes");
 }
 
-/* 1 when another process found version v bad already. */
+/* 1 when another process found version v bad already; -1 when that
+ * cannot be known now (the lock is not held). */
 static int note_known_bad(datafile *df, const version *v)
 {
     if (!df->note)
         return 0;
-    note_lock();
+    if (!note_lock())
+        return -1;
     int bad = same_version(&df->note->bad, v);
     note_unlock();
     return bad;
 }
 
-/* Records v as bad; 1 when this process is the first to say so. */
+/* Records v as bad; 1 when this process is the first to say so (or
+ * cannot know: it says so too). */
 static int note_bad(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return 1;
-    note_lock();
     int first = !same_version(&df->note->bad, v);
     df->note->bad = *v;
     note_unlock();
@@ -371,9 +398,8 @@ static int note_bad(datafile *df, const version *v)
  * version" every process should answer from. */
 static void note_good(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return;
-    note_lock();
     if (v->mtime >= df->note->good.mtime)
         df->note->good = *v;
     df->note->stale_logged = 0;
@@ -391,13 +417,15 @@ static int newer_loaded(const datafile *df)
 
 /* 1 when this process answers from a version older than one another
  * process loaded since (it was started from a parent that had not seen
- * it yet), with logged set when that is news. */
+ * it yet), with logged set when that is news; -1 when that cannot be
+ * known now (the lock is not held). */
 static int note_stale(datafile *df, int *news)
 {
     *news = 0;
     if (!df->note || !df->cur)
         return 0;
-    note_lock();
+    if (!note_lock())
+        return -1;
     int stale = newer_loaded(df);
     if (stale && !df->note->stale_logged)
         *news = df->note->stale_logged = 1;
@@ -410,9 +438,8 @@ static int note_stale(datafile *df, int *news)
  * looked yet (its monitor looks about every ten seconds). */
 static int note_newer_loaded(datafile *df)
 {
-    if (!df->note || !df->cur)
+    if (!df->note || !df->cur || !note_lock())
         return 0;
-    note_lock();
     int newer = newer_loaded(df);
     note_unlock();
     return newer;
@@ -463,9 +490,8 @@ static void log_unreachable(datafile *df, server_rec *s, int e)
  * process is the first to say so. */
 static int note_refused(datafile *df, const version *v)
 {
-    if (!df->note)
+    if (!df->note || !note_lock())
         return 1;
-    note_lock();
     int first = !same_version(&df->note->refused, v);
     df->note->refused = *v;
     note_unlock();
@@ -528,8 +554,14 @@ static void log_missing(datafile *df, server_rec *s)
 static void fail_if_stale(datafile *df, server_rec *s)
 {
     int news;
-    if (!note_stale(df, &news))
+    int stale = note_stale(df, &news);
+    if (stale < 0 && !in_child) {
+        /* the parent answers no request: it looks again next round */
+        memset(&df->failed, 0, sizeof df->failed);
         return;
+    }
+    if (!stale)
+        return;             /* a child that cannot know fails closed */
     if (news)
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, AZPLOGNO(00038)
                      "%s %s: some server processes hold a version older "
@@ -559,24 +591,41 @@ static void log_parent_only(datafile *df, server_rec *s)
     policy_metrics_datafile_failed(df->path, df->type->kind, why);
 }
 
+/* Set when the child, exiting, stopped waiting for its watcher thread
+ * (stop_watching): a thread that comes back from a hung read after that
+ * touches nothing shared again (notes, counters, the registry), since
+ * what it would touch may be going with the process. */
+static apr_uint32_t watcher_abandoned;
+
+static int abandoned(void)
+{
+    return apr_atomic_read32(&watcher_abandoned) != 0;
+}
+
 /* Reloads df if it changed; returns the new snapshot (already current)
  * or NULL. */
 snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
 {
     version v;
     int refused;
+    if (abandoned())
+        return NULL;
     int state = source_state(df, now, &v, &refused);
     /* A process with no version at all (the file was missing) waits for a
      * writer to finish rather than answer 500 meanwhile: a little longer
      * than it takes to settle, once.  So does a child whose version is
      * older than one another process loaded (the parent had not looked
-     * since): rather than answer from a version two behind the newest,
-     * which a newer one may have revoked. */
+     * since), rather than answer from a version two behind the newest,
+     * which a newer one may have revoked: at child_init, for each
+     * configured file, and in its watcher thread, once per look.  Bounded:
+     * at most about a second (SETTLE_TIME) per file being rewritten. */
     if (state == 0 && !refused
         && (!df->cur || (in_child && note_newer_loaded(df)))
         && !same_version(&v, &df->failed)
         && v.mtime <= now && now - v.mtime < SETTLE_TIME) {
         apr_sleep(v.mtime + SETTLE_TIME - now + apr_time_from_msec(50));
+        if (abandoned())
+            return NULL;
         now = apr_time_now();
         state = source_state(df, now, &v, &refused);
     }
@@ -589,7 +638,10 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     }
     if (state <= 0)
         return NULL;
-    if (note_known_bad(df, &v)) {
+    int known_bad = note_known_bad(df, &v);
+    if (known_bad < 0)
+        return NULL;                    /* looked at again next round */
+    if (known_bad) {
         df->failed = v;
         fail_if_stale(df, s);
         return NULL;
@@ -606,6 +658,8 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
                                       df->cur ? &df->cur->source : NULL,
                                       !in_child, why, sizeof why, &again,
                                       &opened);
+    if (abandoned())
+        return NULL;    /* a hung read came back after the child let go */
     if (fresh) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, AZPLOGNO(00040)
                      "%s %s reloaded: %" APR_SIZE_T_FMT " entries",
@@ -631,11 +685,11 @@ snapshot *check_configured(datafile *df, server_rec *s, apr_time_t now)
     return fresh;
 }
 
-/* pre_config: the notes' lock is one of httpd's named mutexes. */
-void notes_pre_config(apr_pool_t *pconf)
+/* pre_config: a new configuration cycle, whose lock notes_share makes. */
+void notes_pre_config(void)
 {
-    ap_mutex_register(pconf, NOTES_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
     notes_mutex = NULL;
+    notes_server = NULL;
 }
 
 /* post_config, after the real pass: one note per configured file, and
@@ -647,12 +701,14 @@ int notes_share(apr_hash_t *configured, apr_pool_t *pool, server_rec *s)
     unsigned n = apr_hash_count(configured);
     if (!n)
         return OK;
-    apr_status_t rv = ap_global_mutex_create(&notes_mutex, NULL, NOTES_MUTEX,
-                                             NULL, s, pool, 0);
+    notes_server = s;
+    /* not ap_global_mutex_create: see notes_mutex */
+    apr_status_t rv = apr_global_mutex_create(&notes_mutex, NULL,
+                                              APR_LOCK_PROC_PTHREAD, pool);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00058)
-                     "cannot create the mutex of the data files' notes "
-                     "(Mutex " NOTES_MUTEX ")");
+                     "cannot create the lock of the data files' notes (a "
+                     "process-shared pthread mutex)");
         return !OK;
     }
     if (apr_shm_create(&notes, n * sizeof(shared_note), NULL,
@@ -705,6 +761,8 @@ static void check_all(apr_hash_t *files, server_rec *s)
         df->checking = 1;
         apr_thread_mutex_unlock(df->mu);
         check_configured(df, s, apr_time_now());
+        if (abandoned())
+            return;
         apr_thread_mutex_lock(df->mu);
         df->checking = 0;
         apr_thread_cond_broadcast(df->checked);
@@ -731,10 +789,13 @@ static void *APR_THREAD_FUNC watch_files(apr_thread_t *thread, void *unused)
     return NULL;
 }
 
-/* pchild's cleanup: the thread is woken and waited for, at most
- * STOP_WAIT (a read hung on a dead mount must not hold the child's exit).
- * Joined only once it said it is done, so the join cannot block; a thread
- * still reading is detached, and ends with the process. */
+/* pchild's pre-cleanup, so that it runs before pchild's subpools (the
+ * thread's own among them) and its other cleanups go: the thread is woken
+ * and waited for, at most STOP_WAIT (a read hung on a dead mount must not
+ * hold the child's exit).  Joined only once it said it is done, so the
+ * join cannot block; a thread still reading is told it is abandoned
+ * (it touches nothing shared again) and detached, and ends with the
+ * process. */
 static apr_status_t stop_watching(void *unused)
 {
     (void)unused;
@@ -755,8 +816,10 @@ static apr_status_t stop_watching(void *unused)
     apr_status_t rv;
     if (done)
         apr_thread_join(&rv, watcher.thread);
-    else
+    else {
+        apr_atomic_set32(&watcher_abandoned, 1);
         apr_thread_detach(watcher.thread);
+    }
     watcher.thread = NULL;
     return APR_SUCCESS;
 }
@@ -765,10 +828,13 @@ static apr_status_t stop_watching(void *unused)
  * a thread of its own (stopped with pchild). */
 void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
 {
-    if (notes_mutex)
-        apr_global_mutex_child_init(&notes_mutex,
-                                    apr_global_mutex_lockfile(notes_mutex),
-                                    pchild);
+    /* nothing to reopen for a pthread mutex; kept for APR's contract */
+    apr_status_t reattached = notes_mutex
+        ? apr_global_mutex_child_init(&notes_mutex, NULL, pchild)
+        : APR_SUCCESS;
+    if (reattached != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, reattached, s, AZPLOGNO(00063)
+                     "cannot reattach the lock of the data files' notes");
     /* the parent's versions may be up to ten seconds old: a new child
      * starts from the files as they are */
     check_all(configured, s);
@@ -776,6 +842,7 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
     watcher.files = configured;
     watcher.s = s;
     watcher.stop = watcher.done = 0;
+    apr_atomic_set32(&watcher_abandoned, 0);
     watcher.thread = NULL;
     apr_status_t rv = apr_thread_mutex_create(&watcher.mu,
                                               APR_THREAD_MUTEX_DEFAULT, pool);
@@ -786,9 +853,16 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
     if (rv == APR_SUCCESS) {
         /* signals are for the child's own threads, never this one: it
          * starts with the mask of the thread that creates it (APR has no
-         * call that sets a thread's mask, hence POSIX's) */
+         * call that sets a thread's mask, hence POSIX's).  A fault in the
+         * thread itself still reaches httpd's handlers (a core dump, a
+         * log line): a blocked SIGSEGV raised by the fault would kill the
+         * process without either. */
         sigset_t all, old;
         sigfillset(&all);
+        static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                      SIGABRT, SIGTRAP };
+        for (unsigned i = 0; i < sizeof faults / sizeof *faults; i++)
+            sigdelset(&all, faults[i]);
         pthread_sigmask(SIG_BLOCK, &all, &old);
         rv = apr_thread_create(&watcher.thread, NULL, watch_files, NULL,
                                pchild);
@@ -802,6 +876,5 @@ void watch_start(apr_pool_t *pchild, server_rec *s, apr_hash_t *configured)
                      "the parent sees them");
         return;
     }
-    apr_pool_cleanup_register(pchild, NULL, stop_watching,
-                              apr_pool_cleanup_null);
+    apr_pool_pre_cleanup_register(pchild, NULL, stop_watching);
 }

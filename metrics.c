@@ -18,7 +18,6 @@
 #include "request.h"
 
 #include "http_log.h"
-#include "util_mutex.h"
 #include <apr_global_mutex.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
@@ -34,11 +33,21 @@ static struct {
     mtab owners;                 /* "uid N": data-file rows it took */
     apr_global_mutex_t *errors;  /* held while a last_error is copied */
     int ready;                   /* the tables exist */
+    int in_child;                /* child_init ran: this is a child */
+    server_rec *s;               /* where a failed lock is logged */
 } metrics;
 
-/* Mutex authz-policy-metrics: taken when a data file fails to reload and
- * when the status page shows its error, never to count a request. */
-#define ERRORS_MUTEX "authz-policy-metrics"
+/* The errors' lock: taken when a data file fails to reload and when the
+ * status page shows its error, never to count a request.  Its mechanism
+ * is fixed whatever httpd's Mutex directive says, for the reason the
+ * notes' lock's is (datafile_watch.c): a process-shared pthread mutex in
+ * anonymous shared memory, which only the server's processes reach, where
+ * a lock file or a semaphore would be the server's User's to take and
+ * hold, stalling the status page and reloads (SPEC 9).  APR makes it
+ * robust (a holder that dies does not leave it held). */
+#if !APR_HAS_PROC_PTHREAD_SERIALIZE
+#error "the module's locks need process-shared pthread mutexes (APR_LOCK_PROC_PTHREAD): any other mechanism is one the server's User can reach"
+#endif
 
 const policy_metrics *policy_metrics_get(void)
 {
@@ -76,10 +85,12 @@ const char *policy_metrics_areas_directive(cmd_parms *cmd, void *dirv,
 
 void policy_metrics_pre_config(apr_pool_t *pconf)
 {
-    ap_mutex_register(pconf, ERRORS_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+    (void)pconf;
     metrics.bound = METRICS_AREAS_DEFAULT;
     metrics.errors = NULL;
     metrics.ready = 0;
+    metrics.in_child = 0;
+    metrics.s = NULL;
 }
 
 int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
@@ -98,14 +109,16 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
                      "its counters");
         return !OK;
     }
-    rv = ap_global_mutex_create(&metrics.errors, NULL, ERRORS_MUTEX, NULL, s,
-                                pconf, 0);
+    /* not ap_global_mutex_create: see the errors' lock above */
+    rv = apr_global_mutex_create(&metrics.errors, NULL,
+                                 APR_LOCK_PROC_PTHREAD, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, AZPLOGNO(00059)
-                     "cannot create the mutex of the counters (Mutex "
-                     ERRORS_MUTEX ")");
+                     "cannot create the lock of the counters (a "
+                     "process-shared pthread mutex)");
         return !OK;
     }
+    metrics.s = s;
     unsigned char *base = apr_shm_baseaddr_get(metrics.shm);
     mtab_init(&metrics.m.areas, base, b, MTAB_AREA_COUNTERS, 0,
               METRICS_OVERFLOW);
@@ -125,10 +138,14 @@ int policy_metrics_post_config(apr_pool_t *pconf, server_rec *s)
 
 void policy_metrics_child_init(apr_pool_t *pchild)
 {
-    if (metrics.errors)
-        apr_global_mutex_child_init(&metrics.errors,
-                                    apr_global_mutex_lockfile(metrics.errors),
-                                    pchild);
+    metrics.in_child = 1;
+    /* nothing to reopen for a pthread mutex; kept for APR's contract */
+    apr_status_t rv = metrics.errors
+        ? apr_global_mutex_child_init(&metrics.errors, NULL, pchild)
+        : APR_SUCCESS;
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, metrics.s, AZPLOGNO(00064)
+                     "cannot reattach the lock of the counters");
 }
 
 void policy_metrics_add_area(const char *name)
@@ -258,17 +275,34 @@ static apr_uint64_t kind_index(const char *directive)
 
 /* Copies a data file's last error text from (to) or into (from) its
  * entry, under the errors' mutex: a reload that fails in one process
- * while another reads the page must not show half of each text. */
+ * while another reads the page must not show half of each text.  The
+ * parent only tries (it must never wait on a lock a child holds); a text
+ * that cannot be copied under the lock is not copied (read: empty). */
 static void copy_error(_Atomic uint64_t *c, const char *from, char *to,
                        apr_size_t len)
 {
     metrics_file_extra *x = mtab_extra(c, &metrics.m.files);
-    apr_global_mutex_lock(metrics.errors);
+    apr_status_t rv = metrics.in_child
+                      ? apr_global_mutex_lock(metrics.errors)
+                      : apr_global_mutex_trylock(metrics.errors);
+    if (rv != APR_SUCCESS) {
+        if (!APR_STATUS_IS_EBUSY(rv))
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, metrics.s,
+                         AZPLOGNO(00065) "cannot take the lock of the "
+                         "counters: a data file's last error is not %s",
+                         from ? "recorded" : "shown");
+        if (!from && len)
+            *to = '\0';
+        return;
+    }
     if (from)
         apr_cpystrn(x->last_error, from, sizeof x->last_error);
     else
         apr_cpystrn(to, x->last_error, len);
-    apr_global_mutex_unlock(metrics.errors);
+    rv = apr_global_mutex_unlock(metrics.errors);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, metrics.s, AZPLOGNO(00066)
+                     "cannot release the lock of the counters");
 }
 
 static void set_error(_Atomic uint64_t *c, const char *why)

@@ -1,12 +1,16 @@
 # Threads and locks (docs/design.md, "Threads, locks and atomics"), as an
 # administrator sees them, under prefork and event: the locks the
-# server's processes share are httpd's named mutexes, so `Mutex` chooses
-# their mechanism (flock here: files in a directory of the test's, which
-# each child opens again) and reloads and the status page work through
-# them; each child of a server whose configuration names a data file has
-# one thread of its own that reloads it, and a child of a server that
-# names none has no such thread (prefork: the child's one thread).
-# A server of its own on POLICY_TEST_PORT + 34.
+# server's processes share are reachable by those processes only, so a
+# customer who runs code as the server's User cannot take one and stall
+# the server.  `Mutex flock:DIR default` (prefork) and `Mutex file:DIR
+# default` (event, as Debian's apache2.conf has it) put httpd's own
+# mutexes in DIR, given to the User; none of the module's is there, on
+# disk or open (an fcntl lock file is unlinked once opened) in any of the
+# server's processes, and reloads and the status page still work; each
+# child of a server whose configuration names a data file has one thread
+# of its own that reloads it, and a child of a server that names none has
+# no such thread (prefork: the child's one thread).
+# A server of its own on POLICY_TEST_PORT + 95.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -15,13 +19,14 @@ use PolicyTest;
 use PolicyTest::Hosting qw(server_children);
 use PolicyTest::Setup ();
 use File::Path qw(make_path remove_tree);
+use Cwd qw(realpath);
 use IO::Socket::INET;
 use JSON::PP ();
 use MIME::Base64 ();
 
-plan tests => 14;
+plan tests => 17;
 
-my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 34;     # away from the suite
+my $port = ($ENV{POLICY_TEST_PORT} || 8529) + 95;     # away from the suite
 my $T = t_path('');
 my $so = $ENV{AUTHZ_POLICY_SO} || "$T/../mod_authz_policy.so";
 my $json = JSON::PP->new;
@@ -53,6 +58,23 @@ sub server_pid {
 sub child_threads {
     my @kids = server_children(server_pid());
     return map { my @t = glob "/proc/$_/task/*"; scalar @t } @kids;
+}
+
+# The module's lock files in $dir/locks, and the files of that name any of
+# the server's processes holds open (an fcntl lock's is unlinked at once),
+# or an APR lock file made without a name (/tmp/aprXXXXXX: none of
+# httpd's in this configuration is).
+sub module_locks {
+    my @found = grep { /authz-policy/ } map { s{.*/}{}r } glob "$dir/locks/*";
+    my $locks = realpath("$dir/locks");
+    for my $pid (grep { defined } server_pid(), server_children(server_pid())) {
+        for my $fd (glob "/proc/$pid/fd/*") {
+            my $to = readlink($fd) // next;
+            push @found, "$pid: $to"
+                if $to =~ m{^\Q$locks\E/[^/]*authz-policy|^/tmp/apr\w{6}\b};
+        }
+    }
+    return @found;
 }
 
 # one child
@@ -101,6 +123,12 @@ sub status_file {
     return $f;
 }
 
+# the mechanism Debian's apache2.conf gives every mutex not named
+# otherwise, and flock
+my %mutex = (prefork => 'flock', event => 'file');
+# prefork makes its accept mutex where it has two listeners
+my %second = (prefork => "Listen [::1]:$port\n", event => '');
+
 for my $mpm (qw(prefork event)) {
     $dir = var_path("concurrency-$mpm");
     my $users = "$dir/users.txt";
@@ -109,9 +137,9 @@ for my $mpm (qw(prefork event)) {
     make_path($dir);
     write_file($users, "bob role=admin\n");
     chmod 0644, $users;
-    ok start($mpm, <<"CONF"), "$mpm: the module's mutexes are httpd's: Mutex flock names them";
-Mutex flock:$dir/locks authz-policy-notes authz-policy-metrics
-<Location /p/>
+    ok start($mpm, <<"CONF"), "$mpm: started with Mutex $mutex{$mpm}:DIR default";
+Mutex $mutex{$mpm}:$dir/locks default
+$second{$mpm}<Location /p/>
     AuthType Basic
     AuthName "concurrency"
     AuthBasicProvider file
@@ -121,13 +149,15 @@ Mutex flock:$dir/locks authz-policy-notes authz-policy-metrics
 </Location>
 CONF
     # (httpd listens from its first configuration pass: the second makes
-    # them)
-    my @locks;
-    wait_for(10, sub { @locks = map { s{.*/}{}r } glob "$dir/locks/*";
-                       @locks >= 2 });
-    is join(' ', sort map { s/\.\d+$//r } @locks),
-        'authz-policy-metrics authz-policy-notes',
-        "$mpm: both lock files, where Mutex put them";
+    # the mutexes, before any child answers)
+    wait_for(10, sub { (get('/p/', 'bob'))[0] });
+    if ($mpm eq 'prefork') {
+        # httpd's own accept mutex: Mutex's directory is where mutexes go
+        ok wait_for(10, sub { grep { /mpm-accept/ } glob "$dir/locks/*" }),
+            "$mpm: httpd's own mutex has its lock file in Mutex's directory";
+    }
+    is join(', ', module_locks()), '',
+        "$mpm: none of the module's locks is a file the server's User can open";
     is((get('/p/', 'bob'))[0], '200', "$mpm: bob is an admin");
     if ($mpm eq 'prefork') {
         is join(' ', child_threads()), '2',
@@ -145,6 +175,8 @@ CONF
     replace($users, "bob role=viewer\n");
     ok settles(sub { (get('/p/', 'bob'))[0] || 0 }, 403, 20),
         "$mpm: a version that takes bob's role away is in force";
+    is join(', ', module_locks()), '',
+        "$mpm: after the reloads, still no lock file of the module";
     stop();
 }
 

@@ -26,7 +26,6 @@
 
 APLOG_USE_MODULE(authz_policy);
 
-#define CACHE_MUTEX "authz-policy-cache"
 
 const char *const policy_attr_name[ATTR_COUNT] = { "role", "plan", "scope" };
 
@@ -265,7 +264,7 @@ static void digest_servers(apr_pool_t *pconf, server_rec *s)
 
 void policy_attrs_pre_config(apr_pool_t *pconf)
 {
-    ap_mutex_register(pconf, CACHE_MUTEX, NULL, APR_LOCK_DEFAULT, 0);
+    (void)pconf;
     policy_cache_pre_config();
 }
 
@@ -297,9 +296,13 @@ int policy_attrs_post_config(apr_pool_t *pconf, server_rec *s)
         if (policy_cache_longest_area_lifetime() > c->longest)
             c->longest = policy_cache_longest_area_lifetime();
         if (c->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) {
-            apr_status_t rv = ap_global_mutex_create(&c->mutex, NULL,
-                                                     CACHE_MUTEX, NULL, v,
-                                                     pconf, 0);
+            /* a process-shared pthread mutex, not httpd's Mutex directive:
+             * a lock file or semaphore is given to the server's User, and
+             * a customer's code holding it would stall every request that
+             * looks in the cache (as the notes' lock, datafile_watch.c) */
+            apr_status_t rv = apr_global_mutex_create(&c->mutex, NULL,
+                                                      APR_LOCK_PROC_PTHREAD,
+                                                      pconf);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_CRIT, rv, v, AZPLOGNO(00002)
                              "AuthzPolicyCache: cannot create its mutex");

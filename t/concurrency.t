@@ -92,9 +92,11 @@ sub start {
     write_file("$dir/httpd.conf", PolicyTest::Setup::standalone_conf(
         root => $dir, listen => "127.0.0.1:$port", so => $so, mpm => $mpm,
         modules => [qw(authn_core authn_file auth_basic authz_core
-                       authz_user dir)]) . <<"CONF" . $conf);
+                       authz_user dir socache_shmcb)]) . <<"CONF" . $conf);
 DocumentRoot "$dir/htdocs"
 KeepAlive Off
+# shmcb is not safe across processes: the module locks it (a third lock)
+AuthzPolicyCache 60 shmcb
 $processes{$mpm}<Location /status>
     SetHandler authz-policy-status
 </Location>

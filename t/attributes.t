@@ -9,7 +9,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use Time::HiRes qw(sleep);
 
-plan tests => 34;
+plan tests => 36;
 
 sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
 sub cached { code(@_, vhost => 'policy_cache') }
@@ -24,6 +24,11 @@ is code('carol', '/a/env-scope/', 'X-Test-Scopes' => 'reports:read reports:write
     200, 'env: space-delimited scopes (OAuth)';
 is code('carol', '/a/env-scope/', 'X-Test-Scopes' => 'reports:read'), 403,
     'env: without the scope';
+
+is code('bob', '/a/env-role-two/', 'X-Test-Roles' => 'viewer;;editor'), 200,
+    'env: a delimiter of two bytes';
+is code('bob', '/a/env-role-two/', 'X-Test-Roles' => 'viewer;editor'), 403,
+    '... one of its bytes alone delimits nothing';
 
 # SQL
 is code('bob', '/a/dbd-role/'), 200, 'dbd: a role from the database';

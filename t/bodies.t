@@ -10,7 +10,7 @@ use JSON::PP ();
 my $json = JSON::PP->new->utf8;   # dies on invalid JSON or UTF-8
 sub decode { my $b = shift; my $v = eval { $json->decode($b) }; $v }
 
-plan tests => 58;
+plan tests => 59;
 
 # --- negotiation (auto) -------------------------------------------------
 my %accept = (
@@ -101,6 +101,9 @@ unlike $b->{message}, qr/free/, 'full: not the user\'s plan';
 is decode(req(GET => '/d/full-not-role/', user => 'dave')->content)->{message},
     'Holders of these roles may not access this resource: billing.',
     'full, Require not role: the roles that may not pass';
+is decode(req(GET => '/d/full-NOT-role/', user => 'dave')->content)->{message},
+    'Holders of these roles may not access this resource: billing.',
+    '... Require NOT (capitals), as mod_authz_core reads it';
 is decode(req(GET => '/d/full-not-plan/', user => 'carol')->content)->{message},
     'These plans may not access this resource: free.',
     'full, Require not plan: the plans that may not pass';

@@ -55,7 +55,7 @@ sub bearer {
 }
 
 my @areas = areas();
-plan tests => 92 + 2 * @areas;
+plan tests => 93 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
@@ -89,6 +89,12 @@ is $doc->{region}, 'XX', '127.0.0.1 has no region in the test database: XX';
                        ip => '127.0.0.1');
 is_deeply $doc->{attributes}, { roles => [], plan => undef, scopes => [] },
     'a user the file does not list holds nothing';
+
+# Two plans from two sources (carol: free in the file, enterprise in SQL):
+# the highest-ranked is hers, as Require plan reads it
+($res, $doc) = explained(uri => '/a/plan/', user => 'carol', ip => '127.0.0.1');
+is $doc->{attributes}{plan}, 'enterprise',
+    'two plans from two sources: the highest-ranked is shown';
 
 # Inheritance: bob (editor) holds viewer through AuthzPolicyRoleInherit.
 ($res, $doc) = explained(uri => '/p/role/viewer', user => 'bob',

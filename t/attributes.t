@@ -9,7 +9,7 @@ use PolicyTest;
 use PolicyTest::Setup ();
 use Time::HiRes qw(sleep);
 
-plan tests => 36;
+plan tests => 39;
 
 sub code { my ($u, $path, %h) = @_; req(GET => $path, user => $u, %h)->code }
 sub cached { code(@_, vhost => 'policy_cache') }
@@ -29,6 +29,14 @@ is code('bob', '/a/env-role-two/', 'X-Test-Roles' => 'viewer;;editor'), 200,
     'env: a delimiter of two bytes';
 is code('bob', '/a/env-role-two/', 'X-Test-Roles' => 'viewer;editor'), 403,
     '... one of its bytes alone delimits nothing';
+
+# a subrequest (an SSI include) into an area with another user file
+# reads that file: bob is an editor in the page's, nobody in the other's
+my $page = req(GET => '/ssi/main/page.shtml', user => 'bob');
+is $page->code, 200, 'an editor reads a page that includes another area\'s file';
+unlike $page->content, qr/OTHER-SECRET/,
+    '... but not that file: its area\'s user file does not make him an editor';
+is code('bob', '/ssi/other/secret.txt'), 403, '... as asking for it directly shows';
 
 # SQL
 is code('bob', '/a/dbd-role/'), 200, 'dbd: a role from the database';

@@ -55,7 +55,7 @@ sub bearer {
 }
 
 my @areas = areas();
-plan tests => 93 + 2 * @areas;
+plan tests => 94 + 2 * @areas;
 
 # --- The answer's fields --------------------------------------------------
 my ($res, $doc) = explained(uri => '/p/role/admin', user => 'bob',
@@ -274,6 +274,10 @@ unlike $res->content, $other, '... nothing of the other site in it';
                              ip => '127.0.0.1', header => "Host: $SHARED");
 is $res->code, 403, '... with header=Host: too';
 unlike $res->content, $other, '... nothing of the other site in it';
+($res, $doc) = explained_via('/site-explain', undef, 'policy_names',
+                             uri => '/members/', user => 'bob',
+                             ip => '127.0.0.1', header => "host: $SHARED");
+is $res->code, 403, '... and with the header\'s name in lower case';
 ($res, $doc) = explained_via('/site-explain', $SHARED, 'policy_names',
                              uri => '/members/', user => 'bob',
                              ip => '127.0.0.1', host => $SHARED);
@@ -296,7 +300,7 @@ is $res->code, 403, 'a host no virtual host of this address is named: 403, '
     . 'not the address\'s first';
 unlike $res->content, qr/"area"|"decision"/, '... with no answer in it';
 is scalar(grep { /authz-policy-explain/ && /refuses host/ }
-          split /\n/, error_log_since($size)), 5,
+          split /\n/, error_log_since($size)), 6,
     '... each refusal logged once';
 for my $bad ([ 'host=a%20b', 'a host that is not a host name' ],
              [ 'host=shared.example.test&header=Host:www.example.test',

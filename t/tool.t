@@ -13,7 +13,7 @@ my $tool = t_path('../build/authz-policy');
 system('make', '-s', '-C', t_path('..'), 'build/authz-policy') == 0
     or die "cannot build $tool\n";
 
-plan tests => 55;
+plan tests => 56;
 
 # run(ARGS...): the exit status and what it printed (stdout, stderr)
 sub run {
@@ -141,6 +141,9 @@ like $out, qr/^attributes: roles editor; plan pro; scopes reports:read$/m,
 like $out, qr/^  denied +role admin$/m, '... each check';
 like $out, qr/^decision: deny, status 403, reason role, required admin$/m,
     '... and the decision';
+
+($rc, $out) = run('explain', $url, '/p/role/admin', '--user', "bo\x7fb");
+like $out, qr/ for bo\\x7fb from /, 'a control byte the server sends back (DEL) is printed as \\x7f';
 
 ($rc, $out) = run('explain', $url, '/p/role/admin', '--user', 'alice');
 is $rc, 0, 'a grant exits 0';

@@ -387,6 +387,9 @@ my @good = (
     [ '... or AllowOverrideList naming it',
       "$AUTHN<Directory />\nAllowOverrideList AuthzPolicyUserFile AuthType Require\n</Directory>\n"
       . "<Location />\nRequire scope a\n</Location>\n", {}, undef ],
+    [ '... or AllowOverrideList naming AuthzPolicyAttribute',
+      "$AUTHN<Directory />\nAllowOverrideList AuthzPolicyAttribute AuthType Require\n</Directory>\n"
+      . "<Location />\nRequire role a\n</Location>\n", {}, undef ],
     [ 'roles from LDAP groups: Active Directory\'s in-chain rule, a bind DN',
       "$LDAP$AUTHN<Location />\nAuthType Basic\nAuthzPolicyAttribute role ldap ldap://dc1/dc=x?sAMAccountName "
       . "groups=dc=x chain binddn=cn=a,dc=x bindpw=pw\nRequire role a\n</Location>\n",

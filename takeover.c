@@ -270,7 +270,7 @@ static int answer_denial(request_rec *r, phase ph, int rv)
     return policy_deny(r, rq, reason, blamed);
 }
 
-/* One function for the three phases, as mod_authz_core's
+/* One function for the four phases, as mod_authz_core's
  * authorize_user_core is one for two. */
 static int run_phase(request_rec *r, phase ph)
 {

@@ -382,16 +382,22 @@ static int note_known_bad(datafile *df, const version *v)
     return bad;
 }
 
-/* Records v as bad; 1 when this process is the first to say so (or
- * cannot know: it says so too). */
-static int note_bad(datafile *df, const version *v)
+/* Records v in one of a file's notes; 1 when this process is the first
+ * to say so (or cannot know: it says so too). */
+static int note_first(version *noted, const version *v)
 {
-    if (!df->note || !note_lock())
+    if (!note_lock())
         return 1;
-    int first = !same_version(&df->note->bad, v);
-    df->note->bad = *v;
+    int first = !same_version(noted, v);
+    *noted = *v;
     note_unlock();
     return first;
+}
+
+/* Records v as bad. */
+static int note_bad(datafile *df, const version *v)
+{
+    return df->note ? note_first(&df->note->bad, v) : 1;
 }
 
 /* Records v as loaded by this process: the newest such is "the last good
@@ -490,12 +496,7 @@ static void log_unreachable(datafile *df, server_rec *s, int e)
  * process is the first to say so. */
 static int note_refused(datafile *df, const version *v)
 {
-    if (!df->note || !note_lock())
-        return 1;
-    int first = !same_version(&df->note->refused, v);
-    df->note->refused = *v;
-    note_unlock();
-    return first;
+    return df->note ? note_first(&df->note->refused, v) : 1;
 }
 
 /* A change this process's User may not read: no bad version (the root

@@ -25,15 +25,21 @@
  * ap_some_auth_required): only the running of each chain is ours.
  *
  * access_checker's denial is answered only where AuthzPolicyServerDenials
- * is on (whether or not the module takes part otherwise): elsewhere it
- * passes through, and the server answers exactly as without the module.
- * It is final only under Satisfy All (or none set): under Satisfy Any
- * httpd goes on to authentication, which may still grant
- * (server/request.c), so there it passes through and the later chains
- * decide.  In report mode it is recorded and let through, as every
- * other denial in the area (SPEC 7: every path that can deny): an
- * administrator who wants a Deny kept while a report-mode area is tried
- * leaves AuthzPolicyServerDenials off there.
+ * is on (whether or not the module takes part otherwise), and only
+ * mod_access_compat's (another module's link there, such as mod_ssl's
+ * SSLRequireSSL, stays Apache's): elsewhere it passes through, and the
+ * server answers exactly as without the module.  It is final only under
+ * Satisfy All (or none set): under Satisfy Any httpd goes on to
+ * authentication, which may still grant (server/request.c), so there it
+ * passes through and the later chains decide.  In report mode it is
+ * recorded and let through, as every other denial in the area (SPEC 7:
+ * every path that can deny), where both the mode and the directive come
+ * from the server's configuration; an administrator who wants a Deny
+ * kept while a report-mode area is tried leaves the directive off there.
+ * Report mode set in an .htaccess file lifts only that file's own lines:
+ * a denial by a Require line of the server's configuration (checks.c
+ * marks that one ran) is enforced, so that a customer cannot lift an
+ * administrator's <Location> below the customer's DocumentRoot.
  *
  * The guard: this is only right for the hook layout it was written for,
  * httpd 2.4's ap_process_request_internal.  The build refuses other
